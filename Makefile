@@ -1,0 +1,44 @@
+# casework: two commands do all the set-up on a fresh machine.
+#   make run   venv, install, instance keys, migrate SQLite, demo data, serve on 127.0.0.1:$(PORT)
+#   make test  venv, install, lint, run the test suite (SQLite; TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := CASEWORK_CONFIG=development $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test e2e lint format bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(FLASK) init-instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "casework is running on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+e2e: $(STAMP)
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.core
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

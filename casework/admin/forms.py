@@ -1,0 +1,46 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..core.access import ROLES
+from ..core.forms import VersionedForm, strip
+from ..core.models import AGENCY_KINDS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class AgencyForm(VersionedForm):
+    code = StringField(
+        "Code",
+        description="Short unique code, for example POL or IDVA",
+        validators=[DataRequired(), Length(max=20), Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, - or _")],
+        filters=[strip],
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[strip])
+    kind = SelectField("Kind of agency", choices=list(AGENCY_KINDS.items()), validators=[DataRequired()])
+    is_active = BooleanField("Active", default=True)
+
+
+class UserForm(VersionedForm):
+    display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    agency_id = SelectField("Agency", coerce=int, validators=[DataRequired(message="Choose an agency")])
+    roles = MultiCheckboxField("Roles", choices=list(ROLES.items()))
+    is_active = BooleanField("Active", default=True)
+
+
+class NewUserForm(UserForm):
+    email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
+    password = PasswordField(
+        "Initial password",
+        description="At least 12 characters. Give it to the user by a separate channel; they can change it.",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ActionForm(FlaskForm):
+    """A one-button action (reset MFA, unlock): carries the CSRF token."""

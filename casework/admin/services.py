@@ -1,0 +1,141 @@
+"""Administration: agencies and user accounts. Every change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..auth import services as auth
+from ..core import audit
+from ..core.access import ROLES
+from ..core.models import Agency, User
+from ..core.services import ServiceError, apply_changes, check_version
+from ..extensions import db
+
+AGENCY_FIELDS = ("code", "name", "kind", "is_active")
+
+
+def create_agency(data: dict[str, Any]) -> Agency:
+    if db.session.scalar(sa.select(Agency.id).where(Agency.code == data["code"])):
+        raise ServiceError("An agency with this code already exists", field="code")
+    agency = Agency(is_active=True)
+    apply_changes(agency, data, AGENCY_FIELDS)
+    db.session.add(agency)
+    db.session.flush()
+    audit.record("admin.agency_created", object_type="agency", object_id=agency.id)
+    return agency
+
+
+def update_agency(agency: Agency, data: dict[str, Any], version: int | None) -> list[str]:
+    check_version(agency, version)
+    clash = db.session.scalar(sa.select(Agency.id).where(Agency.code == data["code"], Agency.id != agency.id))
+    if clash:
+        raise ServiceError("An agency with this code already exists", field="code")
+    changed = apply_changes(agency, data, AGENCY_FIELDS)
+    if changed:
+        db.session.flush()
+        audit.record("admin.agency_updated", object_type="agency", object_id=agency.id, details={"fields": changed})
+    return changed
+
+
+def create_user(*, email: str, display_name: str, agency_id: int, roles: set[str], password: str) -> User:
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise ServiceError("A user with this email address already exists", field="email")
+    if problem := auth.password_problem(password, email=email):
+        raise ServiceError(problem, field="password")
+    _check_roles(roles)
+    _check_agency(agency_id)
+    user = User(email=email, display_name=display_name, agency_id=agency_id, is_active=True, failed_logins=0)
+    auth.set_password(user, password)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("admin.user_created", object_type="user", object_id=user.id, details={"roles": sorted(roles)})
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    actor: User,
+    display_name: str,
+    agency_id: int,
+    roles: set[str],
+    is_active: bool,
+    version: int | None,
+) -> list[str]:
+    """Change a user's name, agency, roles or active state; role and agency changes are audited as
+    permission changes, and deactivation ends every session at once."""
+    check_version(user, version)
+    if user.id == actor.id and ("admin" not in roles or not is_active):
+        raise ServiceError("You cannot remove your own administrator role or deactivate your own account", "roles")
+    _check_roles(roles)
+    _check_agency(agency_id)
+    before_roles = user.roles
+    changed = apply_changes(
+        user,
+        {"display_name": display_name, "agency_id": agency_id, "is_active": is_active},
+        (
+            "display_name",
+            "agency_id",
+            "is_active",
+        ),
+    )
+    if roles != before_roles:
+        user.set_roles(roles)
+        changed.append("roles")
+        audit.record(
+            "admin.roles_changed",
+            object_type="user",
+            object_id=user.id,
+            details={"added": sorted(roles - before_roles), "removed": sorted(before_roles - roles)},
+        )
+    if "agency_id" in changed:
+        audit.record("admin.agency_changed", object_type="user", object_id=user.id, details={"agency_id": agency_id})
+        auth.end_all_sessions(user, "agency_changed")
+    if "is_active" in changed:
+        audit.record(
+            "admin.user_deactivated" if not is_active else "admin.user_reactivated",
+            object_type="user",
+            object_id=user.id,
+        )
+        if not is_active:
+            auth.end_all_sessions(user, "deactivated")
+    if changed:
+        db.session.flush()
+    return changed
+
+
+def reset_mfa(user: User) -> None:
+    auth.reset_mfa(user)
+    audit.record("admin.mfa_reset", object_type="user", object_id=user.id)
+
+
+def unlock(user: User) -> None:
+    auth.unlock(user)
+    audit.record("admin.user_unlocked", object_type="user", object_id=user.id)
+
+
+def _check_roles(roles: set[str]) -> None:
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise ServiceError("Unknown role", field="roles")
+
+
+def _check_agency(agency_id: int) -> None:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or not agency.is_active:
+        raise ServiceError("Choose an active agency", field="agency_id")
+
+
+def users_page(page: int, per_page: int, *, agency_id: int | None = None):
+    query = sa.select(User).order_by(User.display_name)
+    if agency_id:
+        query = query.where(User.agency_id == agency_id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+
+
+def agencies() -> list[Agency]:
+    return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))

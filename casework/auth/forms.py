@@ -1,0 +1,35 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..core.forms import strip
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)], filters=[strip])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        description="The 6-digit code from your authenticator app",
+        validators=[DataRequired(message="Enter the 6-digit code"), Length(max=12)],
+        filters=[strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(
+        "New password",
+        description="At least 12 characters. A few unrelated words make a strong password.",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,175 @@
+"""Sign in (password, then TOTP), enrolment, sign out, password change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..core import audit
+from ..core.access import authenticated, public
+from ..core.models import User
+from ..core.types import utcnow
+from ..extensions import db, login_manager
+from . import bp, services
+from .forms import ChangePasswordForm, CodeForm, LoginForm
+
+PENDING_LIFETIME = timedelta(minutes=5)
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    check = services.resume_session(token)
+    if check.user is None:
+        g.session_end_reason = check.reason
+    return check.user
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _pending_user() -> User | None:
+    """The user who has passed the password step in this browser, if still fresh."""
+    user_id, started = session.get("mfa_user_id"), session.get("mfa_started")
+    if not user_id or not started:
+        return None
+    if datetime.now(UTC) - datetime.fromtimestamp(started, UTC) > PENDING_LIFETIME:
+        session.pop("mfa_user_id", None)
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or services.is_locked(user):
+        return None
+    return user
+
+
+def _fail(form, user: User | None, stage: str, template: str, status: int = 200, **ctx):
+    services.record_failure(user, _client_ip(), stage)
+    flash(services.GENERIC_FAILURE, "error")
+    return render_template(template, form=form, **ctx), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if request.method == "GET" and g.get("session_end_reason") in ("idle_timeout", "absolute_timeout"):
+        flash("You were signed out because your session timed out.", "info")
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), (400 if form.errors else 200)
+    ip = _client_ip()
+    if services.ip_throttled(ip):
+        return _fail(form, None, "ip_throttled", "auth/login.html", 429)
+    email = form.email.data.lower()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None or not user.is_active:
+        services.burn_password_check(form.password.data)
+        return _fail(form, user, "password", "auth/login.html")
+    if services.is_locked(user):
+        services.burn_password_check(form.password.data)
+        return _fail(form, user, "locked", "auth/login.html")
+    if not services.check_password(user, form.password.data):
+        return _fail(form, user, "password", "auth/login.html")
+    next_url = request.args.get("next")
+    session.clear()  # regenerate: nothing from before sign-in survives
+    session["mfa_user_id"] = user.id
+    session["mfa_started"] = datetime.now(UTC).timestamp()
+    session["next"] = _safe_next(next_url)
+    if user.mfa_enrolled:
+        return redirect(url_for("auth.code"))
+    return redirect(url_for("auth.enrol"))
+
+
+def _complete_login(user: User, *, enrolled_now: bool = False):
+    next_url = session.get("next")
+    session.clear()
+    services.start_session(user)
+    login_user(user)
+    if enrolled_now:
+        audit.record("auth.mfa_enrolled", object_type="user", object_id=user.id)
+    audit.record("auth.login", object_type="user", object_id=user.id)
+    return redirect(_safe_next(next_url))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def code():
+    user = _pending_user()
+    if user is None or not user.mfa_enrolled:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/code.html", form=form), (400 if form.errors else 200)
+    if not services.accept_totp(user, form.code.data):
+        return _fail(form, user, "totp", "auth/code.html")
+    return _complete_login(user)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+def enrol():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.mfa_enrolled:
+        return redirect(url_for("auth.code"))
+    if not user.totp_secret:
+        user.totp_secret = services.new_totp_secret()
+        db.session.flush()
+    secret = user.totp_secret
+    uri = services.provisioning_uri(user, secret)
+    ctx = {"qr_svg": services.qr_svg(uri), "secret": secret}
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/enrol.html", form=form, **ctx), (400 if form.errors else 200)
+    if not services.accept_totp(user, form.code.data):
+        db.session.commit()  # keep the pending secret so the QR code stays the same
+        return _fail(form, user, "totp_enrol", "auth/enrol.html", **ctx)
+    user.totp_enrolled_at = utcnow()
+    return _complete_login(user, enrolled_now=True)
+
+
+@bp.route("/logout", methods=["POST"])
+@authenticated
+def logout():
+    token = current_user.get_id()
+    audit.record("auth.logout", object_type="user", object_id=current_user.id)
+    services.end_session(token, "logout")
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@authenticated
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not services.check_password(user, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        elif problem := services.password_problem(form.new_password.data, email=user.email):
+            form.new_password.errors.append(problem)
+        else:
+            services.set_password(user, form.new_password.data)
+            ended = services.end_all_sessions(user, "password_changed")
+            audit.record(
+                "auth.password_changed", object_type="user", object_id=user.id, details={"sessions_ended": ended}
+            )
+            session.clear()
+            services.start_session(user)
+            login_user(user)
+            flash("Your password has been changed. You have been signed out on every other device.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form), (400 if form.errors else 200)

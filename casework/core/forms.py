@@ -1,0 +1,74 @@
+"""Form helpers shared by every module: filters, dates, optimistic-lock field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def blank_to_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+class NotInFuture:
+    """Refuse a date after today (for example a date of birth or an incident date)."""
+
+    def __init__(self, message: str = "Date must be today or in the past"):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError(self.message)
+
+
+class NotBefore:
+    """Refuse a date before a sensible floor (catches typing 0199 for 1999)."""
+
+    def __init__(self, floor: date = date(1900, 1, 1), message: str | None = None):
+        self.floor = floor
+        self.message = message or f"Date must be after {floor.strftime('%d %B %Y')}"
+
+    def __call__(self, form, field) -> None:
+        if field.data and field.data < self.floor:
+            raise ValidationError(self.message)
+
+
+class UKDateField(DateField):
+    """A date input; a malformed value gets a clear message instead of an error."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a real date, for example 27 3 2007") from None
+
+
+class VersionedForm(FlaskForm):
+    """Carries the record's version so a stale save becomes a conflict, not an overwrite."""
+
+    version_id = HiddenField()
+
+    def submitted_version(self) -> int | None:
+        try:
+            return int(self.version_id.data)
+        except (TypeError, ValueError):
+            return None
+
+
+def positive_int(label: str, **kwargs) -> IntegerField:
+    return IntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=10_000)], **kwargs)

@@ -1,0 +1,38 @@
+"""Core models shared by every module."""
+
+from ..audit import AuditEvent, AuditPerson
+from .accounts import AGENCY_KINDS, Agency, LoginAttempt, User, UserRole, UserSession
+from .cases import CASE_KINDS, PARTICIPANT_ROLES, Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter
+from .history import ChangeEvent
+from .meetings import AgendaItem, Attendance, Meeting, MeetingAgency
+from .people import Person
+from .work import Action, ActionUpdate, Plan, PlanItem, PlanReview
+
+__all__ = [
+    "AGENCY_KINDS",
+    "CASE_KINDS",
+    "PARTICIPANT_ROLES",
+    "Action",
+    "ActionUpdate",
+    "Agency",
+    "AgendaItem",
+    "Attendance",
+    "AuditEvent",
+    "AuditPerson",
+    "Case",
+    "CaseAgency",
+    "CaseMember",
+    "CaseParticipant",
+    "ChangeEvent",
+    "LoginAttempt",
+    "Meeting",
+    "MeetingAgency",
+    "Person",
+    "Plan",
+    "PlanItem",
+    "PlanReview",
+    "ReferenceCounter",
+    "User",
+    "UserRole",
+    "UserSession",
+]

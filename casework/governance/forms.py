@@ -1,0 +1,35 @@
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import NumberRange, Optional
+
+from ..core.forms import UKDateField, blank_to_none
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter form: it changes nothing
+
+    action = StringField("Action", validators=[Optional()], filters=[blank_to_none])
+    actor_user_id = IntegerField("User id", validators=[Optional(), NumberRange(min=1)])
+    person_id = IntegerField(
+        "Person id",
+        description="The number in a person reference, e.g. 123 for P000123",
+        validators=[Optional(), NumberRange(min=1)],
+    )
+    recipient_agency_id = SelectField(
+        "Recipient agency", coerce=lambda v: int(v) if v else None, validators=[Optional()]
+    )
+    result = SelectField(
+        "Result", choices=[("", "Any"), ("allowed", "Allowed"), ("denied", "Denied")], filters=[blank_to_none]
+    )
+    date_from = UKDateField("From", validators=[Optional()])
+    date_to = UKDateField("To", validators=[Optional()])
+
+
+class SharingForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    agency_id = SelectField("Agency", coerce=int)
+    date_from = UKDateField("From", validators=[Optional()])
+    date_to = UKDateField("To", validators=[Optional()])

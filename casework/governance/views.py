@@ -1,0 +1,72 @@
+from datetime import date
+
+from flask import render_template, request
+
+from ..core import audit
+from ..core.access import require
+from ..core.audit import LAWFUL_BASES, PURPOSES
+from . import bp, services
+from .forms import AuditFilterForm, SharingForm
+
+
+def _agency_choices(blank: bool):
+    from ..admin.services import agencies
+
+    choices = [(a.id, a.name) for a in agencies()]
+    return ([("", "Any")] if blank else []) + choices
+
+
+@bp.route("/audit")
+@require("governance.audit.view")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    form.recipient_agency_id.choices = _agency_choices(blank=True)
+    page = None
+    if form.validate():
+        flt = services.AuditFilter(**{k: form[k].data for k in services.AuditFilter.__dataclass_fields__})
+        page = services.events_page(flt, request.args.get("page", 1, type=int))
+        audit.record("audit.viewed", object_type="audit_event", purpose="audit", details={"person_id": flt.person_id})
+    users, agencies = services.lookup_names(page.items if page else [])
+    status = 200 if page is not None else 400
+    return render_template(
+        "governance/audit.html",
+        form=form,
+        page=page,
+        users=users,
+        agencies=agencies,
+        purposes=PURPOSES,
+        bases=LAWFUL_BASES,
+        filters={k: v for k, v in request.args.items() if k != "page" and v},
+    ), status
+
+
+@bp.route("/people/<int:person_id>/access")
+@require("governance.audit.view")
+def person_access(person_id: int):
+    rows = services.who_has_seen(person_id)
+    audit.record("audit.person_access_viewed", object_type="person", object_id=person_id, purpose="audit")
+    return render_template("governance/person_access.html", rows=rows, person_id=person_id)
+
+
+@bp.route("/sharing")
+@require("governance.sharing.view")
+def sharing():
+    form = SharingForm(request.args)
+    form.agency_id.choices = _agency_choices(blank=False)
+    events = None
+    if request.args.get("agency_id") and form.validate():
+        start, end = services.quarter_bounds(date.today())
+        start = form.date_from.data or start
+        end = form.date_to.data or end
+        events = services.shared_with(form.agency_id.data, start, end)
+        audit.record("audit.sharing_viewed", object_type="agency", object_id=form.agency_id.data, purpose="audit")
+    users, agencies = services.lookup_names(events or [])
+    return render_template(
+        "governance/sharing.html",
+        form=form,
+        events=events,
+        users=users,
+        agencies=agencies,
+        purposes=PURPOSES,
+        bases=LAWFUL_BASES,
+    )

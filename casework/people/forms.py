@@ -1,0 +1,96 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
+
+from ..core.forms import NotBefore, NotInFuture, UKDateField, VersionedForm, blank_to_none
+from ..core.models.people import ETHNICITIES, GENDERS, SEXUALITIES, YES_NO_UNKNOWN
+
+
+def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return [("", "Not recorded")] + list(mapping.items())
+
+
+PHONE = Regexp(r"^[0-9+()\-\s]{6,25}$", message="Enter a phone number using digits, spaces and +")
+
+
+class PersonForm(VersionedForm):
+    given_names = StringField("Given names", validators=[Optional(), Length(max=200)], filters=[blank_to_none])
+    surname = StringField(
+        "Surname",
+        validators=[Length(max=200)],
+        filters=[blank_to_none],
+        description="Record the name the person uses now; add previous names as aliases.",
+    )
+    aliases = TextAreaField(
+        "Aliases and previous names",
+        description="One per line",
+        validators=[Optional(), Length(max=1000)],
+        filters=[blank_to_none],
+    )
+    dob = UKDateField(
+        "Date of birth",
+        validators=[Optional(), NotInFuture("Date of birth must be in the past"), NotBefore()],
+    )
+    address = TextAreaField("Current address", validators=[Optional(), Length(max=500)], filters=[blank_to_none])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)], filters=[blank_to_none])
+    phone = StringField("Phone number", validators=[Optional(), PHONE], filters=[blank_to_none])
+    email = EmailField("Email address", validators=[Optional(), Email(), Length(max=254)], filters=[blank_to_none])
+    gender = SelectField("Gender", choices=_choices(GENDERS), filters=[blank_to_none])
+    ethnicity = SelectField("Ethnicity", choices=_choices(ETHNICITIES), filters=[blank_to_none])
+    disability = SelectField("Disability", choices=_choices(YES_NO_UNKNOWN), filters=[blank_to_none])
+    is_lgbt = SelectField("LGBT+", choices=_choices(YES_NO_UNKNOWN), filters=[blank_to_none])
+    sexuality = SelectField("Sexuality", choices=_choices(SEXUALITIES), filters=[blank_to_none])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)], filters=[blank_to_none])
+    confirm_new = HiddenField()
+
+    def validate_surname(self, field):
+        if not field.data and not self.given_names.data:
+            raise ValidationError("Enter a surname or given names")
+
+    def to_data(self) -> dict:
+        data = {name: self[name].data for name in PERSON_FORM_FIELDS}
+        aliases = [a.strip() for a in (self.aliases.data or "").splitlines() if a.strip()]
+        data["aliases"] = aliases or None
+        return data
+
+    def load(self, person) -> None:
+        for name in PERSON_FORM_FIELDS:
+            self[name].data = getattr(person, name)
+        self.aliases.data = "\n".join(person.aliases or [])
+        self.version_id.data = str(person.version_id)
+
+
+PERSON_FORM_FIELDS = (
+    "given_names",
+    "surname",
+    "dob",
+    "address",
+    "postcode",
+    "phone",
+    "email",
+    "gender",
+    "ethnicity",
+    "disability",
+    "is_lgbt",
+    "sexuality",
+    "notes",
+)
+
+
+class PersonSearchForm(FlaskForm):
+    surname = StringField("Surname", validators=[Optional(), Length(max=200)], filters=[blank_to_none])
+    dob = UKDateField("Date of birth", validators=[Optional(), NotInFuture(), NotBefore()])
+    phone = StringField("Phone number", validators=[Optional(), PHONE], filters=[blank_to_none])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not self.phone.data and not (self.surname.data and self.dob.data):
+            self.surname.errors.append("Enter a surname and date of birth, or a phone number")
+            return False
+        return ok
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: carries the CSRF token for a one-button action."""
+
+    confirmed = BooleanField("Confirm", default=True)

@@ -1,0 +1,187 @@
+"""Person records: duplicate matching, create, edit, display (with audit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..core import audit
+from ..core.access import (
+    AccessDenied,
+    can_see_contact_details,
+    can_view_person,
+    visible_case_clause,
+    visible_person_clause,
+)
+from ..core.crypto import normalise_phone, normalise_text
+from ..core.models import Case, CaseParticipant, Person, User
+from ..core.models.people import phone_index, surname_dob_index
+from ..core.services import apply_changes, check_version, get_or_404
+from ..extensions import db
+
+PERSON_FIELDS = (
+    "given_names",
+    "surname",
+    "aliases",
+    "dob",
+    "address",
+    "postcode",
+    "phone",
+    "email",
+    "notes",
+    "gender",
+    "ethnicity",
+    "disability",
+    "sexuality",
+    "is_lgbt",
+)
+CONTACT_FIELDS = ("address", "postcode", "phone", "email")
+
+
+@dataclass
+class Match:
+    person: Person
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DuplicateCheck:
+    matches: list[Match]
+    withheld: int  # records that match but which this user may not see
+
+    @property
+    def any(self) -> bool:
+        return bool(self.matches) or self.withheld > 0
+
+
+def find_duplicates(user: User, *, surname: str | None, dob: date | None, phone: str | None) -> DuplicateCheck:
+    """Exact matches on the surname+DOB and phone blind indexes, confirmed by decryption.
+
+    Matches the user may not see are counted, never shown, so the check cannot
+    be used to read another agency's records. The search is audited.
+    """
+    conditions = []
+    sd = surname_dob_index(surname, dob)
+    ph = phone_index(phone)
+    if sd is not None:
+        conditions.append(Person.bi_surname_dob == sd)
+    if ph is not None:
+        conditions.append(Person.bi_phone == ph)
+    if not conditions:
+        return DuplicateCheck([], 0)
+    candidates = db.session.scalars(sa.select(Person).where(sa.or_(*conditions)).order_by(Person.id).limit(50)).all()
+    visible_ids = set(
+        db.session.scalars(sa.select(Person.id).where(Person.id.in_([p.id for p in candidates]), _visible(user))).all()
+    )
+    matches, withheld, concerned = [], 0, []
+    for person in candidates:
+        reasons = _match_reasons(person, surname, dob, phone)
+        if not reasons:
+            continue  # a blind-index collision: decryption shows it is someone else
+        concerned.append(person.id)
+        if person.id in visible_ids:
+            matches.append(Match(person, reasons))
+        else:
+            withheld += 1
+    if concerned:
+        audit.record(
+            "person.search",
+            object_type="person",
+            person_ids=concerned,
+            purpose="duplicate_check",
+            details={"shown": len(matches), "withheld": withheld},
+        )
+    return DuplicateCheck(matches, withheld)
+
+
+def _match_reasons(person: Person, surname: str | None, dob: date | None, phone: str | None) -> list[str]:
+    """Decrypt and compare: a blind index only proposes candidates."""
+    reasons = []
+    same_dob = bool(surname and dob and person.surname and person.dob == dob)
+    if same_dob and normalise_text(person.surname) == normalise_text(surname):
+        reasons.append("same surname and date of birth")
+    if phone and person.phone and normalise_phone(person.phone) == normalise_phone(phone):
+        reasons.append("same phone number")
+    return reasons
+
+
+def _visible(user: User):
+    return visible_person_clause(user)
+
+
+def create_person(user: User, data: dict[str, Any]) -> Person:
+    person = Person(created_by_id=user.id, created_by_agency_id=user.agency_id)
+    apply_changes(person, data, PERSON_FIELDS)
+    db.session.add(person)
+    db.session.flush()
+    audit.record("person.create", object_type="person", object_id=person.id, person_ids=[person.id])
+    return person
+
+
+def update_person(user: User, person: Person, data: dict[str, Any], version: int | None) -> list[str]:
+    if not can_view_person(user, person) or not user.can("people.edit"):
+        raise AccessDenied("person", person.id)
+    check_version(person, version)
+    allowed = (
+        PERSON_FIELDS
+        if can_see_contact_details(user, person)
+        else tuple(f for f in PERSON_FIELDS if f not in CONTACT_FIELDS)
+    )
+    changed = apply_changes(person, data, allowed)
+    if changed:
+        db.session.flush()
+        audit.record(
+            "person.update",
+            object_type="person",
+            object_id=person.id,
+            person_ids=[person.id],
+            details={"fields": changed},
+        )
+    return changed
+
+
+def load_person(user: User, person_id: Any, *, purpose: str = "casework", log: bool = True) -> Person:
+    """Load a person for display: checks access and records the view."""
+    person = get_or_404(Person, person_id)
+    if not can_view_person(user, person):
+        raise AccessDenied("person", person.id)
+    if log:
+        audit.record("person.view", object_type="person", object_id=person.id, person_ids=[person.id], purpose=purpose)
+    return person
+
+
+def visible_cases_of(user: User, person: Person) -> list[tuple[Case, str]]:
+    rows = db.session.execute(
+        sa.select(Case, CaseParticipant.role)
+        .join(CaseParticipant, CaseParticipant.case_id == Case.id)
+        .where(CaseParticipant.person_id == person.id, visible_case_clause(user))
+        .order_by(Case.opened_on.desc())
+    ).all()
+    return [(case, role) for case, role in rows]
+
+
+def people_page(user: User, page: int, per_page: int):
+    """People this user may see, newest first, one page decrypted at a time."""
+    query = sa.select(Person).where(_visible(user)).order_by(Person.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+
+
+def search(user: User, *, surname: str | None, dob: date | None, phone: str | None) -> list[Person]:
+    """Exact search by surname + date of birth or by phone among visible people; audited."""
+    conditions = []
+    if (sd := surname_dob_index(surname, dob)) is not None:
+        conditions.append(Person.bi_surname_dob == sd)
+    if (ph := phone_index(phone)) is not None:
+        conditions.append(Person.bi_phone == ph)
+    if not conditions:
+        return []
+    candidates = db.session.scalars(
+        sa.select(Person).where(sa.or_(*conditions), _visible(user)).order_by(Person.id).limit(50)
+    ).all()
+    people = [p for p in candidates if _match_reasons(p, surname, dob, phone)]
+    if people:
+        audit.record("person.search", object_type="person", person_ids=[p.id for p in people], purpose="casework")
+    return list(people)

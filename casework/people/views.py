@@ -1,0 +1,79 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..core.access import can_see_contact_details, require
+from ..core.services import ConflictError
+from . import bp, services
+from .forms import PersonForm, PersonSearchForm
+
+
+@bp.route("/", methods=["GET", "POST"])
+@require("people.view")
+def index():
+    form = PersonSearchForm()
+    results = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            results = services.search(current_user, surname=form.surname.data, dob=form.dob.data, phone=form.phone.data)
+        else:
+            return render_template("people/index.html", form=form, page=None, results=None), 400
+    page = services.people_page(current_user, request.args.get("page", 1, type=int), 25)
+    return render_template("people/index.html", form=form, page=page, results=results)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("people.create")
+def new():
+    form = PersonForm()
+    duplicates = None
+    if form.validate_on_submit():
+        data = form.to_data()
+        if form.confirm_new.data != "1":
+            duplicates = services.find_duplicates(
+                current_user, surname=data["surname"], dob=data["dob"], phone=data["phone"]
+            )
+        if duplicates is None or not duplicates.any:
+            person = services.create_person(current_user, data)
+            flash(f"Person record {person.reference} created.", "success")
+            return redirect(url_for("people.view", person_id=person.id))
+        form.confirm_new.data = "1"
+    status = 400 if form.errors else 200
+    return render_template("people/new.html", form=form, duplicates=duplicates), status
+
+
+@bp.route("/<int:person_id>")
+@require("people.view")
+def view(person_id: int):
+    person = services.load_person(current_user, person_id)
+    return render_template(
+        "people/view.html",
+        person=person,
+        show_contact=can_see_contact_details(current_user, person),
+        cases=services.visible_cases_of(current_user, person),
+    )
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@require("people.edit")
+def edit(person_id: int):
+    person = services.load_person(current_user, person_id, log=request.method == "GET")
+    show_contact = can_see_contact_details(current_user, person)
+    form = PersonForm()
+    if request.method == "GET":
+        form.load(person)
+    elif form.validate_on_submit():
+        try:
+            changed = services.update_person(current_user, person, form.to_data(), form.submitted_version())
+        except ConflictError:
+            flash(
+                "Someone else changed this record while you were editing. Your changes have not been saved: "
+                "they are shown below. Open the record again to see the latest version.",
+                "error",
+            )
+            return render_template(
+                "people/edit.html", form=form, person=person, show_contact=show_contact, conflict=True
+            ), 409
+        flash("Changes saved." if changed else "No changes to save.", "success")
+        return redirect(url_for("people.view", person_id=person.id))
+    status = 400 if form.errors else 200
+    return render_template("people/edit.html", form=form, person=person, show_contact=show_contact), status

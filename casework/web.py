@@ -1,0 +1,161 @@
+"""Request plumbing: security headers, error pages, health check, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .core import audit
+from .core.access import ROLES, public
+from .extensions import db
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+ERROR_MESSAGES = {
+    400: ("Something was wrong with that request", "Go back, check what you entered and try again."),
+    403: ("You do not have permission to see this page", "If you need access, ask your administrator."),
+    404: ("Page not found", "Check the address, or go back to your home page."),
+    405: ("That action is not allowed here", "Go back and use the buttons on the page."),
+    409: (
+        "Someone else changed this record",
+        "Your changes were not saved because the record changed while you were editing. "
+        "Open it again to see the latest version, then make your changes again.",
+    ),
+    413: ("That upload is too large", "Files must be smaller than 2 MB."),
+    429: ("Too many attempts", "Wait a few minutes and try again."),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. Nothing you had already saved has been lost.",
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    if app.config.get("TRUSTED_PROXIES"):
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.before_request(_start_request)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.context_processor(_template_globals)
+
+
+def _start_request() -> None:
+    audit.request_id()
+
+
+def _security_headers(response):
+    h = response.headers
+    h["Content-Security-Policy"] = CSP
+    h["X-Frame-Options"] = "DENY"
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "no-referrer"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    h["Cross-Origin-Resource-Policy"] = "same-origin"
+    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if request.endpoint != "static":
+        h["Cache-Control"] = "no-store"
+        h["Pragma"] = "no-cache"
+    if g.get("request_id"):
+        h["X-Request-Id"] = g.request_id
+    from flask import current_app
+
+    if current_app.config.get("SEND_HSTS"):
+        h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    return response
+
+
+def _render_error(code: int, detail: str | None = None):
+    title, advice = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+    return render_template("errors.html", code=code, title=title, advice=detail or advice), code
+
+
+def _csrf_error(exc: CSRFError):
+    db.session.rollback()
+    return _render_error(
+        400, "The form was missing its security token or had expired. Go back, reload the page and try again."
+    )
+
+
+def _http_error(exc: HTTPException):
+    if exc.code is None or exc.code < 400:
+        return exc
+    db.session.rollback()
+    if exc.code in ERROR_MESSAGES:
+        return _render_error(exc.code)
+    return exc
+
+
+def _unexpected_error(exc: Exception):
+    db.session.rollback()
+    from flask import current_app
+
+    # The log names the exception type and request id only: no values, no personal data.
+    current_app.logger.error("unhandled %s in request %s", type(exc).__name__, g.get("request_id"))
+    if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        raise exc
+    return _render_error(500)
+
+
+@public
+def healthz():
+    try:
+        db.session.execute(db.text("SELECT 1"))
+        status, code = "ok", 200
+    except Exception:  # noqa: BLE001 - any database failure is reported, not raised
+        status, code = "unavailable", 503
+    return jsonify({"status": "ok" if code == 200 else "degraded", "database": status}), code
+
+
+def _template_globals() -> dict:
+    return {"ROLES": ROLES, "current_user": current_user, "nav_items": _nav_items(), "case_url": case_url}
+
+
+CASE_ENDPOINTS = {"marac": "marac.case_view", "iom": "iom.case_view", "asb": "asb.case_view"}
+
+
+def case_url(case) -> str | None:
+    """Link to a case's page in its own module, where that module is installed."""
+    from flask import current_app, url_for
+
+    endpoint = CASE_ENDPOINTS.get(case.kind)
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint, case_id=case.id)
+    return None
+
+
+_NAV = [
+    ("home.index", "My work", None),
+    ("people.index", "People", "people.view"),
+    ("governance.audit_log", "Audit log", "governance.audit.view"),
+    ("admin.users", "Users", "admin.users.manage"),
+    ("admin.agencies", "Agencies", "admin.agencies.manage"),
+    ("admin.keys", "Keys", "admin.keys.view"),
+]
+
+
+def add_nav_item(endpoint: str, label: str, capability: str | None, *, position: int | None = None) -> None:
+    """Modules add their own menu entries when they register."""
+    if (endpoint, label, capability) not in _NAV:
+        _NAV.insert(len(_NAV) if position is None else position, (endpoint, label, capability))
+
+
+def _nav_items() -> list[tuple[str, str]]:
+    if not current_user or not current_user.is_authenticated:
+        return []
+    from flask import current_app
+
+    items = []
+    for endpoint, label, cap in _NAV:
+        if endpoint in current_app.view_functions and (cap is None or current_user.can(cap)):
+            items.append((endpoint, label))
+    return items

@@ -1,0 +1,114 @@
+"""Settings for casework.
+
+One class per environment. Secrets and keys never live here: they come from
+environment variables or from files in the instance folder (never committed).
+Every domain threshold is a setting so a partnership can change its local rule.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev", "secret", "placeholder"}
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class BaseConfig:
+    NAME = "base"
+    SECRET_KEY: str | None = os.environ.get("CASEWORK_SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Key ring: a JSON document (CASEWORK_KEYRING) or a file (CASEWORK_KEYRING_FILE).
+    KEYRING_JSON = os.environ.get("CASEWORK_KEYRING")
+    KEYRING_FILE = os.environ.get("CASEWORK_KEYRING_FILE")
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto.
+    TRUSTED_PROXIES = _env_int("CASEWORK_TRUSTED_PROXIES", 0)
+
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SESSION_COOKIE_NAME = "casework_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    PREFERRED_URL_SCHEME = "http"
+    SEND_HSTS = False
+
+    # Sessions (DESIGN §5)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    # Login throttling: consecutive failures before an account locks, and how long.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    # Failed attempts from one IP address within the window before it is throttled.
+    LOGIN_IP_MAX_FAILURES = 20
+    LOGIN_IP_WINDOW = timedelta(minutes=15)
+
+    # argon2id parameters (SecureDrop uses 64 MiB, t=4, p=2).
+    ARGON2_TIME_COST = 4
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 2
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 128
+
+    TOTP_ISSUER = os.environ.get("CASEWORK_TOTP_ISSUER", "casework")
+    PAGE_SIZE = 25
+
+    # Domain defaults (DESIGN §6; domain-notes §0). Override per partnership.
+    DASH_MEDIUM_THRESHOLD = 10
+    DASH_HIGH_THRESHOLD = 14
+    MARAC_ESCALATION_INCIDENTS = 3
+    MARAC_ESCALATION_WINDOW_DAYS = 365
+    MARAC_REPEAT_WINDOW_DAYS = 365
+    MARAC_CUTOFF_WORKING_DAYS = 5
+    ASB_REPEAT_INCIDENTS = 3
+    ASB_REPEAT_WINDOW_DAYS = 365
+    ASB_SUPPORT_PLAN_REVIEW_DAYS = 42
+    ASB_CASE_REVIEW_COMPLAINTS = 3
+    ASB_CASE_REVIEW_WINDOW_DAYS = 183
+    RETENTION_YEARS = 6
+
+
+class DevelopmentConfig(BaseConfig):
+    NAME = "development"
+    DEMO_MODE = True
+
+
+class TestingConfig(BaseConfig):
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret-key-not-for-use-anywhere-else"  # noqa: S105 - tests only
+    # Cheap argon2 so the suite runs quickly (SecureDrop's insecure_scrypt idea).
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    DEMO_MODE = True
+
+
+class ProductionConfig(BaseConfig):
+    NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    PREFERRED_URL_SCHEME = "https"
+    SEND_HSTS = True
+    DEMO_MODE = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None) -> type[BaseConfig]:
+    """Return the settings class; production is the default so nothing runs insecure by accident."""
+    name = name or os.environ.get("CASEWORK_CONFIG", "production")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown CASEWORK_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from None

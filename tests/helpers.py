@@ -1,0 +1,118 @@
+"""Test helpers: build agencies, users, people and cases through the real services."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date
+
+import pyotp
+import sqlalchemy as sa
+
+from casework.admin import services as admin
+from casework.core import cases
+from casework.core.access import ROLES
+from casework.core.models import Agency, AuditEvent, User
+from casework.core.types import utcnow
+from casework.extensions import db
+from casework.people.services import create_person
+
+PASSWORD = "correct horse battery staple 42"
+_seq = itertools.count(1)
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Factory:
+    def __init__(self, app):
+        self.app = app
+
+    def agency(self, kind: str = "police", code: str | None = None, name: str | None = None) -> Agency:
+        n = next(_seq)
+        agency = admin.create_agency(
+            {"code": code or f"A{n}", "name": name or f"{kind.title()} agency {n}", "kind": kind, "is_active": True}
+        )
+        db.session.commit()
+        return agency
+
+    def user(self, *roles: str, agency: Agency | None = None, enrolled: bool = True, email: str | None = None) -> User:
+        agency = agency or self.agency("idva_service" if "idva" in roles else "police")
+        n = next(_seq)
+        user = admin.create_user(
+            email=email or f"user{n}@example.org",
+            display_name=f"User {n}",
+            agency_id=agency.id,
+            roles=set(roles),
+            password=PASSWORD,
+        )
+        if enrolled:
+            user.totp_secret = pyotp.random_base32(length=32)
+            user.totp_enrolled_at = utcnow()
+        db.session.commit()
+        return user
+
+    def person(self, user: User, **fields) -> object:
+        fields.setdefault("given_names", "Test")
+        fields.setdefault("surname", f"Person{next(_seq)}")
+        fields.setdefault("dob", date(1990, 1, 1))
+        person = create_person(user, fields)
+        db.session.commit()
+        return person
+
+    def case(self, creator: User, kind: str = "marac", agencies=(), people=(), restricted=False, members=()):
+        case = cases.open_case(
+            kind=kind,
+            status="open",
+            opened_on=date.today(),
+            lead_agency_id=creator.agency_id,
+            lead_user_id=creator.id,
+            created_by=creator,
+            agency_ids=[a.id for a in agencies],
+            is_restricted=restricted,
+            member_ids=[m.id for m in members],
+        )
+        for person, role in people:
+            cases.add_participant(case, person.id, role)
+        db.session.commit()
+        return case
+
+    def every_role_user(self) -> dict[str, User]:
+        return {role: self.user(role) for role in ROLES}
+
+
+def totp_now(user: User) -> str:
+    return pyotp.TOTP(user.totp_secret).now()
+
+
+def login(client, user: User, password: str = PASSWORD, *, reset_replay: bool = True) -> None:
+    """Sign in with password and a current TOTP code; asserts success."""
+    if reset_replay:
+        db.session.execute(sa.update(User).where(User.id == user.id).values(totp_last_step=None))
+        db.session.commit()
+    page = client.get("/login")
+    resp = client.post("/login", data={"csrf_token": csrf_token(page.text), "email": user.email, "password": password})
+    assert resp.status_code == 302, resp.text
+    assert resp.headers["Location"].endswith("/login/code"), resp.headers["Location"]
+    page = client.get("/login/code")
+    resp = client.post("/login/code", data={"csrf_token": csrf_token(page.text), "code": totp_now(user)})
+    assert resp.status_code == 302, resp.text
+
+
+def post_form(client, url: str, data: dict, *, get_url: str | None = None):
+    """GET the page for a CSRF token, then POST the form."""
+    page = client.get(get_url or url)
+    return client.post(url, data={"csrf_token": csrf_token(page.text), **data})
+
+
+def audit_events(action: str | None = None) -> list[AuditEvent]:
+    db.session.expire_all()
+    query = sa.select(AuditEvent).order_by(AuditEvent.seq)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query))
