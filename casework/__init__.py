@@ -15,9 +15,21 @@ from .extensions import csrf, db, login_manager, migrate
 __version__ = "0.1.0"
 
 
+class CaseworkFlask(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Outside development, log the exception type and request id only: exception
+        messages (a database error, say) can carry personal data."""
+        if self.config.get("NAME") == "development":
+            super().log_exception(exc_info)
+            return
+        from flask import g
+
+        self.logger.error("unhandled %s in request %s", exc_info[0].__name__, g.get("request_id"))
+
+
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Application factory: settings, extensions, blueprints, CLI and error handlers."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = CaseworkFlask(__name__, instance_relative_config=True)
     app.config.from_object(get_config(config_name))
     _load_instance_secrets(app)
     if overrides:

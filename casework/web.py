@@ -44,7 +44,6 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected_error)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.context_processor(_template_globals)
 
@@ -93,17 +92,6 @@ def _http_error(exc: HTTPException):
     if exc.code in ERROR_MESSAGES:
         return _render_error(exc.code)
     return exc
-
-
-def _unexpected_error(exc: Exception):
-    db.session.rollback()
-    from flask import current_app
-
-    # The log names the exception type and request id only: no values, no personal data.
-    current_app.logger.error("unhandled %s in request %s", type(exc).__name__, g.get("request_id"))
-    if current_app.config.get("PROPAGATE_EXCEPTIONS"):
-        raise exc
-    return _render_error(500)
 
 
 @public

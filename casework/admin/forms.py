@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Email, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.access import ROLES
-from ..core.forms import VersionedForm, strip
+from ..core.forms import VersionedForm, choices, strip
 from ..core.models import AGENCY_KINDS
 
 
@@ -21,14 +21,14 @@ class AgencyForm(VersionedForm):
         filters=[strip],
     )
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[strip])
-    kind = SelectField("Kind of agency", choices=list(AGENCY_KINDS.items()), validators=[DataRequired()])
+    kind = SelectField("Kind of agency", choices=choices(AGENCY_KINDS), validators=[DataRequired()])
     is_active = BooleanField("Active", default=True)
 
 
 class UserForm(VersionedForm):
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[strip])
     agency_id = SelectField("Agency", coerce=int, validators=[DataRequired(message="Choose an agency")])
-    roles = MultiCheckboxField("Roles", choices=list(ROLES.items()))
+    roles = MultiCheckboxField("Roles", choices=choices(ROLES))
     is_active = BooleanField("Active", default=True)
 
 

@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from ..core import crypto
 from ..core.access import require
+from ..core.forms import choices
 from ..core.models import Agency, User
 from ..core.services import ConflictError, ServiceError, get_or_404
 from ..extensions import db
@@ -13,7 +14,7 @@ CONFLICT = "Someone else changed this record while you were editing. Nothing was
 
 
 def _agency_choices(form) -> None:
-    form.agency_id.choices = [(a.id, a.name) for a in services.agencies() if a.is_active]
+    form.agency_id.choices = choices([(a.id, a.name) for a in services.agencies() if a.is_active])
 
 
 def _form_error(form, exc: ServiceError) -> None:

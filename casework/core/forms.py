@@ -6,7 +6,25 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+
+def choices(pairs, blank: str | None = None) -> list[SelectChoice]:
+    """Select options from (value, label) pairs or a {value: label} dict."""
+    items = list(pairs.items()) if isinstance(pairs, dict) else list(pairs)
+    out = [SelectChoice("", blank)] if blank is not None else []
+    return out + [SelectChoice(value, label) for value, label in items]
+
+
+def optional_code(value):
+    """Coerce for a select with a blank option: "" means not recorded (None)."""
+    return value or None
+
+
+def optional_id(value):
+    """Coerce for an id select with a blank option."""
+    return int(value) if value not in (None, "") else None
 
 
 def strip(value):

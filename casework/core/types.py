@@ -83,6 +83,8 @@ class _Encrypted(TypeDecorator):
 
 
 class EncryptedText(_Encrypted):
+    cache_ok = True
+
     def serialise(self, value: str) -> bytes:
         if not isinstance(value, str):
             raise TypeError(f"{self.aad} takes text")
@@ -93,6 +95,8 @@ class EncryptedText(_Encrypted):
 
 
 class EncryptedDate(_Encrypted):
+    cache_ok = True
+
     def serialise(self, value: date) -> bytes:
         if isinstance(value, datetime) or not isinstance(value, date):
             raise TypeError(f"{self.aad} takes a date")
@@ -103,6 +107,8 @@ class EncryptedDate(_Encrypted):
 
 
 class EncryptedJSON(_Encrypted):
+    cache_ok = True
+
     def serialise(self, value: Any) -> bytes:
         return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from ..core.forms import UKDateField, blank_to_none
+from ..core.forms import UKDateField, blank_to_none, choices, optional_code, optional_id
 
 
 class AuditFilterForm(FlaskForm):
@@ -16,11 +16,9 @@ class AuditFilterForm(FlaskForm):
         description="The number in a person reference, e.g. 123 for P000123",
         validators=[Optional(), NumberRange(min=1)],
     )
-    recipient_agency_id = SelectField(
-        "Recipient agency", coerce=lambda v: int(v) if v else None, validators=[Optional()]
-    )
+    recipient_agency_id = SelectField("Recipient agency", coerce=optional_id, validators=[Optional()])
     result = SelectField(
-        "Result", choices=[("", "Any"), ("allowed", "Allowed"), ("denied", "Denied")], filters=[blank_to_none]
+        "Result", choices=choices([("allowed", "Allowed"), ("denied", "Denied")], blank="Any"), coerce=optional_code
     )
     date_from = UKDateField("From", validators=[Optional()])
     date_to = UKDateField("To", validators=[Optional()])

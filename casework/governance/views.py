@@ -5,6 +5,7 @@ from flask import render_template, request
 from ..core import audit
 from ..core.access import require
 from ..core.audit import LAWFUL_BASES, PURPOSES
+from ..core.forms import choices
 from . import bp, services
 from .forms import AuditFilterForm, SharingForm
 
@@ -12,8 +13,7 @@ from .forms import AuditFilterForm, SharingForm
 def _agency_choices(blank: bool):
     from ..admin.services import agencies
 
-    choices = [(a.id, a.name) for a in agencies()]
-    return ([("", "Any")] if blank else []) + choices
+    return choices([(a.id, a.name) for a in agencies()], blank="Any" if blank else None)
 
 
 @bp.route("/audit")

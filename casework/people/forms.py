@@ -2,12 +2,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
 
-from ..core.forms import NotBefore, NotInFuture, UKDateField, VersionedForm, blank_to_none
+from ..core.forms import NotBefore, NotInFuture, UKDateField, VersionedForm, blank_to_none, choices, optional_code
 from ..core.models.people import ETHNICITIES, GENDERS, SEXUALITIES, YES_NO_UNKNOWN
 
 
-def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
-    return [("", "Not recorded")] + list(mapping.items())
+def _choices(mapping: dict[str, str]):
+    return choices(mapping, blank="Not recorded")
 
 
 PHONE = Regexp(r"^[0-9+()\-\s]{6,25}$", message="Enter a phone number using digits, spaces and +")
@@ -35,11 +35,11 @@ class PersonForm(VersionedForm):
     postcode = StringField("Postcode", validators=[Optional(), Length(max=10)], filters=[blank_to_none])
     phone = StringField("Phone number", validators=[Optional(), PHONE], filters=[blank_to_none])
     email = EmailField("Email address", validators=[Optional(), Email(), Length(max=254)], filters=[blank_to_none])
-    gender = SelectField("Gender", choices=_choices(GENDERS), filters=[blank_to_none])
-    ethnicity = SelectField("Ethnicity", choices=_choices(ETHNICITIES), filters=[blank_to_none])
-    disability = SelectField("Disability", choices=_choices(YES_NO_UNKNOWN), filters=[blank_to_none])
-    is_lgbt = SelectField("LGBT+", choices=_choices(YES_NO_UNKNOWN), filters=[blank_to_none])
-    sexuality = SelectField("Sexuality", choices=_choices(SEXUALITIES), filters=[blank_to_none])
+    gender = SelectField("Gender", choices=_choices(GENDERS), coerce=optional_code)
+    ethnicity = SelectField("Ethnicity", choices=_choices(ETHNICITIES), coerce=optional_code)
+    disability = SelectField("Disability", choices=_choices(YES_NO_UNKNOWN), coerce=optional_code)
+    is_lgbt = SelectField("LGBT+", choices=_choices(YES_NO_UNKNOWN), coerce=optional_code)
+    sexuality = SelectField("Sexuality", choices=_choices(SEXUALITIES), coerce=optional_code)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)], filters=[blank_to_none])
     confirm_new = HiddenField()
 
