@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .governance import bp as governance_bp
     from .home import bp as home_bp
+    from .marac import bp as marac_bp
     from .people import bp as people_bp
 
     app.register_blueprint(auth_bp)
@@ -68,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(governance_bp, url_prefix="/governance")
+    app.register_blueprint(marac_bp, url_prefix="/marac")
 
 
 def _load_instance_secrets(app: Flask) -> None:

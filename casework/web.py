@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -46,6 +48,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.context_processor(_template_globals)
+    # Globals (not context) so that imported macros can use them too.
+    app.jinja_env.globals.update(case_url=case_url, flat_errors=flat_errors, today_date=date.today)
 
 
 def _start_request() -> None:
@@ -105,7 +109,30 @@ def healthz():
 
 
 def _template_globals() -> dict:
-    return {"ROLES": ROLES, "current_user": current_user, "nav_items": _nav_items(), "case_url": case_url}
+    return {
+        "ROLES": ROLES,
+        "current_user": current_user,
+        "nav_items": _nav_items(),
+    }
+
+
+def flat_errors(form) -> list[tuple[str, str]]:
+    """(field id, message) for every error, including those inside field lists."""
+    out: list[tuple[str, str]] = []
+    for field in form:
+        if field.type == "CSRFTokenField":
+            if field.errors:
+                out.append(("", "The form expired. Reload the page and try again."))
+            continue
+        if field.type in ("FieldList",):
+            for entry in field.entries:
+                out.extend(flat_errors(entry.form) if hasattr(entry, "form") else [(entry.id, e) for e in entry.errors])
+            continue
+        if field.type == "FormField":
+            out.extend(flat_errors(field.form))
+            continue
+        out.extend((field.id, str(e)) for e in field.errors)
+    return out
 
 
 CASE_ENDPOINTS = {"marac": "marac.case_view", "iom": "iom.case_view", "asb": "asb.case_view"}

@@ -43,7 +43,6 @@ def render_item(type_, obj, autogen_context):
 
     if type_ == "type" and isinstance(obj, TypeDecorator):
         impl = obj.impl
-        autogen_context.imports.add("import sqlalchemy as sa")
         return f"sa.{type(impl).__name__}()"
     return False
 

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ..core import crypto
 from ..core.access import require
-from ..core.forms import choices
+from ..core.forms import attach_error, choices
 from ..core.models import Agency, User
 from ..core.services import ConflictError, ServiceError, get_or_404
 from ..extensions import db
@@ -18,10 +18,7 @@ def _agency_choices(form) -> None:
 
 
 def _form_error(form, exc: ServiceError) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [str(exc)]
-    else:
+    if not attach_error(form, str(exc), exc.field):
         flash(str(exc), "error")
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Forbidden, NotFound
 
 from ..extensions import db
 from . import audit
@@ -54,6 +55,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "marac.actions.update",
             "marac.research.record",
             "marac.reports.view",
+            "marac.agenda.full_names",
         }
     ),
     "idva": frozenset(
@@ -66,6 +68,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "marac.idva.casework",
             "marac.research.record",
             "marac.actions.update",
+            "marac.agenda.full_names",
         }
     ),
     "marac_rep": frozenset(
@@ -202,7 +205,9 @@ def _safe_next() -> str | None:
 
 def _handle_denied(exc: AccessDenied):
     audit.record_denial("access.denied", object_type=exc.object_type, object_id=exc.object_id)
-    abort(404 if exc.hide else 403)
+    # An error handler must not raise: Flask would turn abort() here into a 500. Hand the
+    # HTTP error to its own handler instead, so the user gets the 404/403 page.
+    return current_app.handle_http_exception(NotFound() if exc.hide else Forbidden())
 
 
 def init_app(app: Flask) -> None:
@@ -276,12 +281,20 @@ def can_view_person(user: User, person: Person) -> bool:
 
 
 def can_see_contact_details(user: User, person: Person) -> bool:
-    """Address and phone: the creating agency, or an allowed agency kind on a visible case."""
-    if person.created_by_agency_id == user.agency_id:
-        return True
-    kind = user.agency.kind
-    allowed_case_kinds = [k for k, kinds in CONTACT_DETAIL_AGENCY_KINDS.items() if kind in kinds]
-    if not allowed_case_kinds:
+    """Address and phone. A person in no case: the agency that recorded them. A person in
+    cases: only agency kinds allowed for every kind of case they appear in (so a MARAC
+    victim's address goes to the IDVA service and police alone), on a case the user can see."""
+    kinds = set(
+        db.session.scalars(
+            sa.select(Case.kind)
+            .join(CaseParticipant, CaseParticipant.case_id == Case.id)
+            .where(CaseParticipant.person_id == person.id)
+        )
+    )
+    if not kinds:
+        return person.created_by_agency_id == user.agency_id
+    agency_kind = user.agency.kind
+    if not all(agency_kind in CONTACT_DETAIL_AGENCY_KINDS.get(k, frozenset()) for k in kinds):
         return False
     return bool(
         db.session.scalar(
@@ -289,7 +302,6 @@ def can_see_contact_details(user: User, person: Person) -> bool:
                 sa.exists().where(
                     CaseParticipant.person_id == person.id,
                     CaseParticipant.case_id == Case.id,
-                    Case.kind.in_(allowed_case_kinds),
                     visible_case_clause(user),
                 )
             )

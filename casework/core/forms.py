@@ -88,5 +88,14 @@ class VersionedForm(FlaskForm):
             return None
 
 
+def attach_error(form, message: str, field: str | None) -> bool:
+    """Show a service's refusal next to the field it names; False if no such field."""
+    target = getattr(form, field, None) if field else None
+    if target is None or not hasattr(target, "errors"):
+        return False
+    target.errors = list(target.errors) + [message]
+    return True
+
+
 def positive_int(label: str, **kwargs) -> IntegerField:
     return IntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=10_000)], **kwargs)

@@ -143,6 +143,21 @@ def update_person(user: User, person: Person, data: dict[str, Any], version: int
     return changed
 
 
+def update_fields(user: User, person: Person, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
+    """Update a few fields as part of another form (e.g. diversity on a referral); audited by name."""
+    changed = apply_changes(person, data, fields)
+    if changed:
+        db.session.flush()
+        audit.record(
+            "person.update",
+            object_type="person",
+            object_id=person.id,
+            person_ids=[person.id],
+            details={"fields": changed},
+        )
+    return changed
+
+
 def load_person(user: User, person_id: Any, *, purpose: str = "casework", log: bool = True) -> Person:
     """Load a person for display: checks access and records the view."""
     person = get_or_404(Person, person_id)

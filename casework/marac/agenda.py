@@ -1,0 +1,282 @@
+"""Agenda (case list) and minutes: built per viewer, shared with audit, printed to PDF.
+
+No national agenda template exists (domain-notes §2); the case list carries
+what agencies need to research each case: reference, victim and perpetrator
+identifiers (initials and date of birth, or full names for roles allowed to
+see them), children, referring agency, criteria and DASH score, repeat flag
+with the previous date, transfer-in origin, IDVA and research received. Each
+generation, download and circulation is an information-sharing event
+(DESIGN §4): it names the meeting, recipient agency, people, purpose and
+lawful basis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..core import audit, cases
+from ..core.access import AccessDenied, can_view_case
+from ..core.models import Action, Agency, AgendaItem, Meeting, Person, User
+from ..core.pdf import Document
+from ..extensions import db
+from . import meetings
+from .models import Referral
+
+CONFIDENTIALITY_STATEMENT = (
+    "This meeting is strictly confidential. Information discussed is shared only to reduce the risk of harm "
+    "to the people concerned. Nothing discussed may be shared outside the meeting, and these papers may not be "
+    "copied or passed on, without the agreement of the agency that supplied the information. Information is "
+    "never shared with the perpetrator."
+)
+
+DEFAULT_LAWFUL_BASIS = "gdpr_6_1_e_sch1_safeguarding"
+LAWFUL_BASIS_BY_AGENCY_KIND = {"police": "dpa2018_part3_sch8_safeguarding"}
+
+
+@dataclass
+class PersonLine:
+    label: str
+    dob: date | None
+    note: str | None = None
+
+
+@dataclass
+class AgendaRow:
+    item: AgendaItem
+    reference: str
+    restricted: bool
+    victim: PersonLine | None = None
+    perpetrators: list[PersonLine] = field(default_factory=list)
+    children_ages: list[int | None] = field(default_factory=list)
+    referring_agency: str = ""
+    criteria: list[str] = field(default_factory=list)
+    dash_score: int | None = None
+    repeat: bool = False
+    previous_date: date | None = None
+    previous_reference: str | None = None
+    transfer_from: str | None = None
+    idva: str | None = None
+    responded: list[str] = field(default_factory=list)
+    awaiting: list[str] = field(default_factory=list)
+    person_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class AgendaDoc:
+    meeting: Meeting
+    rows: list[AgendaRow]
+    outstanding: list[Action]
+    agencies: list[Agency]
+    full_names: bool
+
+    @property
+    def person_ids(self) -> list[int]:
+        return sorted({p for r in self.rows for p in r.person_ids})
+
+
+def lawful_basis_for(agency: Agency) -> str:
+    mapping = current_app.config.get("MARAC_LAWFUL_BASIS_BY_AGENCY_KIND", LAWFUL_BASIS_BY_AGENCY_KIND)
+    return mapping.get(agency.kind, DEFAULT_LAWFUL_BASIS)
+
+
+def can_open_meeting(user: User, meeting: Meeting) -> bool:
+    """Coordinators open every MARAC meeting; other MARAC roles only those circulated to their agency."""
+    if meeting.kind != "marac" or not user.can("marac.case.view"):
+        return False
+    return user.can("marac.case.view_all") or user.agency_id in meeting.agency_ids
+
+
+def load_meeting(user: User, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_open_meeting(user, meeting):
+        raise AccessDenied("meeting", meeting_id)
+    return meeting
+
+
+def _identify(person: Person, full: bool) -> str:
+    return person.full_name if full else person.initials
+
+
+def build(user: User, meeting: Meeting) -> AgendaDoc:
+    """The case list as this user may see it. Restricted cases show only to their named members."""
+    full = user.can("marac.agenda.full_names")
+    items = meetings.active_items(meeting)
+    case_ids = [i.case_id for i in items]
+    referrals = (
+        {r.case_id: r for r in db.session.scalars(sa.select(Referral).where(Referral.case_id.in_(case_ids)))}
+        if case_ids
+        else {}
+    )
+    agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
+    research = meetings.research_matrix(meeting)
+    on_date = meeting.starts_at.date()
+    rows = []
+    for item in items:
+        case = item.case
+        row = AgendaRow(item=item, reference=case.reference, restricted=not can_view_case(user, case))
+        rows.append(row)
+        if row.restricted:
+            continue
+        ref = referrals.get(case.id)
+        row.person_ids = cases.person_ids_of(case)
+        for p in case.participants:
+            if p.role == "victim":
+                row.victim = PersonLine(_identify(p.person, full), p.person.dob)
+            elif p.role == "perpetrator":
+                row.perpetrators.append(PersonLine(_identify(p.person, full), p.person.dob, p.relationship_to_victim))
+            elif p.role == "child":
+                row.children_ages.append(p.person.age_on(on_date))
+        if ref is not None:
+            row.referring_agency = ref.referring_agency.name
+            row.criteria = ref.criteria
+            row.dash_score = ref.dash.score if ref.dash else None
+            row.repeat = ref.is_repeat
+            row.previous_date = ref.previous_marac_date
+            row.previous_reference = ref.previous_reference
+            row.transfer_from = ref.transfer_from_area if ref.transfer_in else None
+            row.idva = ref.idva.display_name if ref.idva else None
+        answered = research.get(item.id, {})
+        row.responded = [a.name for a in agencies if a.id in answered]
+        row.awaiting = [a.name for a in agencies if a.id not in answered]
+    visible_cases = {r.item.case_id for r in rows if not r.restricted}
+    outstanding = [a for a in meetings.outstanding_actions(meeting) if a.case_id in visible_cases or full]
+    outstanding = [a for a in outstanding if can_view_case(user, a.case)]
+    return AgendaDoc(meeting=meeting, rows=rows, outstanding=outstanding, agencies=agencies, full_names=full)
+
+
+def record_share(user: User, doc: AgendaDoc, action: str, recipients: list[Agency] | None = None) -> None:
+    """One sharing event per recipient agency, so "what went to agency X" is a plain query."""
+    for agency in recipients or [user.agency]:
+        audit.record(
+            action,
+            object_type="meeting",
+            object_id=doc.meeting.id,
+            person_ids=doc.person_ids,
+            purpose="marac_meeting",
+            lawful_basis=lawful_basis_for(agency),
+            recipient_agency_id=agency.id,
+            details={"cases": len([r for r in doc.rows if not r.restricted])},
+        )
+
+
+def _person_text(line: PersonLine | None) -> str:
+    if line is None:
+        return "—"
+    dob = line.dob.strftime("%d/%m/%Y") if line.dob else "DOB not known"
+    return f"{line.label} ({dob})" + (f", {line.note}" if line.note else "")
+
+
+def _meeting_details(doc: Document, meeting: Meeting) -> None:
+    doc.key_values(
+        [
+            ("Date and time", meeting.starts_at.strftime("%A %d %B %Y, %H:%M UTC")),
+            ("Venue", meeting.venue),
+            ("Chair", meeting.chair.display_name if meeting.chair else "—"),
+            (
+                "Circulated to",
+                ", ".join(a.name for a in sorted((lk.agency for lk in meeting.agency_links), key=lambda a: a.name)),
+            ),
+        ]
+    )
+    doc.heading("Confidentiality statement", 3)
+    doc.paragraph(CONFIDENTIALITY_STATEMENT, size=9)
+
+
+def agenda_pdf(agenda: AgendaDoc) -> bytes:
+    doc = Document(f"MARAC agenda {agenda.meeting.starts_at:%d %B %Y}")
+    _meeting_details(doc, agenda.meeting)
+    doc.heading("Cases", 2)
+    rows = []
+    for r in agenda.rows:
+        if r.restricted:
+            rows.append([str(r.item.position), r.reference, "Restricted case: details withheld", "", "", "", ""])
+            continue
+        children = f"{len(r.children_ages)}" + (
+            f" (ages {', '.join(str(a) if a is not None else '?' for a in r.children_ages)})" if r.children_ages else ""
+        )
+        repeat = "Yes" + (f", previous {r.previous_date:%d/%m/%Y}" if r.previous_date else "") if r.repeat else "No"
+        if r.transfer_from:
+            repeat += f"; transfer in from {r.transfer_from}"
+        rows.append(
+            [
+                str(r.item.position),
+                r.reference,
+                f"V: {_person_text(r.victim)}\n" + "\n".join(f"P: {_person_text(p)}" for p in r.perpetrators),
+                children,
+                f"{r.referring_agency}\n"
+                + "; ".join(r.criteria)
+                + (f"\nDASH {r.dash_score}" if r.dash_score is not None else ""),
+                repeat,
+                f"IDVA: {r.idva or 'not allocated'}\nResearch: {len(r.responded)}/{len(r.responded) + len(r.awaiting)}",
+            ]
+        )
+    doc.table(
+        ["#", "Reference", "People", "Children", "Referral", "Repeat", "IDVA / research"],
+        rows,
+        widths=[6, 24, 50, 18, 40, 26, 26],
+    )
+    if agenda.outstanding:
+        doc.heading("Outstanding actions from earlier meetings", 2)
+        doc.table(
+            ["Case", "Agency", "Action", "Due", "Status"],
+            [
+                [
+                    a.case.reference,
+                    a.assigned_agency.name,
+                    a.description,
+                    a.due_on.strftime("%d/%m/%Y"),
+                    a.status.replace("_", " "),
+                ]
+                for a in agenda.outstanding
+            ],
+            widths=[26, 34, 80, 20, 30],
+        )
+    return doc.output()
+
+
+def minutes_pdf(user: User, meeting: Meeting) -> tuple[bytes, list[int]]:
+    """Minutes: attendance, then per visible case the discussion, outcome and actions."""
+    agenda = build(user, meeting)
+    doc = Document(f"MARAC minutes {meeting.starts_at:%d %B %Y}")
+    _meeting_details(doc, meeting)
+    doc.heading("Attendance", 2)
+    doc.table(
+        ["Agency", "Name", "Status", "Confidentiality acknowledged", "Information sent"],
+        [
+            [
+                a.agency.name if a.agency else "—",
+                a.name,
+                a.status,
+                "Yes" if a.confidentiality_ack else "No",
+                "Yes" if a.information_sent else "No",
+            ]
+            for a in meeting.attendance
+        ],
+        widths=[40, 40, 30, 40, 30],
+    )
+    actions_by_case: dict[int, list[Action]] = {}
+    for action in db.session.scalars(sa.select(Action).where(Action.meeting_id == meeting.id).order_by(Action.id)):
+        actions_by_case.setdefault(action.case_id, []).append(action)
+    for row in agenda.rows:
+        doc.heading(f"{row.item.position}. {row.reference}", 3)
+        if row.restricted:
+            doc.paragraph("Restricted case: minutes held by named members only.")
+            continue
+        doc.paragraph(f"Victim: {_person_text(row.victim)}")
+        doc.paragraph(row.item.minutes or "No minutes recorded.")
+        doc.paragraph(f"Outcome: {meetings.OUTCOMES.get(row.item.outcome or '', 'not recorded')}")
+        acts = actions_by_case.get(row.item.case_id, [])
+        if acts:
+            doc.table(
+                ["Agency", "Action", "Deadline", "Status"],
+                [
+                    [a.assigned_agency.name, a.description, a.due_on.strftime("%d/%m/%Y"), a.status.replace("_", " ")]
+                    for a in acts
+                ],
+                widths=[40, 90, 25, 35],
+            )
+    return doc.output(), agenda.person_ids

@@ -1,0 +1,350 @@
+"""MARAC forms. Server-side validation with messages next to each field."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+
+from ..admin.forms import MultiCheckboxField
+from ..core.forms import (
+    NotBefore,
+    NotInFuture,
+    UKDateField,
+    VersionedForm,
+    blank_to_none,
+    choices,
+    optional_code,
+    optional_id,
+    strip,
+)
+from ..core.models.people import ETHNICITIES, GENDERS, YES_NO_UNKNOWN
+from ..core.models.work import ACTION_STATUSES, NOT_DONE_REASONS, PLAN_ITEM_STATUSES
+from .meetings import OUTCOMES
+from .models import CONTACT_METHODS, CONTACT_OUTCOMES, RISK_LEVELS, YES_NO
+
+TEXT = [Optional(), Length(max=4000)]
+SHORT = [Optional(), Length(max=200)]
+PERSON_REF = Regexp(r"^[Pp]?\d{1,9}$", message="Enter a person reference such as P000123")
+
+
+def dash_form_class(checklist):
+    """A DASH form with one answer and one note per question in the checklist data file."""
+
+    class DashForm(FlaskForm):
+        completed_on = UKDateField(
+            "Date completed", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()]
+        )
+        judgement_level = SelectField(
+            "Professional judgement: raise the risk level to",
+            choices=choices({"medium": "Medium", "high": "High"}, blank="No change"),
+            coerce=optional_code,
+        )
+        judgement_reason = TextAreaField(
+            "Reasons for your professional judgement", validators=TEXT, filters=[blank_to_none]
+        )
+
+    for q in checklist.questions:
+        setattr(
+            DashForm,
+            f"q_{q.code}",
+            RadioField(
+                q.text,
+                choices=choices({"yes": "Yes", "no": "No", "not_known": "Not known"}),
+                validators=[InputRequired(message=f"Answer: {q.short}")],
+            ),
+        )
+        setattr(DashForm, f"n_{q.code}", TextAreaField(f"Note: {q.short}", validators=TEXT, filters=[blank_to_none]))
+    return DashForm
+
+
+class ChildForm(Form):
+    given_names = StringField("Given names", validators=SHORT, filters=[blank_to_none])
+    surname = StringField("Surname", validators=SHORT, filters=[blank_to_none])
+    dob = UKDateField("Date of birth", validators=[Optional(), NotInFuture(), NotBefore()])
+    school = StringField("School or nursery", validators=SHORT, filters=[blank_to_none])
+    relationship_to_victim = StringField("Relationship to victim", validators=SHORT, filters=[blank_to_none])
+    relationship_to_perpetrator = StringField("Relationship to perpetrator", validators=SHORT, filters=[blank_to_none])
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.given_names.data or self.surname.data or self.dob.data)
+
+
+class ReferralForm(FlaskForm):
+    referral_date = UKDateField(
+        "Referral date", validators=[InputRequired(message="Enter the referral date"), NotBefore()]
+    )
+    incident_date = UKDateField("Date of the latest incident", validators=[Optional(), NotBefore()])
+    referrer_name = StringField("Referrer's name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    referrer_phone = StringField("Referrer's phone", validators=[Optional(), Length(max=30)], filters=[blank_to_none])
+    referrer_email = EmailField(
+        "Referrer's email", validators=[Optional(), Email(), Length(max=254)], filters=[blank_to_none]
+    )
+    dash_id = SelectField("DASH risk assessment", coerce=optional_id)
+    crit_professional_judgement = BooleanField("Professional judgement")
+    judgement_reason = TextAreaField("Reasons for professional judgement", validators=TEXT, filters=[blank_to_none])
+    incidents_12_months = IntegerField(
+        "Police-reported incidents in the last 12 months", validators=[Optional(), NumberRange(min=0, max=500)]
+    )
+    crit_repeat = BooleanField("Repeat: heard at a MARAC in the last 12 months")
+    previous_marac_date = UKDateField("Previous MARAC date", validators=[Optional(), NotInFuture(), NotBefore()])
+    previous_reference = StringField(
+        "Previous MARAC reference", validators=[Optional(), Length(max=60)], filters=[blank_to_none]
+    )
+    victim_aware = RadioField(
+        "Is the victim aware of the referral?",
+        choices=choices(YES_NO),
+        validators=[InputRequired(message="Say whether the victim is aware")],
+    )
+    consent = RadioField(
+        "Has the victim consented to information sharing?",
+        choices=choices(YES_NO),
+        validators=[InputRequired(message="Say whether the victim consented")],
+    )
+    consent_override_reason = TextAreaField(
+        "If not, why is information shared without consent?", validators=TEXT, filters=[blank_to_none]
+    )
+    victim_fears = TextAreaField("Who does the victim fear?", validators=TEXT, filters=[blank_to_none])
+    safe_to_call = RadioField(
+        "Is it safe to call the victim?",
+        choices=choices(YES_NO),
+        validators=[InputRequired(message="Say whether it is safe to call")],
+    )
+    safe_contact = TextAreaField(
+        "Safe contact details and times",
+        description="Shown only to the IDVA service and police",
+        validators=TEXT,
+        filters=[blank_to_none],
+    )
+    summary = TextAreaField("Reason for referral", validators=TEXT, filters=[blank_to_none])
+    gender = SelectField("Victim's gender", choices=choices(GENDERS, blank="Not recorded"), coerce=optional_code)
+    ethnicity = SelectField(
+        "Victim's ethnicity", choices=choices(ETHNICITIES, blank="Not recorded"), coerce=optional_code
+    )
+    disability = SelectField(
+        "Victim has a disability", choices=choices(YES_NO_UNKNOWN, blank="Not recorded"), coerce=optional_code
+    )
+    is_lgbt = SelectField(
+        "Victim is LGBT+", choices=choices(YES_NO_UNKNOWN, blank="Not recorded"), coerce=optional_code
+    )
+    transfer_in = BooleanField("Transfer in from another MARAC area")
+    transfer_from_area = StringField(
+        "MARAC area transferred from", validators=[Optional(), Length(max=120)], filters=[blank_to_none]
+    )
+    transfer_in_date = UKDateField("Date of transfer", validators=[Optional(), NotInFuture(), NotBefore()])
+    transfer_previous_ref = StringField(
+        "Reference in the other area", validators=[Optional(), Length(max=60)], filters=[blank_to_none]
+    )
+    is_restricted = BooleanField(
+        "Restricted: visible only to named users (for example the victim or perpetrator works for a partner agency)"
+    )
+    perp_reference = StringField(
+        "Existing person reference",
+        description="If the perpetrator already has a record, for example P000123",
+        validators=[Optional(), PERSON_REF],
+        filters=[blank_to_none],
+    )
+    perp_given_names = StringField("Perpetrator's given names", validators=SHORT, filters=[blank_to_none])
+    perp_surname = StringField("Perpetrator's surname", validators=SHORT, filters=[blank_to_none])
+    perp_dob = UKDateField("Perpetrator's date of birth", validators=[Optional(), NotInFuture(), NotBefore()])
+    perp_relationship = StringField("Relationship to the victim", validators=SHORT, filters=[blank_to_none])
+    children = FieldList(FormField(ChildForm), min_entries=3, max_entries=8)
+    confirm_new_people = BooleanField("I have checked the possible matches: these are different people")
+
+
+class DecisionForm(VersionedForm):
+    decision = RadioField(
+        "Decision",
+        choices=choices({"accept": "Accept for MARAC", "decline": "Decline"}),
+        validators=[InputRequired(message="Choose accept or decline")],
+    )
+    reason = TextAreaField("Reason (if declining)", validators=[Optional(), Length(max=300)], filters=[blank_to_none])
+
+
+class RepeatForm(VersionedForm):
+    is_repeat = RadioField(
+        "Is this a repeat case?",
+        choices=choices({"yes": "Yes, a repeat", "no": "No, a new referral"}),
+        validators=[InputRequired(message="Confirm whether this is a repeat")],
+    )
+
+
+class AllocateForm(VersionedForm):
+    idva_user_id = SelectField("IDVA", coerce=optional_id)
+
+
+class ContactForm(FlaskForm):
+    contact_on = UKDateField("Date", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()])
+    method = SelectField("Method", choices=choices(CONTACT_METHODS))
+    outcome = SelectField("Outcome", choices=choices(CONTACT_OUTCOMES))
+    notes = TextAreaField("Notes", validators=TEXT, filters=[blank_to_none])
+
+
+class PlanForm(FlaskForm):
+    title = StringField(
+        "Plan title", default="Safety plan", validators=[DataRequired(), Length(max=200)], filters=[strip]
+    )
+    review_due_on = UKDateField("Review date", validators=[InputRequired(message="Enter a review date"), NotBefore()])
+
+
+class PlanItemForm(FlaskForm):
+    area = StringField(
+        "Need or area",
+        description="For example home security, safe contact, children",
+        validators=[DataRequired(), Length(max=60)],
+        filters=[strip],
+    )
+    intervention = TextAreaField("What will be done", validators=[DataRequired(), Length(max=2000)], filters=[strip])
+    owner_agency_id = SelectField("Owning agency", coerce=optional_id)
+    due_on = UKDateField("Due date", validators=[Optional(), NotBefore()])
+
+
+class PlanItemStatusForm(VersionedForm):
+    status = SelectField("Status", choices=choices(PLAN_ITEM_STATUSES))
+
+
+class PlanReviewForm(VersionedForm):
+    summary = TextAreaField("Review notes", validators=TEXT, filters=[blank_to_none])
+    next_review_on = UKDateField(
+        "Next review date", validators=[InputRequired(message="Enter the next review date"), NotBefore()]
+    )
+
+
+class MeetingForm(FlaskForm):
+    date = UKDateField("Date", validators=[InputRequired(message="Enter the meeting date"), NotBefore()])
+    time = TimeField("Start time (UTC)", validators=[InputRequired(message="Enter the start time")])
+    venue = StringField("Venue", validators=[DataRequired(), Length(max=200)], filters=[strip])
+    chair_user_id = SelectField("Chair", coerce=optional_id)
+    agency_ids = MultiCheckboxField("Agencies on the distribution list", coerce=int)
+
+
+class DistributionForm(VersionedForm):
+    agency_ids = MultiCheckboxField("Agencies on the distribution list", coerce=int)
+
+
+class ListCaseForm(FlaskForm):
+    case_id = SelectField("Case", coerce=optional_id, validators=[InputRequired(message="Choose a case")])
+    urgent = BooleanField("Urgent: list even though the cut-off has passed")
+
+
+class RemoveItemForm(FlaskForm):
+    reason = StringField(
+        "Reason for removing", validators=[DataRequired(message="Give a reason"), Length(max=300)], filters=[strip]
+    )
+
+
+class MoveItemForm(FlaskForm):
+    meeting_id = SelectField(
+        "Move to meeting", coerce=optional_id, validators=[InputRequired(message="Choose a meeting")]
+    )
+
+
+class ReorderForm(FlaskForm):
+    direction = SelectField("Direction", choices=choices({"up": "Up", "down": "Down"}))
+
+
+class ResearchForm(FlaskForm):
+    no_trace = BooleanField("No trace: my agency holds no information on these people")
+    findings = TextAreaField("Findings (facts, kept separate from opinion)", validators=TEXT, filters=[blank_to_none])
+    risks = TextAreaField("Risks identified", validators=TEXT, filters=[blank_to_none])
+    withheld = TextAreaField("Anything withheld, and why", validators=TEXT, filters=[blank_to_none])
+
+
+class AttendanceForm(FlaskForm):
+    agency_id = SelectField("Agency", coerce=optional_id)
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    status = SelectField(
+        "Attendance", choices=choices({"present": "Present", "apologies": "Apologies", "absent": "Absent"})
+    )
+    confidentiality_ack = BooleanField("Confidentiality statement acknowledged")
+    information_sent = BooleanField("Information sent (if apologies)")
+
+
+class MinutesForm(VersionedForm):
+    minutes = TextAreaField("Discussion", validators=[Optional(), Length(max=20000)], filters=[blank_to_none])
+    outcome = SelectField("Outcome", choices=choices(OUTCOMES, blank="Not yet decided"), coerce=optional_code)
+
+
+class ActionForm(FlaskForm):
+    assigned_agency_id = SelectField(
+        "Owning agency",
+        coerce=optional_id,
+        validators=[InputRequired(message="Choose the agency that owns this action")],
+    )
+    description = TextAreaField(
+        "Action", validators=[DataRequired(message="Describe the action"), Length(max=2000)], filters=[strip]
+    )
+    due_on = UKDateField("Deadline", validators=[InputRequired(message="Give a deadline"), NotBefore()])
+
+
+class ActionUpdateForm(VersionedForm):
+    status = SelectField("Status", choices=choices(ACTION_STATUSES))
+    not_done_reason = SelectField(
+        "If not done, why", choices=choices(NOT_DONE_REASONS, blank="Choose"), coerce=optional_code
+    )
+    note = TextAreaField("Update", validators=[Optional(), Length(max=2000)], filters=[blank_to_none])
+
+
+class ActionFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    meeting_id = SelectField("Meeting", coerce=optional_id, validate_choice=False)
+    agency_id = SelectField("Agency", coerce=optional_id, validate_choice=False)
+    status = SelectField("Status", choices=choices(ACTION_STATUSES, blank="Any"), coerce=optional_code)
+    overdue = BooleanField("Overdue only")
+
+
+class TransferOutForm(VersionedForm):
+    on = UKDateField(
+        "Date of transfer", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()]
+    )
+    area = StringField("MARAC area transferred to", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    sent = TextAreaField(
+        "What was sent",
+        description="For example minutes and action plans, IDVA handover",
+        validators=TEXT,
+        filters=[blank_to_none],
+    )
+
+
+class CloseForm(VersionedForm):
+    on = UKDateField("Closure date", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()])
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=200)], filters=[strip])
+
+
+class CaseListFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        "Status",
+        choices=choices(
+            {
+                "submitted": "Awaiting decision",
+                "accepted": "Accepted, not listed",
+                "listed": "Listed",
+                "heard": "Heard",
+                "closed": "Closed",
+                "transferred_out": "Transferred out",
+            },
+            blank="Any open",
+        ),
+        coerce=optional_code,
+    )
+
+
+RISK_LEVEL_CHOICES = RISK_LEVELS

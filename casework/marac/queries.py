@@ -1,0 +1,135 @@
+"""Read-side queries for MARAC pages: lists filtered and paginated in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..core.access import visible_case_clause
+from ..core.models import Agency, Case, Meeting, User, UserRole
+from ..core.types import utcnow
+from ..extensions import db
+from .models import ContactLog, Referral
+
+
+def cases_page(user: User, status: str | None, page: int, per_page: int = 25):
+    query = (
+        sa.select(Referral)
+        .join(Case, Case.id == Referral.case_id)
+        .where(Case.kind == "marac", visible_case_clause(user))
+        .options(joinedload(Referral.case), joinedload(Referral.referring_agency), joinedload(Referral.victim))
+        .order_by(Referral.referral_date.desc(), Referral.id.desc())
+    )
+    if status:
+        query = query.where(Referral.status == status)
+    else:
+        query = query.where(Case.closed_on.is_(None))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+
+
+@dataclass
+class Dashboard:
+    awaiting_decision: int
+    awaiting_listing: int
+    my_cases: list[Referral]
+    upcoming: list[Meeting]
+
+
+def dashboard(user: User) -> Dashboard:
+    visible = sa.and_(Case.kind == "marac", visible_case_clause(user))
+    base = sa.select(sa.func.count()).select_from(Referral).join(Case, Case.id == Referral.case_id).where(visible)
+    my_cases = list(
+        db.session.scalars(
+            sa.select(Referral)
+            .join(Case, Case.id == Referral.case_id)
+            .where(
+                visible,
+                Case.closed_on.is_(None),
+                sa.or_(Referral.idva_user_id == user.id, Case.lead_user_id == user.id),
+            )
+            .options(joinedload(Referral.case), joinedload(Referral.victim))
+            .order_by(Referral.referral_date.desc())
+            .limit(25)
+        )
+    )
+    from .agenda import can_open_meeting
+
+    upcoming = [
+        m
+        for m in db.session.scalars(
+            sa.select(Meeting)
+            .where(Meeting.kind == "marac", Meeting.status == "scheduled", Meeting.starts_at >= utcnow())
+            .order_by(Meeting.starts_at)
+            .limit(10)
+        )
+        if can_open_meeting(user, m)
+    ]
+    return Dashboard(
+        awaiting_decision=db.session.scalar(base.where(Referral.status == "submitted")) or 0,
+        awaiting_listing=db.session.scalar(base.where(Referral.status == "accepted")) or 0,
+        my_cases=my_cases,
+        upcoming=upcoming,
+    )
+
+
+def listable_cases(user: User) -> list[Referral]:
+    """Accepted referrals not yet on a meeting, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Referral)
+            .join(Case, Case.id == Referral.case_id)
+            .where(Referral.status == "accepted", Case.closed_on.is_(None), visible_case_clause(user))
+            .options(joinedload(Referral.case))
+            .order_by(Referral.referral_date)
+            .limit(200)
+        )
+    )
+
+
+def idvas() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "idva", User.is_active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def coordinators_and_chairs() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role.in_(("marac_coordinator",)), User.is_active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def active_agencies() -> list[Agency]:
+    return list(db.session.scalars(sa.select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)))
+
+
+def contacts(case_id: int) -> list[ContactLog]:
+    return list(
+        db.session.scalars(
+            sa.select(ContactLog)
+            .where(ContactLog.case_id == case_id)
+            .order_by(ContactLog.contact_on.desc(), ContactLog.id.desc())
+        )
+    )
+
+
+def upcoming_meetings() -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(Meeting.kind == "marac", Meeting.status == "scheduled", Meeting.starts_at >= utcnow())
+            .order_by(Meeting.starts_at)
+            .limit(20)
+        )
+    )

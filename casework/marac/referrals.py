@@ -1,0 +1,307 @@
+"""MARAC referrals: criteria, repeat detection, decisions, IDVA allocation, transfer and closure.
+
+Referral criteria (SafeLives, "Marac referral criteria: definitions"): visible
+high risk (a DASH score of 14+), professional judgement (with reasons),
+potential escalation (3+ incidents in 12 months by default; some areas use 5)
+and repeat (any further incident between the same victim and perpetrator(s)
+within 12 months of the last MARAC referral date). A referral meeting none of
+them is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..core import audit, cases
+from ..core.access import AccessDenied, can_edit_case
+from ..core.models import Agency, Case, CaseParticipant, Person, User
+from ..core.services import ServiceError, check_version
+from ..extensions import db
+from .models import DashAssessment, Referral
+
+
+@dataclass
+class PersonLink:
+    person_id: int
+    relationship: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RepeatCandidate:
+    referral: Referral
+    days_since: int
+    perpetrator_match: bool
+
+
+def find_repeats(
+    victim_id: int, incident_date: date, perpetrator_ids: set[int], exclude_case_id: int | None = None
+) -> list[RepeatCandidate]:
+    """Earlier MARAC referrals of this victim dated within the repeat window before the incident.
+
+    Day arithmetic: with the default 365-day window an incident 364 or 365 days
+    after the last referral is a repeat; 366 days after is a new referral.
+    """
+    window = current_app.config["MARAC_REPEAT_WINDOW_DAYS"]
+    query = (
+        sa.select(Referral)
+        .where(
+            Referral.victim_id == victim_id,
+            Referral.referral_date <= incident_date,
+            Referral.referral_date >= incident_date - timedelta(days=window),
+        )
+        .order_by(Referral.referral_date.desc(), Referral.id.desc())
+    )
+    if exclude_case_id is not None:
+        query = query.where(Referral.case_id != exclude_case_id)
+    out = []
+    for ref in db.session.scalars(query):
+        theirs = {p.person_id for p in ref.case.participants if p.role == "perpetrator"}
+        out.append(RepeatCandidate(ref, (incident_date - ref.referral_date).days, bool(theirs & perpetrator_ids)))
+    return out
+
+
+def _always_shared_agency_ids() -> list[int]:
+    kinds = current_app.config.get("MARAC_SHARE_WITH_AGENCY_KINDS", ("idva_service",))
+    return list(db.session.scalars(sa.select(Agency.id).where(Agency.kind.in_(kinds), Agency.is_active.is_(True))))
+
+
+def check_criteria(
+    *,
+    dash: DashAssessment | None,
+    professional_judgement: bool,
+    judgement_reason: str | None,
+    incidents_12_months: int | None,
+    repeat: bool,
+) -> dict[str, bool]:
+    cfg = current_app.config
+    met = {
+        "crit_visible_high_risk": bool(dash and dash.score >= cfg["DASH_HIGH_THRESHOLD"]),
+        "crit_professional_judgement": bool(professional_judgement and (judgement_reason or "").strip()),
+        "crit_escalation": (incidents_12_months or 0) >= cfg["MARAC_ESCALATION_INCIDENTS"],
+        "crit_repeat": bool(repeat),
+    }
+    if professional_judgement and not (judgement_reason or "").strip():
+        raise ServiceError("Give the reasons for your professional judgement", "judgement_reason")
+    if not any(met.values()):
+        raise ServiceError(
+            "This referral meets none of the MARAC criteria: a DASH score of "
+            f"{cfg['DASH_HIGH_THRESHOLD']} or more, professional judgement with reasons, "
+            f"{cfg['MARAC_ESCALATION_INCIDENTS']} or more incidents in 12 months, or a repeat. "
+            "Record the criterion that applies, or do not refer.",
+            "dash_id",
+        )
+    return met
+
+
+def create_referral(
+    user: User,
+    victim: Person,
+    data: dict[str, Any],
+    *,
+    perpetrators: list[PersonLink],
+    children: list[PersonLink],
+) -> Referral:
+    """Open a MARAC case for a referral, after checking criteria, dates and repeats."""
+    referral_date: date = data["referral_date"]
+    incident_date: date | None = data.get("incident_date")
+    if referral_date > date.today():
+        raise ServiceError("The referral date cannot be in the future", "referral_date")
+    if incident_date and incident_date > referral_date:
+        raise ServiceError("The incident date cannot be after the referral date", "incident_date")
+    if victim.dob and victim.dob > referral_date:
+        raise ServiceError("The victim's date of birth is after the referral date", "referral_date")
+    dash = None
+    if data.get("dash_id"):
+        dash = db.session.get(DashAssessment, data["dash_id"])
+        if dash is None or dash.person_id != victim.id:
+            raise ServiceError("Choose a DASH assessment for this victim", "dash_id")
+    if data.get("consent") == "no" and not (data.get("consent_override_reason") or "").strip():
+        raise ServiceError("Say why information is shared without consent", "consent_override_reason")
+    if data.get("transfer_in") and not (data.get("transfer_from_area") or "").strip():
+        raise ServiceError("Give the MARAC area the case is transferred from", "transfer_from_area")
+    perp_ids = {p.person_id for p in perpetrators}
+    if victim.id in perp_ids or victim.id in {c.person_id for c in children}:
+        raise ServiceError("The victim cannot also be a perpetrator or child on the referral", "perpetrators")
+
+    repeats = find_repeats(victim.id, incident_date or referral_date, perp_ids)
+    repeat_claimed = bool(data.get("crit_repeat")) or bool(repeats)
+    met = check_criteria(
+        dash=dash,
+        professional_judgement=bool(data.get("crit_professional_judgement")),
+        judgement_reason=data.get("judgement_reason"),
+        incidents_12_months=data.get("incidents_12_months"),
+        repeat=repeat_claimed,
+    )
+    if data.get("crit_repeat") and not repeats and not data.get("previous_marac_date"):
+        raise ServiceError(
+            "No earlier MARAC referral for this victim was found: give the previous MARAC date", "previous_marac_date"
+        )
+
+    case = cases.open_case(
+        kind="marac",
+        status="referred",
+        opened_on=referral_date,
+        lead_agency_id=user.agency_id,
+        lead_user_id=user.id,
+        created_by=user,
+        agency_ids=_always_shared_agency_ids(),
+        is_restricted=bool(data.get("is_restricted")),
+    )
+    cases.add_participant(case, victim.id, "victim")
+    for link in perpetrators:
+        cases.add_participant(case, link.person_id, "perpetrator", relationship_to_victim=link.relationship)
+    for link in children:
+        cases.add_participant(
+            case, link.person_id, "child", relationship_to_victim=link.relationship, details=link.details or None
+        )
+    latest = repeats[0] if repeats else None
+    referral = Referral(
+        case_id=case.id,
+        victim_id=victim.id,
+        referral_date=referral_date,
+        incident_date=incident_date,
+        referring_agency_id=user.agency_id,
+        referrer_id=user.id,
+        referrer_name=data.get("referrer_name") or user.display_name,
+        referrer_phone=data.get("referrer_phone"),
+        referrer_email=data.get("referrer_email") or user.email,
+        dash_id=dash.id if dash else None,
+        judgement_reason=data.get("judgement_reason") if met["crit_professional_judgement"] else None,
+        incidents_12_months=data.get("incidents_12_months"),
+        repeat_of_case_id=latest.referral.case_id if latest else None,
+        previous_marac_date=latest.referral.referral_date if latest else data.get("previous_marac_date"),
+        previous_reference=latest.referral.case.reference if latest else data.get("previous_reference"),
+        victim_aware=data["victim_aware"],
+        consent=data["consent"],
+        consent_override_reason=data.get("consent_override_reason") if data["consent"] == "no" else None,
+        victim_fears=data.get("victim_fears"),
+        safe_to_call=data.get("safe_to_call"),
+        safe_contact=data.get("safe_contact"),
+        summary=data.get("summary"),
+        transfer_in=bool(data.get("transfer_in")),
+        transfer_from_area=data.get("transfer_from_area") if data.get("transfer_in") else None,
+        transfer_in_date=data.get("transfer_in_date") if data.get("transfer_in") else None,
+        transfer_previous_ref=data.get("transfer_previous_ref") if data.get("transfer_in") else None,
+        status="submitted",
+        **met,
+    )
+    if dash is not None and dash.case_id is None:
+        dash.case_id = case.id
+    db.session.add(referral)
+    db.session.flush()
+    audit.record(
+        "marac.referral_created",
+        object_type="case",
+        object_id=case.id,
+        person_ids=cases.person_ids_of(case),
+        purpose="casework",
+        details={"repeat_candidates": [r.referral.case_id for r in repeats]},
+    )
+    return referral
+
+
+def referral_for(case: Case) -> Referral:
+    referral = db.session.scalar(sa.select(Referral).where(Referral.case_id == case.id))
+    if referral is None:
+        raise AccessDenied("case", case.id)
+    return referral
+
+
+def _require_edit(user: User, referral: Referral) -> None:
+    if not can_edit_case(user, referral.case):
+        raise AccessDenied("case", referral.case_id, hide=False)
+
+
+def decide(user: User, referral: Referral, *, accept: bool, reason: str | None, version: int | None) -> None:
+    """The coordinator accepts a referral (it is then listed on the next meeting) or declines it."""
+    check_version(referral, version)
+    if referral.status != "submitted":
+        raise ServiceError("This referral has already been decided")
+    if accept:
+        referral.status = "accepted"
+        referral.case.status = "accepted"
+    else:
+        if not (reason or "").strip():
+            raise ServiceError("Give the reason for declining", "reason")
+        referral.status = "declined"
+        referral.decline_reason = reason
+        referral.case.status = "closed"
+        referral.case.closed_on = date.today()
+        referral.case.closure_reason = "Referral declined"
+    db.session.flush()
+    audit.record(
+        "marac.referral_accepted" if accept else "marac.referral_declined",
+        object_type="case",
+        object_id=referral.case_id,
+    )
+
+
+def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: int | None) -> None:
+    check_version(referral, version)
+    referral.repeat_confirmed = is_repeat
+    if not is_repeat:
+        referral.crit_repeat = False
+    db.session.flush()
+    audit.record(
+        "marac.repeat_confirmed", object_type="case", object_id=referral.case_id, details={"repeat": is_repeat}
+    )
+
+
+def allocate_idva(user: User, referral: Referral, idva_user_id: int | None, version: int | None) -> None:
+    check_version(referral, version)
+    if idva_user_id is not None:
+        idva = db.session.get(User, idva_user_id)
+        if idva is None or "idva" not in idva.roles or not idva.is_active:
+            raise ServiceError("Choose an active IDVA", "idva_user_id")
+        cases.add_agency(referral.case, idva.agency_id)
+    referral.idva_user_id = idva_user_id
+    db.session.flush()
+    audit.record("marac.idva_allocated", object_type="case", object_id=referral.case_id, details={"idva": idva_user_id})
+
+
+def transfer_out(user: User, referral: Referral, *, on: date, area: str, sent: str | None, version: int | None) -> None:
+    """Transfer to another MARAC area (victim moved): record when, where and what was sent."""
+    _require_edit(user, referral)
+    check_version(referral, version)
+    if on < referral.referral_date:
+        raise ServiceError("The transfer date cannot be before the referral date", "on")
+    referral.transfer_out_date = on
+    referral.transfer_out_area = area
+    referral.transfer_out_sent = sent
+    referral.status = "transferred_out"
+    referral.case.status = "transferred_out"
+    referral.case.closed_on = on
+    referral.case.closure_reason = f"Transferred to {area}"
+    db.session.flush()
+    audit.record(
+        "share.disclosure",
+        object_type="case",
+        object_id=referral.case_id,
+        person_ids=cases.person_ids_of(referral.case),
+        purpose="marac_meeting",
+        lawful_basis="gdpr_6_1_e_sch1_safeguarding",
+        details={"transfer_out_area": area},
+    )
+
+
+def close_case(user: User, referral: Referral, *, on: date, reason: str, version: int | None) -> None:
+    _require_edit(user, referral)
+    check_version(referral, version)
+    if on < referral.referral_date:
+        raise ServiceError("The closure date cannot be before the referral date", "on")
+    referral.status = "closed"
+    referral.case.status = "closed"
+    referral.case.closed_on = on
+    referral.case.closure_reason = reason
+    db.session.flush()
+    audit.record("marac.case_closed", object_type="case", object_id=referral.case_id)
+
+
+def participants(case: Case, role: str) -> list[CaseParticipant]:
+    return [p for p in case.participants if p.role == role]

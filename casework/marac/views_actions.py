@@ -1,0 +1,75 @@
+"""MARAC action tracking pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..core.access import require
+from ..core.forms import choices
+from ..core.services import ConflictError, ServiceError
+from . import actions, bp, queries
+from .forms import ActionFilterForm, ActionUpdateForm
+from .views import fail
+
+
+@bp.route("/actions")
+@require("marac.case.view")
+def action_list():
+    form = ActionFilterForm(request.args)
+    form.agency_id.choices = choices([(a.id, a.name) for a in queries.active_agencies()], blank="Any")
+    form.meeting_id.choices = choices([], blank="Any")
+    flt = actions.ActionFilter()
+    if form.validate():
+        flt = actions.ActionFilter(
+            meeting_id=form.meeting_id.data,
+            agency_id=form.agency_id.data,
+            status=form.status.data,
+            overdue_only=form.overdue.data,
+        )
+    page = actions.actions_page(current_user, flt, request.args.get("page", 1, type=int))
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "marac/actions.html",
+        page=page,
+        form=form,
+        today=date.today(),
+        filters=filters,
+        see_all=current_user.can("marac.actions.view_all"),
+    )
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@require("marac.actions.update")
+def action_view(action_id: int):
+    action = actions.load_action(current_user, action_id)
+    form = ActionUpdateForm()
+    if request.method == "GET":
+        form.status.data = action.status
+        form.not_done_reason.data = action.not_done_reason
+        form.version_id.data = str(action.version_id)
+    elif form.validate_on_submit():
+        try:
+            actions.update_action(
+                current_user,
+                action,
+                status=form.status.data,
+                note=form.note.data,
+                not_done_reason=form.not_done_reason.data,
+                version=form.submitted_version(),
+            )
+        except ConflictError:
+            flash(
+                "Someone else updated this action while you were editing. Your update is below; nothing was saved.",
+                "error",
+            )
+            return render_template("marac/action.html", action=action, form=form, today=date.today()), 409
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash("Action updated.", "success")
+            return redirect(url_for("marac.action_list"))
+    status = 400 if form.errors else 200
+    return render_template("marac/action.html", action=action, form=form, today=date.today()), status

@@ -1,0 +1,436 @@
+"""MARAC meeting pages: schedule, agenda building, research, agenda/minutes output, running the meeting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..core import audit, cases
+from ..core.access import AccessDenied, require
+from ..core.forms import choices
+from ..core.models import AgendaItem, Meeting
+from ..core.services import ConflictError, ServiceError, get_or_404
+from ..extensions import db
+from . import agenda, bp, meetings, queries
+from .actions import create_action
+from .forms import (
+    ActionForm,
+    AttendanceForm,
+    DistributionForm,
+    ListCaseForm,
+    MeetingForm,
+    MinutesForm,
+    MoveItemForm,
+    RemoveItemForm,
+    ReorderForm,
+    ResearchForm,
+)
+from .models import ResearchResponse
+from .views import fail
+
+
+def _agency_choices():
+    return choices([(a.id, a.name) for a in queries.active_agencies()])
+
+
+def _managed(meeting_id: int) -> Meeting:
+    meeting = get_or_404(Meeting, meeting_id)
+    if meeting.kind != "marac":
+        raise AccessDenied("meeting", meeting_id)
+    return meeting
+
+
+def _item(item_id: int) -> AgendaItem:
+    item = get_or_404(AgendaItem, item_id)
+    agenda.load_meeting(current_user, item.meeting_id)
+    return item
+
+
+@bp.route("/meetings")
+@require("marac.case.view")
+def meeting_list():
+    page = meetings.meetings_page(request.args.get("page", 1, type=int), 25)
+    visible = [m for m in page.items if agenda.can_open_meeting(current_user, m)]
+    return render_template(
+        "marac/meetings.html",
+        page=page,
+        meetings=visible,
+        counts=meetings.item_counts([m.id for m in visible]),
+        cutoff=meetings.cutoff_date,
+    )
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@require("marac.meeting.manage")
+def meeting_new():
+    form = MeetingForm()
+    form.chair_user_id.choices = choices(
+        [(u.id, u.display_name) for u in queries.coordinators_and_chairs()], blank="Choose"
+    )
+    form.agency_ids.choices = _agency_choices()
+    if request.method == "GET":
+        form.agency_ids.data = [a.id for a in queries.active_agencies()]
+        form.chair_user_id.data = current_user.id
+    elif form.validate_on_submit():
+        starts_at = datetime.combine(form.date.data, form.time.data, tzinfo=UTC)
+        try:
+            meeting = meetings.schedule(
+                current_user,
+                starts_at=starts_at,
+                venue=form.venue.data,
+                chair_user_id=form.chair_user_id.data,
+                agency_ids=form.agency_ids.data,
+            )
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash(f"Meeting scheduled. Cut-off for referrals: {meetings.cutoff_date(meeting):%A %d %B %Y}.", "success")
+            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
+    return render_template("marac/meeting_form.html", form=form), (400 if form.errors else 200)
+
+
+def _meeting_page(meeting: Meeting, status: int = 200, **forms):
+    manage = current_user.can("marac.meeting.manage")
+    list_form = forms.get("list_form") or ListCaseForm()
+    list_form.case_id.choices = choices(
+        [
+            (r.case_id, f"{r.case.reference} (referred {r.referral_date:%d %b %Y})")
+            for r in queries.listable_cases(current_user)
+        ],
+        blank="Choose a case",
+    )
+    move_form = MoveItemForm()
+    move_form.meeting_id.choices = choices(
+        [(m.id, f"{m.starts_at:%d %b %Y}") for m in queries.upcoming_meetings() if m.id != meeting.id], blank="Choose"
+    )
+    attendance_form = forms.get("attendance_form") or AttendanceForm()
+    attendance_form.agency_id.choices = choices(
+        [(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other"
+    )
+    dist_form = forms.get("dist_form") or DistributionForm(version_id=meeting.version_id)
+    dist_form.agency_ids.choices = _agency_choices()
+    if dist_form.agency_ids.data is None:
+        dist_form.agency_ids.data = sorted(meeting.agency_ids)
+    doc = agenda.build(current_user, meeting)
+    return render_template(
+        "marac/meeting.html",
+        meeting=meeting,
+        doc=doc,
+        manage=manage,
+        cutoff=meetings.cutoff_date(meeting),
+        list_form=list_form,
+        move_form=move_form,
+        remove_form=RemoveItemForm(),
+        reorder_form=ReorderForm(),
+        attendance_form=attendance_form,
+        dist_form=dist_form,
+        my_agency_listed=current_user.agency_id in meeting.agency_ids,
+    ), status
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@require("marac.case.view")
+def meeting_view(meeting_id: int):
+    return _meeting_page(agenda.load_meeting(current_user, meeting_id))
+
+
+@bp.route("/meetings/<int:meeting_id>/distribution", methods=["POST"])
+@require("marac.meeting.manage")
+def meeting_distribution(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = DistributionForm()
+    form.agency_ids.choices = _agency_choices()
+    if form.validate_on_submit():
+        try:
+            meetings.update_distribution(current_user, meeting, set(form.agency_ids.data), form.submitted_version())
+        except ConflictError:
+            flash("The meeting changed while you were editing. Nothing was saved.", "error")
+            return _meeting_page(meeting, 409, dist_form=form)
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash("Distribution list saved.", "success")
+            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
+    return _meeting_page(meeting, 400, dist_form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/list", methods=["POST"])
+@require("marac.meeting.manage")
+def meeting_list_case(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = ListCaseForm()
+    form.case_id.choices = choices(
+        [(r.case_id, r.case.reference) for r in queries.listable_cases(current_user)], blank="Choose a case"
+    )
+    if form.validate_on_submit():
+        case = cases.load_case(current_user, form.case_id.data, kind="marac", log=False)
+        try:
+            with db.session.begin_nested():
+                from .referrals import referral_for
+
+                meetings.list_case(
+                    current_user,
+                    meeting,
+                    case,
+                    reason=meetings.listing_reason(referral_for(case)),
+                    urgent=form.urgent.data,
+                )
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash(f"{case.reference} added to the agenda.", "success")
+            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
+    return _meeting_page(meeting, 400, list_form=form)
+
+
+@bp.route("/agenda-items/<int:item_id>/reorder", methods=["POST"])
+@require("marac.meeting.manage")
+def item_reorder(item_id: int):
+    item = get_or_404(AgendaItem, item_id)
+    _managed(item.meeting_id)
+    form = ReorderForm()
+    if form.validate_on_submit():
+        meetings.move_item(current_user, item, -1 if form.direction.data == "up" else 1)
+    return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id, _anchor=f"item-{item.id}"))
+
+
+@bp.route("/agenda-items/<int:item_id>/remove", methods=["POST"])
+@require("marac.meeting.manage")
+def item_remove(item_id: int):
+    item = get_or_404(AgendaItem, item_id)
+    _managed(item.meeting_id)
+    form = RemoveItemForm()
+    if form.validate_on_submit():
+        meetings.remove_item(current_user, item, form.reason.data)
+        flash(f"{item.case.reference} removed from the agenda.", "success")
+    else:
+        flash("Give a reason for removing the case.", "error")
+    return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id))
+
+
+@bp.route("/agenda-items/<int:item_id>/move", methods=["POST"])
+@require("marac.meeting.manage")
+def item_move(item_id: int):
+    item = get_or_404(AgendaItem, item_id)
+    _managed(item.meeting_id)
+    form = MoveItemForm()
+    form.meeting_id.choices = choices([(m.id, str(m.id)) for m in queries.upcoming_meetings()], blank="Choose")
+    if form.validate_on_submit():
+        target = _managed(form.meeting_id.data)
+        try:
+            with db.session.begin_nested():
+                meetings.move_to_meeting(current_user, item, target)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{item.case.reference} moved to the meeting on {target.starts_at:%d %B %Y}.", "success")
+            return redirect(url_for("marac.meeting_view", meeting_id=target.id))
+    else:
+        flash("Choose the meeting to move the case to.", "error")
+    return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id))
+
+
+# --- agenda and minutes output ----------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda")
+@require("marac.case.view")
+def agenda_html(meeting_id: int):
+    meeting = agenda.load_meeting(current_user, meeting_id)
+    doc = agenda.build(current_user, meeting)
+    agenda.record_share(current_user, doc, "marac.agenda_generated")
+    return render_template("marac/agenda.html", doc=doc, statement=agenda.CONFIDENTIALITY_STATEMENT)
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda.pdf")
+@require("marac.case.view")
+def agenda_pdf(meeting_id: int):
+    meeting = agenda.load_meeting(current_user, meeting_id)
+    doc = agenda.build(current_user, meeting)
+    data = agenda.agenda_pdf(doc)
+    agenda.record_share(current_user, doc, "marac.agenda_downloaded")
+    return _pdf(data, f"marac-agenda-{meeting.starts_at:%Y-%m-%d}.pdf")
+
+
+@bp.route("/meetings/<int:meeting_id>/circulate", methods=["POST"])
+@require("marac.agenda.generate")
+def agenda_circulate(meeting_id: int):
+    meeting = _managed(meeting_id)
+    doc = agenda.build(current_user, meeting)
+    recipients = sorted((lk.agency for lk in meeting.agency_links), key=lambda a: a.name)
+    agenda.record_share(current_user, doc, "marac.agenda_circulated", recipients)
+    flash(f"Agenda circulated to {len(recipients)} agencies. Each can now open it and record research.", "success")
+    return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes.pdf")
+@require("marac.case.view")
+def minutes_pdf(meeting_id: int):
+    meeting = agenda.load_meeting(current_user, meeting_id)
+    data, person_ids = agenda.minutes_pdf(current_user, meeting)
+    audit.record(
+        "marac.minutes_downloaded",
+        object_type="meeting",
+        object_id=meeting.id,
+        person_ids=person_ids,
+        purpose="marac_meeting",
+        lawful_basis=agenda.lawful_basis_for(current_user.agency),
+        recipient_agency_id=current_user.agency_id,
+    )
+    return _pdf(data, f"marac-minutes-{meeting.starts_at:%Y-%m-%d}.pdf")
+
+
+# --- research -----------------------------------------------------------------------------------
+
+
+@bp.route("/agenda-items/<int:item_id>/research", methods=["GET", "POST"])
+@require("marac.research.record")
+def research(item_id: int):
+    item = _item(item_id)
+    case = cases.load_case(
+        current_user, item.case_id, kind="marac", log=request.method == "GET", purpose="marac_meeting"
+    )
+    existing = db.session.scalar(
+        db.select(ResearchResponse).where(
+            ResearchResponse.agenda_item_id == item.id, ResearchResponse.agency_id == current_user.agency_id
+        )
+    )
+    form = ResearchForm(obj=existing if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                meetings.record_research(
+                    current_user,
+                    item,
+                    no_trace=form.no_trace.data,
+                    findings=form.findings.data,
+                    risks=form.risks.data,
+                    withheld=form.withheld.data,
+                )
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash(f"Research for {case.reference} saved.", "success")
+            return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id))
+    status = 400 if form.errors else 200
+    return render_template("marac/research.html", form=form, item=item, case=case), status
+
+
+# --- running the meeting ----------------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
+@require("marac.minutes.record")
+def attendance_add(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = AttendanceForm()
+    form.agency_id.choices = choices([(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other")
+    if form.validate_on_submit():
+        try:
+            meetings.record_attendance(
+                current_user,
+                meeting,
+                agency_id=form.agency_id.data,
+                name=form.name.data,
+                status=form.status.data,
+                confidentiality_ack=form.confidentiality_ack.data,
+                information_sent=form.information_sent.data,
+            )
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash("Attendance recorded.", "success")
+            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id, _anchor="attendance"))
+    return _meeting_page(meeting, 400, attendance_form=form)
+
+
+def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action_form=None):
+    minutes_form = minutes_form or MinutesForm(obj=item, version_id=item.version_id)
+    action_form = action_form or ActionForm()
+    action_form.assigned_agency_id.choices = choices(
+        [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
+    )
+    from ..core.models import Action
+
+    actions = db.session.scalars(
+        db.select(Action).where(Action.meeting_id == item.meeting_id, Action.case_id == item.case_id)
+    ).all()
+    return render_template(
+        "marac/minutes.html", item=item, minutes_form=minutes_form, action_form=action_form, actions=actions
+    ), status
+
+
+@bp.route("/agenda-items/<int:item_id>/minutes", methods=["GET", "POST"])
+@require("marac.minutes.record")
+def minutes(item_id: int):
+    item = _item(item_id)
+    cases.load_case(current_user, item.case_id, kind="marac", log=request.method == "GET", purpose="marac_meeting")
+    if request.method == "GET":
+        return _minutes_page(item)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        try:
+            meetings.record_minutes(
+                current_user,
+                item,
+                minutes=form.minutes.data,
+                outcome=form.outcome.data,
+                version=form.submitted_version(),
+            )
+        except ConflictError:
+            flash(
+                "Someone else changed these minutes while you were editing. Your text is below; nothing was saved.",
+                "error",
+            )
+            db.session.refresh(item)
+            return _minutes_page(item, 409, minutes_form=form)
+        flash("Minutes saved.", "success")
+        return redirect(url_for("marac.minutes", item_id=item.id))
+    return _minutes_page(item, 400, minutes_form=form)
+
+
+@bp.route("/agenda-items/<int:item_id>/actions", methods=["POST"])
+@require("marac.minutes.record")
+def action_add(item_id: int):
+    item = _item(item_id)
+    cases.load_case(current_user, item.case_id, kind="marac", log=False)
+    form = ActionForm()
+    form.assigned_agency_id.choices = choices([(a.id, a.name) for a in queries.active_agencies()], blank="Choose")
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                create_action(
+                    current_user,
+                    item,
+                    agency_id=form.assigned_agency_id.data,
+                    description=form.description.data,
+                    due_on=form.due_on.data,
+                )
+                cases.add_agency(item.case, form.assigned_agency_id.data)
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash("Action recorded.", "success")
+            return redirect(url_for("marac.minutes", item_id=item.id))
+    return _minutes_page(item, 400, action_form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])
+@require("marac.minutes.record")
+def meeting_held(meeting_id: int):
+    meeting = _managed(meeting_id)
+    try:
+        meetings.mark_held(current_user, meeting, int(request.form.get("version_id", 0)))
+    except (ConflictError, ValueError):
+        flash("The meeting changed while you were working. Reload and try again.", "error")
+    else:
+        flash("Meeting marked as held.", "success")
+    return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
