@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pyotp
 from flask import current_app
 
 from .admin import services as admin
-from .core import cases
-from .core.models import Action, Meeting, MeetingAgency, Plan, PlanItem
+from .core.models import Action, Plan, PlanItem
 from .core.types import utcnow
 from .extensions import db
 from .people.services import create_person
@@ -80,6 +79,9 @@ def seed(path: Path | None) -> dict[str, tuple[str, str]]:
 
 
 def _seed_cases(agencies, users) -> None:
+    """A MARAC cycle in progress: a high-risk referral listed on the next meeting, with actions."""
+    from .marac import dash, meetings, referrals
+
     idva, coordinator = users["idva@example.org"], users["coordinator@example.org"]
     today = date.today()
     victim = create_person(
@@ -96,49 +98,52 @@ def _seed_cases(agencies, users) -> None:
     perpetrator = create_person(
         idva, {"given_names": "Jo", "surname": "Sample", "dob": date(1987, 9, 3), "gender": "male"}
     )
-    case = cases.open_case(
-        kind="marac",
-        status="open",
-        opened_on=today - timedelta(days=10),
-        lead_agency_id=agencies["IDVA"].id,
-        lead_user_id=idva.id,
-        created_by=idva,
-        agency_ids=[agencies[c].id for c in ("POL", "HOUS", "CSC", "CSP")],
+    codes = dash.checklist().codes
+    assessment = dash.record_assessment(
+        idva,
+        victim,
+        completed_on=today - timedelta(days=3),
+        answers={c: {"answer": "yes" if i < 15 else "no", "note": None} for i, c in enumerate(codes)},
     )
-    cases.add_participant(case, victim.id, "victim")
-    cases.add_participant(case, perpetrator.id, "perpetrator", relationship_to_victim="Ex-partner")
-    meeting = Meeting(
-        kind="marac",
-        starts_at=datetime.combine(today + timedelta(days=9), time(10, 0)).astimezone(),
+    meetings.schedule(
+        coordinator,
+        starts_at=datetime.combine(today + timedelta(days=14), time(10, 0), tzinfo=UTC),
         venue="Northtown Civic Centre, Room 2",
         chair_user_id=coordinator.id,
-        created_by_id=coordinator.id,
+        agency_ids=[agencies[c].id for c in ("POL", "IDVA", "HOUS", "CSC", "HLTH", "PROB")],
     )
-    meeting.agency_links = [MeetingAgency(agency_id=agencies[c].id) for c in ("POL", "IDVA", "HOUS", "CSC", "HLTH")]
-    db.session.add(meeting)
-    db.session.flush()
-    db.session.add_all(
-        [
-            Action(
-                case_id=case.id,
-                meeting_id=meeting.id,
-                assigned_agency_id=agencies["HOUS"].id,
-                description="Fit additional locks at the victim's property",
-                due_on=today + timedelta(days=7),
-                created_by_id=coordinator.id,
-            ),
-            Action(
-                case_id=case.id,
-                assigned_agency_id=agencies["IDVA"].id,
-                assigned_user_id=idva.id,
-                description="Confirm safe contact arrangements",
-                due_on=today - timedelta(days=2),
-                created_by_id=coordinator.id,
-            ),
-        ]
+    referral = referrals.create_referral(
+        idva,
+        victim,
+        {
+            "referral_date": today - timedelta(days=2),
+            "incident_date": today - timedelta(days=4),
+            "referrer_name": idva.display_name,
+            "dash_id": assessment.id,
+            "victim_aware": "yes",
+            "consent": "yes",
+            "safe_to_call": False,
+            "safe_contact": "Text first; only on weekday mornings",
+            "summary": "Escalating abuse after separation; threats to kill.",
+        },
+        perpetrators=[referrals.PersonLink(perpetrator.id, "Ex-partner")],
+        children=[],
+    )
+    referrals.decide(coordinator, referral, accept=True, reason=None, version=referral.version_id)
+    referrals.allocate_idva(coordinator, referral, idva.id, referral.version_id)
+    meetings.auto_list(coordinator, referral)
+    db.session.add(
+        Action(
+            case_id=referral.case_id,
+            assigned_agency_id=agencies["IDVA"].id,
+            assigned_user_id=idva.id,
+            description="Confirm safe contact arrangements",
+            due_on=today - timedelta(days=1),
+            created_by_id=coordinator.id,
+        )
     )
     plan = Plan(
-        case_id=case.id,
+        case_id=referral.case_id,
         kind="safety",
         title="Safety plan",
         review_due_on=today + timedelta(days=5),
@@ -154,6 +159,7 @@ def _seed_cases(agencies, users) -> None:
         )
     ]
     db.session.add(plan)
+    db.session.flush()
 
 
 def _write_credentials(path: Path, creds: dict[str, tuple[str, str]]) -> None:

@@ -11,8 +11,6 @@ from ..core.audit import AuditEvent, AuditPerson
 from ..core.models import Agency, User
 from ..extensions import db
 
-SHARING_ACTIONS = ("share.disclosure", "marac.agenda_generated", "marac.agenda_downloaded", "marac.minutes_downloaded")
-
 
 @dataclass
 class AuditFilter:

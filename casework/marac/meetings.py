@@ -90,7 +90,7 @@ def next_meeting_for(ready_on: date) -> Meeting | None:
 
 
 def active_items(meeting: Meeting) -> list[AgendaItem]:
-    return [i for i in meeting.items if i.removed_reason is None]
+    return sorted((i for i in meeting.items if i.removed_reason is None), key=lambda i: i.position)
 
 
 def list_case(user: User, meeting: Meeting, case: Case, *, reason: str, urgent: bool = False) -> AgendaItem:
@@ -116,10 +116,8 @@ def list_case(user: User, meeting: Meeting, case: Case, *, reason: str, urgent: 
         existing.reason = "urgent" if urgent else reason
         item = existing
     else:
-        item = AgendaItem(
-            meeting_id=meeting.id, case_id=case.id, position=position, reason="urgent" if urgent else reason
-        )
-        db.session.add(item)
+        item = AgendaItem(case=case, position=position, reason="urgent" if urgent else reason)
+        meeting.items.append(item)
     for agency_id in meeting.agency_ids:
         cases.add_agency(case, agency_id)
     referral.status = "listed"

@@ -1,0 +1,371 @@
+"""MARAC domain rules as services: scoring, levels, criteria, repeats, cut-off, carry-over."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from casework.core.models import Action
+from casework.core.services import ConflictError, ServiceError
+from casework.extensions import db
+from casework.marac import actions, dash, meetings, referrals
+from casework.marac.agenda import build
+
+from .conftest import all_yes, make_referral, record_dash, schedule
+
+
+# --- DASH scoring and levels ---------------------------------------------------------
+
+
+def test_score_counts_only_yes(app):
+    answers = all_yes(5)
+    codes = list(answers)
+    answers[codes[10]] = {"answer": "not_known", "note": "unsure"}
+    answers[codes[11]] = {"answer": "no", "note": None}
+    assert dash.score(answers) == 5
+
+
+@pytest.mark.parametrize(
+    ("score", "level"), [(0, "standard"), (9, "standard"), (10, "medium"), (13, "medium"), (14, "high"), (24, "high")]
+)
+def test_level_bands(app, score, level):
+    assert dash.level_for_score(score) == level
+
+
+def test_thresholds_are_configurable(app):
+    app.config["DASH_HIGH_THRESHOLD"] = 17  # e.g. Cambridgeshire hears cases at 17+
+    assert dash.level_for_score(15) == "medium"
+
+
+def test_judgement_raises_with_reason(app, marac, factory):
+    victim = factory.person(marac.idva)
+    a = record_dash(marac.idva, victim, 6, judgement_level="high", judgement_reason="Strangulation disclosed")
+    assert (a.score, a.score_level, a.final_level) == (6, "standard", "high")
+    assert a.tool == "SafeLives Dash RIC" and a.tool_version == "2015"
+
+
+def test_judgement_needs_reason(app, marac, factory):
+    victim = factory.person(marac.idva)
+    with pytest.raises(ServiceError, match="reasons"):
+        record_dash(marac.idva, victim, 6, judgement_level="high", judgement_reason="  ")
+
+
+def test_judgement_cannot_lower_high_score(app, marac, factory):
+    victim = factory.person(marac.idva)
+    with pytest.raises(ServiceError, match="cannot lower"):
+        record_dash(marac.idva, victim, 15, judgement_level="medium", judgement_reason="Victim minimises")
+
+
+def test_every_question_must_be_answered(app, marac, factory):
+    victim = factory.person(marac.idva)
+    answers = all_yes(3)
+    answers.pop(next(iter(answers)))
+    with pytest.raises(ServiceError, match="Answer every question"):
+        dash.record_assessment(marac.idva, victim, completed_on=date.today(), answers=answers)
+
+
+def test_compare_flags_changed_factors(app, marac, factory):
+    victim = factory.person(marac.idva)
+    older = record_dash(marac.idva, victim, 3, on=date.today() - timedelta(days=30))
+    newer = record_dash(marac.idva, victim, 5)
+    changes = dash.compare(older, newer)
+    assert [c.question.code for c in changes if c.changed] == list(dash.checklist().codes[3:5])
+
+
+# --- referral criteria -------------------------------------------------------------------
+
+
+def test_referral_meeting_no_criterion_is_refused(app, marac, factory):
+    victim = factory.person(marac.idva)
+    low = record_dash(marac.idva, victim, 9)
+    with pytest.raises(ServiceError, match="meets none of the MARAC criteria"):
+        make_referral(marac.idva, victim, dash_assessment=low, incidents_12_months=2)
+
+
+def test_escalation_threshold(app, marac, factory):
+    victim = factory.person(marac.idva)
+    ref = make_referral(marac.idva, victim, incidents_12_months=3)
+    assert ref.crit_escalation and not ref.crit_visible_high_risk
+
+
+def test_visible_high_risk_from_dash(app, marac, factory):
+    victim = factory.person(marac.idva)
+    ref = make_referral(marac.idva, victim, dash_assessment=record_dash(marac.idva, victim, 14))
+    assert ref.crit_visible_high_risk
+    assert ref.case.reference.startswith(f"MARAC-{date.today().year}-")
+
+
+def test_dash_of_another_person_is_refused(app, marac, factory):
+    victim, other = factory.person(marac.idva), factory.person(marac.idva)
+    with pytest.raises(ServiceError, match="DASH assessment for this victim"):
+        make_referral(marac.idva, victim, dash_assessment=record_dash(marac.idva, other, 20))
+
+
+def test_impossible_dates_are_refused(app, marac, factory):
+    victim = factory.person(marac.idva)
+    with pytest.raises(ServiceError, match="incident date cannot be after"):
+        make_referral(
+            marac.idva, victim, incidents_12_months=4, incident_date=date.today() + timedelta(days=1), on=date.today()
+        )
+    with pytest.raises(ServiceError, match="cannot be in the future"):
+        make_referral(marac.idva, victim, incidents_12_months=4, on=date.today() + timedelta(days=2))
+
+
+def test_no_consent_needs_reason(app, marac, factory):
+    victim = factory.person(marac.idva)
+    with pytest.raises(ServiceError, match="without consent"):
+        make_referral(marac.idva, victim, incidents_12_months=4, consent="no")
+
+
+# --- repeats ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("days", "is_repeat"), [(364, True), (365, True), (366, False)])
+def test_repeat_window(app, marac, factory, days, is_repeat):
+    victim, perp = factory.person(marac.idva), factory.person(marac.idva)
+    today = date.today()
+    first = make_referral(
+        marac.idva, victim, incidents_12_months=3, on=today - timedelta(days=days), perpetrators=[perp]
+    )
+    second = make_referral(
+        marac.idva, victim, incidents_12_months=3, on=today, incident_date=today, perpetrators=[perp]
+    )
+    assert second.crit_repeat is is_repeat
+    if is_repeat:
+        assert second.repeat_of_case_id == first.case_id
+        assert second.previous_marac_date == first.referral_date
+        assert second.previous_reference == first.case.reference
+        found = referrals.find_repeats(victim.id, today, {perp.id}, exclude_case_id=second.case_id)
+        assert found[0].perpetrator_match and found[0].days_since == days
+    else:
+        assert second.repeat_of_case_id is None
+
+
+def test_repeat_with_new_perpetrator_is_flagged_without_match(app, marac, factory):
+    victim, perp1, perp2 = (factory.person(marac.idva) for _ in range(3))
+    make_referral(marac.idva, victim, incidents_12_months=3, on=date.today() - timedelta(days=40), perpetrators=[perp1])
+    found = referrals.find_repeats(victim.id, date.today(), {perp2.id})
+    assert len(found) == 1 and not found[0].perpetrator_match
+
+
+def test_coordinator_confirms_or_rejects_repeat(app, marac, factory):
+    victim = factory.person(marac.idva)
+    make_referral(marac.idva, victim, incidents_12_months=3, on=date.today() - timedelta(days=10))
+    second = make_referral(marac.idva, victim, incidents_12_months=3)
+    assert second.is_repeat and second.repeat_confirmed is None
+    referrals.confirm_repeat(marac.coordinator, second, is_repeat=False, version=second.version_id)
+    assert not second.is_repeat
+
+
+# --- meetings: cut-off, listing, carry-over --------------------------------------------------
+
+
+def test_working_day_cutoff(app):
+    monday = date(2026, 11, 30)
+    assert monday.weekday() == 0
+    assert meetings.subtract_working_days(monday, 5) == date(2026, 11, 23)
+    assert meetings.subtract_working_days(date(2026, 12, 2), 5) == date(2026, 11, 25)  # Wed -> previous Wed
+
+
+def test_accepted_referral_goes_to_first_meeting_whose_cutoff_it_meets(app, marac, factory):
+    too_soon = schedule(marac.coordinator, days_ahead=3, agencies=[marac.police])
+    later = schedule(marac.coordinator, days_ahead=30, agencies=[marac.police, marac.housing])
+    assert meetings.cutoff_date(too_soon) < date.today() <= meetings.cutoff_date(later)
+    victim = factory.person(marac.idva)
+    ref = make_referral(marac.idva, victim, incidents_12_months=5)
+    referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    item = meetings.auto_list(marac.coordinator, ref)
+    db.session.commit()
+    assert item.meeting_id == later.id
+    # Listing shares the case with the meeting's agencies.
+    assert {marac.police.id, marac.housing.id} <= ref.case.agency_ids
+    with pytest.raises(ServiceError, match="already listed"):
+        meetings.list_case(marac.coordinator, later, ref.case, reason="new")
+    with pytest.raises(ServiceError, match="cut-off"):
+        meetings.list_case(marac.coordinator, too_soon, ref.case, reason="new")
+    urgent = meetings.list_case(marac.coordinator, too_soon, ref.case, reason="new", urgent=True)
+    assert urgent.reason == "urgent"
+
+
+def test_remove_and_reorder(app, marac, factory):
+    meeting = schedule(marac.coordinator, days_ahead=30, agencies=[marac.police])
+    items = []
+    for _ in range(3):
+        ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
+        referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+        items.append(meetings.list_case(marac.coordinator, meeting, ref.case, reason="new"))
+    meetings.move_item(marac.coordinator, items[2], -1)
+    assert [i.id for i in meetings.active_items(meeting)] == [items[0].id, items[2].id, items[1].id]
+    with pytest.raises(ServiceError, match="reason"):
+        meetings.remove_item(marac.coordinator, items[0], " ")
+    meetings.remove_item(marac.coordinator, items[0], "Victim moved area")
+    db.session.commit()
+    assert items[0].id not in [i.id for i in meetings.active_items(meeting)]
+
+
+def _listed_case(marac, factory, meeting):
+    ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
+    referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    return meetings.list_case(marac.coordinator, meeting, ref.case, reason="new", urgent=True)
+
+
+def test_outstanding_actions_carry_to_next_meeting(app, marac, factory):
+    first = schedule(marac.coordinator, days_ahead=1, agencies=[marac.housing, marac.police])
+    second = schedule(marac.coordinator, days_ahead=30, agencies=[marac.housing, marac.police])
+    item = _listed_case(marac, factory, first)
+    due = first.starts_at.date() + timedelta(days=7)
+    open_a = actions.create_action(
+        marac.coordinator, item, agency_id=marac.housing.id, description="Open one", due_on=due
+    )
+    not_done = actions.create_action(
+        marac.coordinator, item, agency_id=marac.police.id, description="Not done", due_on=due
+    )
+    done = actions.create_action(marac.coordinator, item, agency_id=marac.police.id, description="Done one", due_on=due)
+    db.session.commit()
+    actions.update_action(
+        marac.police_rep,
+        not_done,
+        status="not_done",
+        note=None,
+        not_done_reason="circumstances_changed",
+        version=not_done.version_id,
+    )
+    actions.update_action(
+        marac.police_rep, done, status="done", note="ok", not_done_reason=None, version=done.version_id
+    )
+    db.session.commit()
+    carried = {a.id for a in meetings.outstanding_actions(second)}
+    assert carried == {open_a.id, not_done.id}
+    doc = build(marac.coordinator, second)
+    assert {a.id for a in doc.outstanding} == {open_a.id, not_done.id}
+
+
+def test_action_rules(app, marac, factory):
+    meeting = schedule(marac.coordinator, days_ahead=2, agencies=[marac.housing])
+    item = _listed_case(marac, factory, meeting)
+    with pytest.raises(ServiceError, match="owns this action"):
+        actions.create_action(
+            marac.coordinator, item, agency_id=None, description="x", due_on=date.today() + timedelta(days=9)
+        )
+    with pytest.raises(ServiceError, match="deadline"):
+        actions.create_action(marac.coordinator, item, agency_id=marac.housing.id, description="x", due_on=None)
+    a = actions.create_action(
+        marac.coordinator, item, agency_id=marac.housing.id, description="x", due_on=date.today() + timedelta(days=9)
+    )
+    with pytest.raises(ServiceError, match="why"):
+        actions.update_action(
+            marac.housing_rep, a, status="not_done", note=None, not_done_reason=None, version=a.version_id
+        )
+    with pytest.raises(ConflictError):
+        actions.update_action(
+            marac.housing_rep, a, status="done", note=None, not_done_reason=None, version=a.version_id - 1
+        )
+
+
+def test_rep_sees_only_own_agency_actions(app, marac, factory):
+    meeting = schedule(marac.coordinator, days_ahead=2, agencies=[marac.housing, marac.police])
+    item = _listed_case(marac, factory, meeting)
+    due = date.today() + timedelta(days=9)
+    mine = actions.create_action(
+        marac.coordinator, item, agency_id=marac.housing.id, description="Housing's", due_on=due
+    )
+    actions.create_action(marac.coordinator, item, agency_id=marac.police.id, description="Police's", due_on=due)
+    db.session.commit()
+    page = actions.actions_page(marac.housing_rep, actions.ActionFilter(), 1)
+    assert [a.id for a in page.items] == [mine.id]
+    assert len(actions.actions_page(marac.coordinator, actions.ActionFilter(), 1).items) == 2
+
+
+def test_overdue_filter(app, marac, factory):
+    meeting = schedule(marac.coordinator, days_ahead=1, agencies=[marac.housing])
+    item = _listed_case(marac, factory, meeting)
+    a = actions.create_action(
+        marac.coordinator,
+        item,
+        agency_id=marac.housing.id,
+        description="late",
+        due_on=meeting.starts_at.date() + timedelta(days=1),
+    )
+    db.session.commit()
+    later = meeting.starts_at.date() + timedelta(days=5)
+    page = actions.actions_page(marac.coordinator, actions.ActionFilter(overdue_only=True), 1, today=later)
+    assert [x.id for x in page.items] == [a.id]
+    assert actions.actions_page(marac.coordinator, actions.ActionFilter(overdue_only=True), 1).items == []
+
+
+def test_research_only_from_distribution_agencies(app, marac, factory):
+    meeting = schedule(marac.coordinator, days_ahead=10, agencies=[marac.housing])
+    item = _listed_case(marac, factory, meeting)
+    with pytest.raises(ServiceError, match="distribution list"):
+        meetings.record_research(marac.health_rep, item, no_trace=True, findings=None, risks=None, withheld=None)
+    with pytest.raises(ServiceError, match="No trace"):
+        meetings.record_research(marac.housing_rep, item, no_trace=False, findings=None, risks=None, withheld=None)
+    meetings.record_research(marac.housing_rep, item, no_trace=True, findings=None, risks=None, withheld=None)
+    db.session.commit()
+    doc = build(marac.coordinator, meeting)
+    assert doc.rows[0].responded == [marac.housing.name]
+
+
+def test_meeting_in_past_refused(app, marac):
+    with pytest.raises(ServiceError, match="past"):
+        meetings.schedule(
+            marac.coordinator,
+            starts_at=datetime.combine(date.today() - timedelta(days=3), time(9), tzinfo=UTC),
+            venue="x",
+            chair_user_id=None,
+            agency_ids=[marac.police.id],
+        )
+
+
+def test_attendance_needs_confidentiality(app, marac):
+    meeting = schedule(marac.coordinator, days_ahead=3, agencies=[marac.police])
+    with pytest.raises(ServiceError, match="confidentiality"):
+        meetings.record_attendance(
+            marac.coordinator,
+            meeting,
+            agency_id=marac.police.id,
+            name="PC Smith",
+            status="present",
+            confidentiality_ack=False,
+            information_sent=False,
+        )
+    meetings.record_attendance(
+        marac.coordinator,
+        meeting,
+        agency_id=marac.police.id,
+        name="PC Smith",
+        status="present",
+        confidentiality_ack=True,
+        information_sent=False,
+    )
+    db.session.commit()
+    assert len(meeting.attendance) == 1
+
+
+def test_transfer_out_and_close(app, marac, factory):
+    ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
+    referrals.transfer_out(
+        marac.coordinator,
+        ref,
+        on=date.today(),
+        area="Westshire MARAC",
+        sent="Minutes, action plan",
+        version=ref.version_id,
+    )
+    db.session.commit()
+    assert ref.status == "transferred_out" and ref.case.closed_on == date.today()
+    other = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
+    with pytest.raises(ServiceError, match="before the referral"):
+        referrals.close_case(
+            marac.coordinator, other, on=date.today() - timedelta(days=3), reason="x", version=other.version_id
+        )
+
+
+def test_stale_referral_update_conflicts(app, marac, factory):
+    ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
+    opened_version = ref.version_id
+    referrals.allocate_idva(marac.coordinator, ref, marac.idva.id, opened_version)
+    db.session.commit()
+    with pytest.raises(ConflictError):
+        referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=opened_version)
+    assert db.session.scalar(sa.select(Action).limit(1)) is None
