@@ -13,7 +13,6 @@ from casework.marac.agenda import build
 
 from .conftest import all_yes, make_referral, record_dash, schedule
 
-
 # --- DASH scoring and levels ---------------------------------------------------------
 
 
