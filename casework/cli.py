@@ -68,17 +68,32 @@ def seed_demo() -> None:
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
 @click.option("--agency", "agency_code", required=True, help="Agency code")
+@click.option("--agency-name", default=None, help="Create the agency with this name if the code is new")
+@click.option("--agency-kind", default="other", show_default=True, help="Kind of a newly created agency")
 @click.option("--role", "roles", multiple=True, required=True)
 @click.password_option()
-def create_user(email: str, display_name: str, agency_code: str, roles: tuple[str, ...], password: str) -> None:
+def create_user(
+    email: str,
+    display_name: str,
+    agency_code: str,
+    agency_name: str | None,
+    agency_kind: str,
+    roles: tuple[str, ...],
+    password: str,
+) -> None:
     """Create a user account (two-factor enrolment happens at first sign-in)."""
+    from .admin.services import create_agency
     from .admin.services import create_user as create
-    from .core.models import Agency
+    from .core.models import AGENCY_KINDS, Agency
     from .core.services import ServiceError
 
     agency = db.session.scalar(sa.select(Agency).where(Agency.code == agency_code))
     if agency is None:
-        raise click.ClickException(f"no agency with code {agency_code}")
+        if not agency_name:
+            raise click.ClickException(f"no agency with code {agency_code}; give --agency-name to create it")
+        if agency_kind not in AGENCY_KINDS:
+            raise click.ClickException(f"--agency-kind must be one of {', '.join(AGENCY_KINDS)}")
+        agency = create_agency({"code": agency_code, "name": agency_name, "kind": agency_kind, "is_active": True})
     try:
         user = create(email=email, display_name=display_name, agency_id=agency.id, roles=set(roles), password=password)
     except ServiceError as exc:
