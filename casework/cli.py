@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 
@@ -169,14 +168,6 @@ def keys_add(index: bool) -> None:
     crypto.write_keyring_file(Path(path), ring)
     current_app.extensions.pop("casework.keyring", None)
     click.echo(f"New current key {ring.current}; run 'flask keys rotate' to re-encrypt existing data.")
-
-
-@keys_cli.command("generate")
-def keys_generate() -> None:
-    """Print a new key ring as JSON, for CASEWORK_KEYRING in production."""
-    from .core import crypto
-
-    click.echo(json.dumps(crypto.new_keyring().to_dict()))
 
 
 @audit_cli.command("verify")

@@ -6,8 +6,15 @@ from ..core.forms import strip
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)], filters=[strip])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired(), Length(max=254)],
+        filters=[strip],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class CodeForm(FlaskForm):
