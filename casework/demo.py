@@ -107,7 +107,7 @@ def _seed_cases(agencies, users) -> None:
     )
     meetings.schedule(
         coordinator,
-        starts_at=datetime.combine(today + timedelta(days=14), time(10, 0), tzinfo=UTC),
+        starts_at=datetime.combine(_next_weekday(today + timedelta(days=14)), time(10, 0), tzinfo=UTC),
         venue="Northtown Civic Centre, Room 2",
         chair_user_id=coordinator.id,
         agency_ids=[agencies[c].id for c in ("POL", "IDVA", "HOUS", "CSC", "HLTH", "PROB")],
@@ -215,3 +215,9 @@ _WORDS = (
     "falcon",
     "heron",
 )
+
+
+def _next_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day

@@ -71,6 +71,8 @@ class BaseConfig:
     ASB_CASE_REVIEW_COMPLAINTS = 3
     ASB_CASE_REVIEW_WINDOW_DAYS = 183
     RETENTION_YEARS = 6
+    # Women aged 16+ in the MARAC area (census), for the SafeLives volume measure.
+    MARAC_WOMEN_16_PLUS = _env_int("CASEWORK_MARAC_WOMEN_16_PLUS", 0) or None
 
 
 class DevelopmentConfig(BaseConfig):

@@ -84,7 +84,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "iom_officer": frozenset(_PEOPLE | {"iom.case.view", "iom.case.edit", "iom.nominate"}),
     "iom_manager": frozenset(_PEOPLE | {"iom.case.view", "iom.case.view_all", "iom.case.edit", "iom.cohort.manage"}),
     "asb_officer": frozenset(_PEOPLE | {"asb.case.view", "asb.case.edit", "asb.incident.record"}),
-    "analyst": frozenset({"reports.aggregate"}),
+    "analyst": frozenset({"reports.aggregate", "marac.reports.view"}),
     "dpo": frozenset({"governance.audit.view", "governance.sharing.view"}),
 }
 

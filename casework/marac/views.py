@@ -485,4 +485,4 @@ def dash_compare(older_id: int, newer_id: int):
     return render_template("marac/dash_compare.html", older=older, newer=newer, changes=changes)
 
 
-from . import views_actions, views_meetings  # noqa: E402,F401
+from . import views_actions, views_meetings, views_reports  # noqa: E402,F401

@@ -363,8 +363,14 @@ def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action
     actions = db.session.scalars(
         db.select(Action).where(Action.meeting_id == item.meeting_id, Action.case_id == item.case_id)
     ).all()
+    research = meetings.research_matrix(item.meeting).get(item.id, {})
     return render_template(
-        "marac/minutes.html", item=item, minutes_form=minutes_form, action_form=action_form, actions=actions
+        "marac/minutes.html",
+        item=item,
+        minutes_form=minutes_form,
+        action_form=action_form,
+        actions=actions,
+        research=sorted(research.values(), key=lambda r: r.agency.name),
     ), status
 
 
