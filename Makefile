@@ -9,7 +9,7 @@ PORT ?= 5000
 FLASK := CASEWORK_CONFIG=development $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e lint format bench clean
+.PHONY: run test e2e lint format bench bench-marac clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.core
+	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.marac
+
+# MARAC pages on 20,000 cases; BENCH_MARAC_ARGS="--cases 2000 --meetings 200" for a quick run.
+bench-marac: $(STAMP)
+	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.marac $(BENCH_MARAC_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -21,7 +21,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from ..extensions import db
 from . import audit
-from .models import Case, CaseAgency, CaseMember, CaseParticipant, Person, User
+from .models import AgendaItem, Case, CaseAgency, CaseMember, CaseParticipant, MeetingAgency, Person, User
 
 ROLES: dict[str, str] = {
     "admin": "System administrator",
@@ -234,7 +234,21 @@ def can_view_case(user: User, case: Case) -> bool:
         return user.id in case.member_ids
     if user.can(f"{case.kind}.case.view_all"):
         return True
-    return user.agency_id in case.agency_ids
+    if user.agency_id in case.agency_ids:
+        return True
+    return bool(db.session.scalar(sa.select(_listed_for_agency(case.id, user.agency_id))))
+
+
+def _listed_for_agency(case_id, agency_id: int) -> sa.Exists:
+    """The case is on a meeting's agenda (not removed) and the agency is on that meeting's
+    distribution list. Worked out live, so taking an agency off the list, or the case off
+    the agenda, takes the access away again."""
+    return sa.exists().where(
+        AgendaItem.case_id == case_id,
+        AgendaItem.removed_reason.is_(None),
+        MeetingAgency.meeting_id == AgendaItem.meeting_id,
+        MeetingAgency.agency_id == agency_id,
+    )
 
 
 def can_edit_case(user: User, case: Case) -> bool:
@@ -249,6 +263,7 @@ def visible_case_clause(user: User) -> sa.ColumnElement[bool]:
     in_agency = sa.or_(
         Case.lead_agency_id == user.agency_id,
         sa.exists().where(CaseAgency.case_id == Case.id, CaseAgency.agency_id == user.agency_id),
+        _listed_for_agency(Case.id, user.agency_id),
     )
     is_member = sa.exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
     open_rule = sa.or_(Case.kind.in_(full), sa.and_(Case.kind.in_(scoped), in_agency))

@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..core import audit
+from ..core import audit, cases
 from ..core.access import AccessDenied, visible_case_clause
 from ..core.models import Action, ActionUpdate, AgendaItem, Case, User
 from ..core.services import ServiceError, check_version
@@ -52,6 +52,7 @@ def create_action(
         created_by_id=user.id,
     )
     db.session.add(action)
+    cases.add_agency(item.case, agency_id)  # the owning agency needs the case to act on it
     db.session.flush()
     audit.record(
         "marac.action_created",

@@ -17,10 +17,11 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ..core import audit, cases
-from ..core.access import AccessDenied, can_view_case
-from ..core.models import Action, Agency, AgendaItem, Meeting, Person, User
+from ..core.access import AccessDenied, visible_case_clause
+from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
 from ..extensions import db
 from . import meetings
@@ -104,20 +105,31 @@ def _identify(person: Person, full: bool) -> str:
 def build(user: User, meeting: Meeting) -> AgendaDoc:
     """The case list as this user may see it. Restricted cases show only to their named members."""
     full = user.can("marac.agenda.full_names")
-    items = meetings.active_items(meeting)
-    case_ids = [i.case_id for i in items]
-    referrals = (
-        {r.case_id: r for r in db.session.scalars(sa.select(Referral).where(Referral.case_id.in_(case_ids)))}
-        if case_ids
-        else {}
+    items = list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting.id, AgendaItem.removed_reason.is_(None))
+            .options(joinedload(AgendaItem.case).selectinload(Case.participants).joinedload(CaseParticipant.person))
+            .order_by(AgendaItem.position)
+        )
     )
+    case_ids = [i.case_id for i in items]
+    referrals = {
+        r.case_id: r
+        for r in db.session.scalars(
+            sa.select(Referral)
+            .where(Referral.case_id.in_(case_ids))
+            .options(joinedload(Referral.dash), joinedload(Referral.idva), joinedload(Referral.referring_agency))
+        )
+    }
+    visible = set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(case_ids), visible_case_clause(user))))
     agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
     research = meetings.research_matrix(meeting)
     on_date = meeting.starts_at.date()
     rows = []
     for item in items:
         case = item.case
-        row = AgendaRow(item=item, reference=case.reference, restricted=not can_view_case(user, case))
+        row = AgendaRow(item=item, reference=case.reference, restricted=case.id not in visible)
         rows.append(row)
         if row.restricted:
             continue
@@ -142,9 +154,7 @@ def build(user: User, meeting: Meeting) -> AgendaDoc:
         answered = research.get(item.id, {})
         row.responded = [a.name for a in agencies if a.id in answered]
         row.awaiting = [a.name for a in agencies if a.id not in answered]
-    visible_cases = {r.item.case_id for r in rows if not r.restricted}
-    outstanding = [a for a in meetings.outstanding_actions(meeting) if a.case_id in visible_cases or full]
-    outstanding = [a for a in outstanding if can_view_case(user, a.case)]
+    outstanding = meetings.outstanding_actions(meeting, user)
     return AgendaDoc(meeting=meeting, rows=rows, outstanding=outstanding, agencies=agencies, full_names=full)
 
 

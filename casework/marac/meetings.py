@@ -13,8 +13,10 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ..core import audit, cases
+from ..core.access import visible_case_clause
 from ..core.models import Action, AgendaItem, Attendance, Case, Meeting, MeetingAgency, User
 from ..core.services import ServiceError, check_version
 from ..core.types import utcnow
@@ -67,10 +69,7 @@ def update_distribution(user: User, meeting: Meeting, agency_ids: set[int], vers
     meeting.agency_links = [link for link in meeting.agency_links if link.agency_id in agency_ids] + [
         MeetingAgency(agency_id=a) for a in sorted(agency_ids - meeting.agency_ids)
     ]
-    meeting.updated_at = utcnow()
-    for item in active_items(meeting):
-        for agency_id in agency_ids:
-            cases.add_agency(item.case, agency_id)
+    meeting.updated_at = utcnow()  # bumps the version: the list is part of the meeting
     db.session.flush()
     audit.record("marac.meeting_updated", object_type="meeting", object_id=meeting.id)
 
@@ -118,8 +117,6 @@ def list_case(user: User, meeting: Meeting, case: Case, *, reason: str, urgent: 
     else:
         item = AgendaItem(case=case, position=position, reason="urgent" if urgent else reason)
         meeting.items.append(item)
-    for agency_id in meeting.agency_ids:
-        cases.add_agency(case, agency_id)
     referral.status = "listed"
     case.status = "listed"
     db.session.flush()
@@ -174,16 +171,35 @@ def move_to_meeting(user: User, item: AgendaItem, target: Meeting) -> AgendaItem
     return list_case(user, target, case, reason=item.reason, urgent=True)
 
 
-def outstanding_actions(meeting: Meeting) -> list[Action]:
-    """Actions from earlier MARAC meetings still open or not done, to review at this one."""
-    earlier = sa.select(Meeting.id).where(Meeting.kind == "marac", Meeting.starts_at < meeting.starts_at)
-    return list(
-        db.session.scalars(
-            sa.select(Action)
-            .where(Action.meeting_id.in_(earlier), Action.status.in_(("open", "not_done")))
-            .order_by(Action.due_on, Action.id)
-        )
+def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Action]:
+    """Actions to review at this meeting (SafeLives minutes: "outstanding actions from last time").
+
+    Open actions from earlier meetings on cases still open, and actions marked not
+    done at the previous meeting (reviewed once, with their reason). With ``user``,
+    only actions on cases that user may see. Filtered and eagerly loaded in SQL.
+    """
+    previous = (
+        sa.select(Meeting.id)
+        .where(Meeting.kind == "marac", Meeting.starts_at < meeting.starts_at, Meeting.status != "cancelled")
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+        .scalar_subquery()
     )
+    earlier = sa.select(Meeting.id).where(Meeting.kind == "marac", Meeting.starts_at < meeting.starts_at)
+    query = (
+        sa.select(Action)
+        .join(Case, Case.id == Action.case_id)
+        .where(
+            Action.meeting_id.in_(earlier),
+            Case.closed_on.is_(None),
+            sa.or_(Action.status == "open", sa.and_(Action.status == "not_done", Action.meeting_id == previous)),
+        )
+        .options(joinedload(Action.case), joinedload(Action.assigned_agency))
+        .order_by(Action.due_on, Action.id)
+    )
+    if user is not None:
+        query = query.where(visible_case_clause(user))
+    return list(db.session.scalars(query))
 
 
 # --- research ---------------------------------------------------------------------

@@ -9,7 +9,8 @@ from ..core import cases, plans
 from ..core.access import CONTACT_DETAIL_AGENCY_KINDS, AccessDenied, can_edit_case, require
 from ..core.forms import attach_error, choices
 from ..core.models import Action, AgendaItem, Plan, PlanItem
-from ..core.services import ConflictError, ServiceError, get_or_404
+from ..core.services import ServiceError, get_or_404
+from ..core.views import submit
 from ..extensions import db
 from ..people import services as people
 from ..web import add_nav_item
@@ -193,16 +194,21 @@ def _load(case_id: int, *, log: bool = False, edit: bool = False):
 def _case_page(case, referral, status: int = 200, **forms):
     user = current_user
     coordinator = user.can("marac.referral.decide")
+    plan = db.session.scalar(
+        db.select(Plan).where(Plan.case_id == case.id, Plan.kind == "safety", Plan.is_active.is_(True))
+    )
+    # Fresh forms for the panels not being submitted (formdata=None: never filled from this request).
+    version = {"formdata": None, "version_id": referral.version_id}
     defaults = {
-        "decision_form": DecisionForm(version_id=referral.version_id) if coordinator else None,
-        "repeat_form": RepeatForm(version_id=referral.version_id) if coordinator else None,
-        "allocate_form": AllocateForm(version_id=referral.version_id, idva_user_id=referral.idva_user_id),
-        "contact_form": ContactForm(),
-        "plan_form": PlanForm(),
-        "item_form": PlanItemForm(),
-        "review_form": PlanReviewForm(),
-        "transfer_form": TransferOutForm(version_id=referral.version_id),
-        "close_form": CloseForm(version_id=referral.version_id),
+        "decision_form": DecisionForm(**version) if coordinator else None,
+        "repeat_form": RepeatForm(**version) if coordinator else None,
+        "allocate_form": AllocateForm(**version, idva_user_id=referral.idva_user_id),
+        "contact_form": ContactForm(formdata=None),
+        "plan_form": PlanForm(formdata=None),
+        "item_form": PlanItemForm(formdata=None),
+        "review_form": PlanReviewForm(formdata=None, version_id=plan.version_id if plan else None),
+        "transfer_form": TransferOutForm(**version),
+        "close_form": CloseForm(**version),
     }
     defaults.update({k: v for k, v in forms.items() if v is not None})
     defaults["allocate_form"].idva_user_id.choices = choices(
@@ -210,9 +216,6 @@ def _case_page(case, referral, status: int = 200, **forms):
     )
     defaults["item_form"].owner_agency_id.choices = choices(
         [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
-    )
-    plan = db.session.scalar(
-        db.select(Plan).where(Plan.case_id == case.id, Plan.kind == "safety", Plan.is_active.is_(True))
     )
     repeats = referrals.find_repeats(
         referral.victim_id,
@@ -246,20 +249,19 @@ def case_view(case_id: int):
 def _case_post(case_id: int, form_key: str, form, action, success: str, *, edit: bool = True):
     """Shared POST handling for the case page's small forms: validate, call, redirect or re-render."""
     case, referral = _load(case_id, edit=edit)
-    if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                action(case, referral, form)
-        except ConflictError:
-            flash(CONFLICT, "error")
-            db.session.expire_all()
-            return _case_page(case, referral, 409, **{form_key: form})
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash(success, "success")
-            return redirect(url_for("marac.case_view", case_id=case.id))
-    return _case_page(case, referral, 400, **{form_key: form})
+
+    def render(status: int):
+        db.session.expire_all()  # show the record as stored, next to the user's rejected entries
+        return _case_page(case, referral, status, **{form_key: form})
+
+    return submit(
+        form,
+        lambda: action(case, referral, form),
+        success=success,
+        redirect_to=url_for("marac.case_view", case_id=case.id),
+        render=render,
+        conflict=CONFLICT,
+    )
 
 
 @bp.route("/cases/<int:case_id>/decision", methods=["POST"])
@@ -426,27 +428,29 @@ def dash_new(person_id: int):
     person = people.load_person(current_user, person_id, log=request.method == "GET")
     checklist = dash.checklist()
     form = dash_form_class(checklist)()
-    if form.validate_on_submit():
-        answers = {
-            q.code: {"answer": form[f"q_{q.code}"].data, "note": form[f"n_{q.code}"].data} for q in checklist.questions
-        }
-        try:
-            with db.session.begin_nested():
-                assessment = dash.record_assessment(
-                    current_user,
-                    person,
-                    completed_on=form.completed_on.data,
-                    answers=answers,
-                    judgement_level=form.judgement_level.data,
-                    judgement_reason=form.judgement_reason.data,
-                )
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash(f"DASH recorded: score {assessment.score}, {assessment.final_level} risk.", "success")
-            return redirect(url_for("marac.dash_view", dash_id=assessment.id))
-    status = 400 if form.errors or request.method == "POST" else 200
-    return render_template("marac/dash_form.html", form=form, person=person, checklist=checklist), status
+
+    def page(status: int = 200):
+        return render_template("marac/dash_form.html", form=form, person=person, checklist=checklist), status
+
+    if request.method == "GET":
+        return page()
+    return submit(
+        form,
+        lambda: dash.record_assessment(
+            current_user,
+            person,
+            completed_on=form.completed_on.data,
+            answers={
+                q.code: {"answer": form[f"q_{q.code}"].data, "note": form[f"n_{q.code}"].data}
+                for q in checklist.questions
+            },
+            judgement_level=form.judgement_level.data,
+            judgement_reason=form.judgement_reason.data,
+        ),
+        success=lambda a: f"DASH recorded: score {a.score}, {a.final_level} risk.",
+        redirect_to=lambda a: url_for("marac.dash_view", dash_id=a.id),
+        render=page,
+    )
 
 
 def _load_dash(dash_id: int) -> DashAssessment:

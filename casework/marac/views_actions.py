@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from ..core.access import require
 from ..core.forms import choices
-from ..core.services import ConflictError, ServiceError
+from ..core.views import submit
 from . import actions, bp, queries
 from .forms import ActionFilterForm, ActionUpdateForm
-from .views import fail
 
 
 @bp.route("/actions")
@@ -46,30 +45,26 @@ def action_list():
 def action_view(action_id: int):
     action = actions.load_action(current_user, action_id)
     form = ActionUpdateForm()
+
+    def page(status: int = 200):
+        return render_template("marac/action.html", action=action, form=form, today=date.today()), status
+
     if request.method == "GET":
         form.status.data = action.status
         form.not_done_reason.data = action.not_done_reason
         form.version_id.data = str(action.version_id)
-    elif form.validate_on_submit():
-        try:
-            actions.update_action(
-                current_user,
-                action,
-                status=form.status.data,
-                note=form.note.data,
-                not_done_reason=form.not_done_reason.data,
-                version=form.submitted_version(),
-            )
-        except ConflictError:
-            flash(
-                "Someone else updated this action while you were editing. Your update is below; nothing was saved.",
-                "error",
-            )
-            return render_template("marac/action.html", action=action, form=form, today=date.today()), 409
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash("Action updated.", "success")
-            return redirect(url_for("marac.action_list"))
-    status = 400 if form.errors else 200
-    return render_template("marac/action.html", action=action, form=form, today=date.today()), status
+        return page()
+    return submit(
+        form,
+        lambda: actions.update_action(
+            current_user,
+            action,
+            status=form.status.data,
+            note=form.note.data,
+            not_done_reason=form.not_done_reason.data,
+            version=form.submitted_version(),
+        ),
+        success="Action updated.",
+        redirect_to=url_for("marac.action_list"),
+        render=page,
+    )

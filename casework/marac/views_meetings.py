@@ -12,6 +12,7 @@ from ..core.access import AccessDenied, require
 from ..core.forms import choices
 from ..core.models import AgendaItem, Meeting
 from ..core.services import ConflictError, ServiceError, get_or_404
+from ..core.views import submit
 from ..extensions import db
 from . import agenda, bp, meetings, queries
 from .actions import create_action
@@ -28,7 +29,7 @@ from .forms import (
     ResearchForm,
 )
 from .models import ResearchResponse
-from .views import fail
+from .referrals import referral_for
 
 
 def _agency_choices():
@@ -73,22 +74,20 @@ def meeting_new():
     if request.method == "GET":
         form.agency_ids.data = [a.id for a in queries.active_agencies()]
         form.chair_user_id.data = current_user.id
-    elif form.validate_on_submit():
-        starts_at = datetime.combine(form.date.data, form.time.data, tzinfo=UTC)
-        try:
-            meeting = meetings.schedule(
-                current_user,
-                starts_at=starts_at,
-                venue=form.venue.data,
-                chair_user_id=form.chair_user_id.data,
-                agency_ids=form.agency_ids.data,
-            )
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash(f"Meeting scheduled. Cut-off for referrals: {meetings.cutoff_date(meeting):%A %d %B %Y}.", "success")
-            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
-    return render_template("marac/meeting_form.html", form=form), (400 if form.errors else 200)
+        return render_template("marac/meeting_form.html", form=form)
+    return submit(
+        form,
+        lambda: meetings.schedule(
+            current_user,
+            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            venue=form.venue.data,
+            chair_user_id=form.chair_user_id.data,
+            agency_ids=form.agency_ids.data,
+        ),
+        success=lambda m: f"Meeting scheduled. Cut-off for referrals: {meetings.cutoff_date(m):%A %d %B %Y}.",
+        redirect_to=lambda m: url_for("marac.meeting_view", meeting_id=m.id),
+        render=lambda status: (render_template("marac/meeting_form.html", form=form), status),
+    )
 
 
 def _meeting_page(meeting: Meeting, status: int = 200, **forms):
@@ -142,18 +141,15 @@ def meeting_distribution(meeting_id: int):
     meeting = _managed(meeting_id)
     form = DistributionForm()
     form.agency_ids.choices = _agency_choices()
-    if form.validate_on_submit():
-        try:
-            meetings.update_distribution(current_user, meeting, set(form.agency_ids.data), form.submitted_version())
-        except ConflictError:
-            flash("The meeting changed while you were editing. Nothing was saved.", "error")
-            return _meeting_page(meeting, 409, dist_form=form)
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash("Distribution list saved.", "success")
-            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
-    return _meeting_page(meeting, 400, dist_form=form)
+    return submit(
+        form,
+        lambda: meetings.update_distribution(
+            current_user, meeting, set(form.agency_ids.data), form.submitted_version()
+        ),
+        success="Distribution list saved.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id),
+        render=lambda status: _meeting_page(meeting, status, dist_form=form),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/list", methods=["POST"])
@@ -164,25 +160,19 @@ def meeting_list_case(meeting_id: int):
     form.case_id.choices = choices(
         [(r.case_id, r.case.reference) for r in queries.listable_cases(current_user)], blank="Choose a case"
     )
-    if form.validate_on_submit():
-        case = cases.load_case(current_user, form.case_id.data, kind="marac", log=False)
-        try:
-            with db.session.begin_nested():
-                from .referrals import referral_for
 
-                meetings.list_case(
-                    current_user,
-                    meeting,
-                    case,
-                    reason=meetings.listing_reason(referral_for(case)),
-                    urgent=form.urgent.data,
-                )
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash(f"{case.reference} added to the agenda.", "success")
-            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
-    return _meeting_page(meeting, 400, list_form=form)
+    def act():
+        case = cases.load_case(current_user, form.case_id.data, kind="marac", log=False)
+        reason = meetings.listing_reason(referral_for(case))
+        return meetings.list_case(current_user, meeting, case, reason=reason, urgent=form.urgent.data)
+
+    return submit(
+        form,
+        act,
+        success=lambda item: f"{item.case.reference} added to the agenda.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id),
+        render=lambda status: _meeting_page(meeting, status, list_form=form),
+    )
 
 
 @bp.route("/agenda-items/<int:item_id>/reorder", methods=["POST"])
@@ -304,24 +294,26 @@ def research(item_id: int):
         )
     )
     form = ResearchForm(obj=existing if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                meetings.record_research(
-                    current_user,
-                    item,
-                    no_trace=form.no_trace.data,
-                    findings=form.findings.data,
-                    risks=form.risks.data,
-                    withheld=form.withheld.data,
-                )
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash(f"Research for {case.reference} saved.", "success")
-            return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id))
-    status = 400 if form.errors else 200
-    return render_template("marac/research.html", form=form, item=item, case=case), status
+
+    def page(status: int = 200):
+        return render_template("marac/research.html", form=form, item=item, case=case), status
+
+    if request.method == "GET":
+        return page()
+    return submit(
+        form,
+        lambda: meetings.record_research(
+            current_user,
+            item,
+            no_trace=form.no_trace.data,
+            findings=form.findings.data,
+            risks=form.risks.data,
+            withheld=form.withheld.data,
+        ),
+        success=f"Research for {case.reference} saved.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=item.meeting_id),
+        render=page,
+    )
 
 
 # --- running the meeting ----------------------------------------------------------------------
@@ -333,23 +325,21 @@ def attendance_add(meeting_id: int):
     meeting = _managed(meeting_id)
     form = AttendanceForm()
     form.agency_id.choices = choices([(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other")
-    if form.validate_on_submit():
-        try:
-            meetings.record_attendance(
-                current_user,
-                meeting,
-                agency_id=form.agency_id.data,
-                name=form.name.data,
-                status=form.status.data,
-                confidentiality_ack=form.confidentiality_ack.data,
-                information_sent=form.information_sent.data,
-            )
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash("Attendance recorded.", "success")
-            return redirect(url_for("marac.meeting_view", meeting_id=meeting.id, _anchor="attendance"))
-    return _meeting_page(meeting, 400, attendance_form=form)
+    return submit(
+        form,
+        lambda: meetings.record_attendance(
+            current_user,
+            meeting,
+            agency_id=form.agency_id.data,
+            name=form.name.data,
+            status=form.status.data,
+            confidentiality_ack=form.confidentiality_ack.data,
+            information_sent=form.information_sent.data,
+        ),
+        success="Attendance recorded.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id, _anchor="attendance"),
+        render=lambda status: _meeting_page(meeting, status, attendance_form=form),
+    )
 
 
 def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action_form=None):
@@ -382,25 +372,15 @@ def minutes(item_id: int):
     if request.method == "GET":
         return _minutes_page(item)
     form = MinutesForm()
-    if form.validate_on_submit():
-        try:
-            meetings.record_minutes(
-                current_user,
-                item,
-                minutes=form.minutes.data,
-                outcome=form.outcome.data,
-                version=form.submitted_version(),
-            )
-        except ConflictError:
-            flash(
-                "Someone else changed these minutes while you were editing. Your text is below; nothing was saved.",
-                "error",
-            )
-            db.session.refresh(item)
-            return _minutes_page(item, 409, minutes_form=form)
-        flash("Minutes saved.", "success")
-        return redirect(url_for("marac.minutes", item_id=item.id))
-    return _minutes_page(item, 400, minutes_form=form)
+    return submit(
+        form,
+        lambda: meetings.record_minutes(
+            current_user, item, minutes=form.minutes.data, outcome=form.outcome.data, version=form.submitted_version()
+        ),
+        success="Minutes saved.",
+        redirect_to=url_for("marac.minutes", item_id=item.id),
+        render=lambda status: _minutes_page(item, status, minutes_form=form),
+    )
 
 
 @bp.route("/agenda-items/<int:item_id>/actions", methods=["POST"])
@@ -410,23 +390,20 @@ def action_add(item_id: int):
     cases.load_case(current_user, item.case_id, kind="marac", log=False)
     form = ActionForm()
     form.assigned_agency_id.choices = choices([(a.id, a.name) for a in queries.active_agencies()], blank="Choose")
-    if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                create_action(
-                    current_user,
-                    item,
-                    agency_id=form.assigned_agency_id.data,
-                    description=form.description.data,
-                    due_on=form.due_on.data,
-                )
-                cases.add_agency(item.case, form.assigned_agency_id.data)
-        except ServiceError as exc:
-            fail(form, exc)
-        else:
-            flash("Action recorded.", "success")
-            return redirect(url_for("marac.minutes", item_id=item.id))
-    return _minutes_page(item, 400, action_form=form)
+
+    return submit(
+        form,
+        lambda: create_action(
+            current_user,
+            item,
+            agency_id=form.assigned_agency_id.data,
+            description=form.description.data,
+            due_on=form.due_on.data,
+        ),
+        success="Action recorded.",
+        redirect_to=url_for("marac.minutes", item_id=item.id),
+        render=lambda status: _minutes_page(item, status, action_form=form),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from casework.core.access import can_view_case
 from casework.core.models import Action
 from casework.core.services import ConflictError, ServiceError
 from casework.extensions import db
@@ -176,8 +177,13 @@ def test_accepted_referral_goes_to_first_meeting_whose_cutoff_it_meets(app, mara
     item = meetings.auto_list(marac.coordinator, ref)
     db.session.commit()
     assert item.meeting_id == later.id
-    # Listing shares the case with the meeting's agencies.
-    assert {marac.police.id, marac.housing.id} <= ref.case.agency_ids
+    # Listing shares the case with the meeting's agencies, and only while it stays listed.
+    assert can_view_case(marac.housing_rep, ref.case) and can_view_case(marac.police_rep, ref.case)
+    assert not can_view_case(marac.health_rep, ref.case)
+    meetings.update_distribution(marac.coordinator, later, {marac.police.id}, later.version_id)
+    db.session.commit()
+    assert not can_view_case(marac.housing_rep, ref.case)
+    assert can_view_case(marac.police_rep, ref.case)
     with pytest.raises(ServiceError, match="already listed"):
         meetings.list_case(marac.coordinator, later, ref.case, reason="new")
     with pytest.raises(ServiceError, match="cut-off"):
@@ -368,3 +374,13 @@ def test_stale_referral_update_conflicts(app, marac, factory):
     with pytest.raises(ConflictError):
         referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=opened_version)
     assert db.session.scalar(sa.select(Action).limit(1)) is None
+
+
+def test_removing_a_case_from_the_agenda_withdraws_meeting_access(app, marac, factory):
+    meeting = schedule(marac.coordinator, days_ahead=10, agencies=[marac.housing])
+    item = _listed_case(marac, factory, meeting)
+    db.session.commit()
+    assert can_view_case(marac.housing_rep, item.case)
+    meetings.remove_item(marac.coordinator, item, "Heard elsewhere")
+    db.session.commit()
+    assert not can_view_case(marac.housing_rep, item.case)

@@ -1,0 +1,59 @@
+"""View helpers shared by every module: one way to handle a submitted form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from .forms import attach_error
+from .services import ConflictError, ServiceError
+
+CONFLICT = (
+    "Someone else changed this record while you were working on it. Nothing was saved: "
+    "your entries are shown below; check the latest version and make your change again."
+)
+
+
+def submit(
+    form,
+    action: Callable[[], object],
+    *,
+    success: str | Callable[[object], str],
+    redirect_to: str | Callable[[object], str],
+    render: Callable[[int], object],
+    conflict: str = CONFLICT,
+):
+    """Validate ``form``, run ``action`` in a savepoint, then flash and redirect.
+
+    A refused change (``ServiceError``) is shown next to the field it names and a
+    stale save (``ConflictError``) answers 409; in both cases the savepoint is
+    rolled back, so nothing half-done is committed and the user's input is kept.
+    """
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                result = action()
+        except ConflictError as exc:
+            flash(conflict, "error")
+            offer_latest_version(form, exc)
+            return render(409)
+        except ServiceError as exc:
+            if not attach_error(form, str(exc), exc.field):
+                flash(str(exc), "error")
+        else:
+            flash(success(result) if callable(success) else success, "success")
+            target = redirect_to(result) if callable(redirect_to) else redirect_to
+            return redirect(target)
+    return render(400)
+
+
+__all__ = ["CONFLICT", "Response", "offer_latest_version", "submit"]
+
+
+def offer_latest_version(form, exc: ConflictError) -> None:
+    """After a conflict the form carries the current version: the next save is a deliberate one."""
+    if exc.current_version is not None and hasattr(form, "version_id"):
+        form.version_id.data = str(exc.current_version)
