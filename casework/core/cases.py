@@ -83,6 +83,12 @@ def add_agency(case: Case, agency_id: int) -> None:
         case.agency_links.append(CaseAgency(agency_id=agency_id))
 
 
+def add_member(case: Case, user_id: int) -> None:
+    """Name a user on a restricted case."""
+    if user_id not in case.member_ids:
+        case.member_links.append(CaseMember(user_id=user_id))
+
+
 def person_ids_of(case: Case) -> list[int]:
     return sorted({p.person_id for p in case.participants})
 

@@ -12,7 +12,15 @@ T = TypeVar("T")
 
 
 class ConflictError(Exception):
-    """The record changed since the user opened it; nothing was saved."""
+    """The record changed since the user opened it; nothing was saved.
+
+    ``current_version`` lets the form offer the latest version, so that after
+    reading the current record the user can save deliberately.
+    """
+
+    def __init__(self, message: str = "", current_version: int | None = None):
+        super().__init__(message)
+        self.current_version = current_version
 
 
 class ServiceError(ValueError):
@@ -25,7 +33,9 @@ class ServiceError(ValueError):
 
 def check_version(obj: Any, submitted: int | None) -> None:
     if submitted is None or submitted != obj.version_id:
-        raise ConflictError(f"{type(obj).__name__} {obj.id} changed (have {submitted}, now {obj.version_id})")
+        raise ConflictError(
+            f"{type(obj).__name__} {obj.id} changed (have {submitted}, now {obj.version_id})", obj.version_id
+        )
 
 
 def apply_changes(obj: Any, data: dict[str, Any], fields: Iterable[str]) -> list[str]:

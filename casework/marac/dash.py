@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core import audit
-from ..core.models import Person, User
+from ..core.access import visible_case_clause
+from ..core.models import Case, Person, User
 from ..core.services import ServiceError
 from ..extensions import db
 from .models import LEVEL_ORDER, DashAssessment
@@ -145,14 +146,30 @@ def record_assessment(
     return assessment
 
 
-def history(person_id: int) -> list[DashAssessment]:
+def _visible(user: User) -> sa.ColumnElement[bool]:
+    """An assessment belongs to its case: seen by whoever sees the case. One not yet linked
+    to a case is seen only by the agency that completed it."""
+    return sa.or_(
+        sa.and_(DashAssessment.case_id.is_(None), DashAssessment.assessor_agency_id == user.agency_id),
+        DashAssessment.case_id.in_(sa.select(Case.id).where(visible_case_clause(user))),
+    )
+
+
+def history(user: User, person_id: int) -> list[DashAssessment]:
+    """The person's assessments this user may see, newest first."""
     return list(
         db.session.scalars(
             sa.select(DashAssessment)
-            .where(DashAssessment.person_id == person_id)
+            .where(DashAssessment.person_id == person_id, _visible(user))
             .order_by(DashAssessment.completed_on.desc(), DashAssessment.id.desc())
         )
     )
+
+
+def can_view(user: User, assessment: DashAssessment) -> bool:
+    if not user.can("marac.case.view"):
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(DashAssessment.id == assessment.id, _visible(user)))))
 
 
 @dataclass

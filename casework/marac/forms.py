@@ -256,7 +256,7 @@ class ReorderForm(FlaskForm):
     direction = SelectField("Direction", choices=choices({"up": "Up", "down": "Down"}))
 
 
-class ResearchForm(FlaskForm):
+class ResearchForm(VersionedForm):
     no_trace = BooleanField("No trace: my agency holds no information on these people")
     findings = TextAreaField("Findings (facts, kept separate from opinion)", validators=TEXT, filters=[blank_to_none])
     risks = TextAreaField("Risks identified", validators=TEXT, filters=[blank_to_none])

@@ -213,6 +213,7 @@ def record_research(
     findings: str | None,
     risks: str | None,
     withheld: str | None,
+    version: int | None = None,
 ) -> ResearchResponse:
     """An agency's research for one listed case; only agencies on the distribution list respond."""
     if user.agency_id not in item.meeting.agency_ids:
@@ -227,6 +228,8 @@ def record_research(
     if response is None:
         response = ResearchResponse(agenda_item_id=item.id, agency_id=user.agency_id)
         db.session.add(response)
+    else:
+        check_version(response, version)  # a colleague may have saved this agency's research meanwhile
     response.user_id = user.id
     response.no_trace = no_trace
     response.findings = None if no_trace else findings

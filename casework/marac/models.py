@@ -105,15 +105,16 @@ class Referral(TimestampMixin, VersionedMixin, db.Model):
     summary: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.summary"))
     # Transfer in from another MARAC area.
     transfer_in: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
-    transfer_from_area: Mapped[str | None] = mapped_column(sa.String(120))
+    # Areas a victim moved from or to can locate them: encrypted.
+    transfer_from_area: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_from_area"))
     transfer_in_date: Mapped[date | None] = mapped_column(sa.Date)
     transfer_previous_ref: Mapped[str | None] = mapped_column(sa.String(60))
     # Transfer out to another MARAC area.
     transfer_out_date: Mapped[date | None] = mapped_column(sa.Date)
-    transfer_out_area: Mapped[str | None] = mapped_column(sa.String(120))
+    transfer_out_area: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_out_area"))
     transfer_out_sent: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_out_sent"))
     status = enum_column(REFERRAL_STATUSES, "referral_status", nullable=False, default="submitted")
-    decline_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    decline_reason: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.decline_reason"))
     idva_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
 
     case: Mapped[Case] = relationship(foreign_keys=[case_id])

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core import audit, cases
-from ..core.access import AccessDenied, can_edit_case
-from ..core.models import Agency, Case, CaseParticipant, Person, User
+from ..core.access import AccessDenied, can_edit_case, can_view_case
+from ..core.models import Agency, Case, CaseParticipant, Person, User, UserRole
 from ..core.services import ServiceError, check_version
 from ..extensions import db
 from .models import DashAssessment, Referral
@@ -69,6 +69,16 @@ def find_repeats(
 def _always_shared_agency_ids() -> list[int]:
     kinds = current_app.config.get("MARAC_SHARE_WITH_AGENCY_KINDS", ("idva_service",))
     return list(db.session.scalars(sa.select(Agency.id).where(Agency.kind.in_(kinds), Agency.is_active.is_(True))))
+
+
+def _coordinator_ids() -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "marac_coordinator", User.is_active.is_(True))
+        )
+    )
 
 
 def check_criteria(
@@ -129,7 +139,11 @@ def create_referral(
     if victim.id in perp_ids or victim.id in {c.person_id for c in children}:
         raise ServiceError("The victim cannot also be a perpetrator or child on the referral", "perpetrators")
 
-    repeats = find_repeats(victim.id, incident_date or referral_date, perp_ids)
+    # Earlier referrals the referrer may not see are kept for the coordinator to confirm,
+    # never shown or copied to the referrer: a repeat must not reveal a hidden case.
+    found = find_repeats(victim.id, incident_date or referral_date, perp_ids)
+    repeats = [r for r in found if can_view_case(user, r.referral.case)]
+    hidden = next((r for r in found if r not in repeats), None)
     repeat_claimed = bool(data.get("crit_repeat")) or bool(repeats)
     met = check_criteria(
         dash=dash,
@@ -152,6 +166,8 @@ def create_referral(
         created_by=user,
         agency_ids=_always_shared_agency_ids(),
         is_restricted=bool(data.get("is_restricted")),
+        # A restricted referral must still reach the MARAC: its coordinators are named on it.
+        member_ids=_coordinator_ids() if data.get("is_restricted") else (),
     )
     cases.add_participant(case, victim.id, "victim")
     for link in perpetrators:
@@ -174,7 +190,7 @@ def create_referral(
         dash_id=dash.id if dash else None,
         judgement_reason=data.get("judgement_reason") if met["crit_professional_judgement"] else None,
         incidents_12_months=data.get("incidents_12_months"),
-        repeat_of_case_id=latest.referral.case_id if latest else None,
+        repeat_of_case_id=(latest or hidden).referral.case_id if (latest or hidden) else None,
         previous_marac_date=latest.referral.referral_date if latest else data.get("previous_marac_date"),
         previous_reference=latest.referral.case.reference if latest else data.get("previous_reference"),
         victim_aware=data["victim_aware"],
@@ -201,7 +217,7 @@ def create_referral(
         object_id=case.id,
         person_ids=cases.person_ids_of(case),
         purpose="casework",
-        details={"repeat_candidates": [r.referral.case_id for r in repeats]},
+        details={"repeat_candidates": [r.referral.case_id for r in found]},
     )
     return referral
 
@@ -245,8 +261,12 @@ def decide(user: User, referral: Referral, *, accept: bool, reason: str | None, 
 def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: int | None) -> None:
     check_version(referral, version)
     referral.repeat_confirmed = is_repeat
-    if not is_repeat:
-        referral.crit_repeat = False
+    referral.crit_repeat = is_repeat
+    earlier = referral.repeat_of
+    if is_repeat and earlier is not None and can_view_case(user, earlier):
+        previous = db.session.scalar(sa.select(Referral).where(Referral.case_id == earlier.id))
+        referral.previous_marac_date = previous.referral_date if previous else referral.previous_marac_date
+        referral.previous_reference = earlier.reference
     db.session.flush()
     audit.record(
         "marac.repeat_confirmed", object_type="case", object_id=referral.case_id, details={"repeat": is_repeat}
@@ -260,6 +280,8 @@ def allocate_idva(user: User, referral: Referral, idva_user_id: int | None, vers
         if idva is None or "idva" not in idva.roles or not idva.is_active:
             raise ServiceError("Choose an active IDVA", "idva_user_id")
         cases.add_agency(referral.case, idva.agency_id)
+        if referral.case.is_restricted:
+            cases.add_member(referral.case, idva.id)
     referral.idva_user_id = idva_user_id
     db.session.flush()
     audit.record("marac.idva_allocated", object_type="case", object_id=referral.case_id, details={"idva": idva_user_id})
@@ -286,7 +308,6 @@ def transfer_out(user: User, referral: Referral, *, on: date, area: str, sent: s
         person_ids=cases.person_ids_of(referral.case),
         purpose="marac_meeting",
         lawful_basis="gdpr_6_1_e_sch1_safeguarding",
-        details={"transfer_out_area": area},
     )
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core import cases, plans
-from ..core.access import CONTACT_DETAIL_AGENCY_KINDS, AccessDenied, can_edit_case, require
+from ..core import audit, cases, plans
+from ..core.access import (
+    CONTACT_DETAIL_AGENCY_KINDS,
+    AccessDenied,
+    can_edit_case,
+    can_see_contact_details,
+    can_view_case,
+    require,
+)
 from ..core.forms import attach_error, choices
 from ..core.models import Action, AgendaItem, Plan, PlanItem
 from ..core.services import ServiceError, get_or_404
@@ -73,7 +80,10 @@ def case_list():
 
 def _dash_choices(person_id: int):
     return choices(
-        [(d.id, f"{d.completed_on:%d %b %Y}: score {d.score}, {d.final_level}") for d in dash.history(person_id)],
+        [
+            (d.id, f"{d.completed_on:%d %b %Y}: score {d.score}, {d.final_level}")
+            for d in dash.history(current_user, person_id)
+        ],
         blank="No DASH assessment",
     )
 
@@ -103,7 +113,8 @@ def _collect_people(form) -> tuple[list, list] | None:
     if form.perp_reference.data:
         try:
             person = people.load_person(current_user, form.perp_reference.data.lstrip("Pp"), log=False)
-        except AccessDenied:
+        except AccessDenied as exc:
+            audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
             attach_error(form, "No person you can see has that reference", "perp_reference")
             ok = False
         else:
@@ -155,7 +166,7 @@ def referral_new(person_id: int):
                 fail(form, exc)
             else:
                 flash(f"Referral {referral.case.reference} submitted to the MARAC coordinator.", "success")
-                if referral.repeat_of_case_id:
+                if referral.is_repeat:
                     flash("This looks like a repeat: the coordinator will confirm it.", "info")
                 return redirect(url_for("marac.case_view", case_id=referral.case_id))
     status = 400 if form.errors or request.method == "POST" else 200
@@ -217,19 +228,24 @@ def _case_page(case, referral, status: int = 200, **forms):
     defaults["item_form"].owner_agency_id.choices = choices(
         [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
     )
-    repeats = referrals.find_repeats(
-        referral.victim_id,
-        referral.incident_date or referral.referral_date,
-        {p.person_id for p in case.participants if p.role == "perpetrator"},
-        exclude_case_id=case.id,
-    )
+    repeats = [
+        r
+        for r in referrals.find_repeats(
+            referral.victim_id,
+            referral.incident_date or referral.referral_date,
+            {p.person_id for p in case.participants if p.role == "perpetrator"},
+            exclude_case_id=case.id,
+        )
+        if can_view_case(user, r.referral.case)
+    ]
     return render_template(
         "marac/case.html",
         case=case,
         referral=referral,
         show_contact=can_see_victim_contact(user),
+        contact_visible={p.person_id for p in case.participants if can_see_contact_details(user, p.person)},
         can_edit=can_edit_case(user, case),
-        dash_history=dash.history(referral.victim_id),
+        dash_history=dash.history(user, referral.victim_id),
         plan=plan,
         contacts=queries.contacts(case.id) if user.can("marac.idva.casework") else None,
         actions=db.session.scalars(db.select(Action).where(Action.case_id == case.id).order_by(Action.due_on)).all(),
@@ -318,7 +334,6 @@ def case_contact(case_id: int):
             )
         )
         db.session.flush()
-        from ..core import audit
 
         audit.record("marac.contact_logged", object_type="case", object_id=case.id, person_ids=[referral.victim_id])
 
@@ -455,7 +470,8 @@ def dash_new(person_id: int):
 
 def _load_dash(dash_id: int) -> DashAssessment:
     assessment = get_or_404(DashAssessment, dash_id)
-    people.load_person(current_user, assessment.person_id, log=False)
+    if not dash.can_view(current_user, assessment):
+        raise AccessDenied("marac_dash", dash_id)
     return assessment
 
 
@@ -469,7 +485,10 @@ def dash_view(dash_id: int):
         "marac.dash_viewed", object_type="marac_dash", object_id=assessment.id, person_ids=[assessment.person_id]
     )
     return render_template(
-        "marac/dash_view.html", a=assessment, checklist=dash.checklist(), history=dash.history(assessment.person_id)
+        "marac/dash_view.html",
+        a=assessment,
+        checklist=dash.checklist(),
+        history=dash.history(current_user, assessment.person_id),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from ..core import audit
 from ..core.access import require
 from ..core.forms import choices
 from ..core.views import submit
@@ -29,6 +30,7 @@ def action_list():
             overdue_only=form.overdue.data,
         )
     page = actions.actions_page(current_user, flt, request.args.get("page", 1, type=int))
+    audit.record("marac.actions_listed", object_type="action", details={"ids": [a.id for a in page.items]})
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "marac/actions.html",
@@ -50,6 +52,9 @@ def action_view(action_id: int):
         return render_template("marac/action.html", action=action, form=form, today=date.today()), status
 
     if request.method == "GET":
+        audit.record(
+            "marac.action_viewed", object_type="action", object_id=action.id, details={"case_id": action.case_id}
+        )
         form.status.data = action.status
         form.not_done_reason.data = action.not_done_reason
         form.version_id.data = str(action.version_id)

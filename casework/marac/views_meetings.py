@@ -113,6 +113,14 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
     if dist_form.agency_ids.data is None:
         dist_form.agency_ids.data = sorted(meeting.agency_ids)
     doc = agenda.build(current_user, meeting)
+    if status == 200:
+        audit.record(
+            "marac.meeting_viewed",
+            object_type="meeting",
+            object_id=meeting.id,
+            person_ids=doc.person_ids,
+            purpose="marac_meeting",
+        )
     return render_template(
         "marac/meeting.html",
         meeting=meeting,
@@ -294,6 +302,8 @@ def research(item_id: int):
         )
     )
     form = ResearchForm(obj=existing if request.method == "GET" else None)
+    if request.method == "GET" and existing is not None:
+        form.version_id.data = str(existing.version_id)
 
     def page(status: int = 200):
         return render_template("marac/research.html", form=form, item=item, case=case), status
@@ -309,6 +319,7 @@ def research(item_id: int):
             findings=form.findings.data,
             risks=form.risks.data,
             withheld=form.withheld.data,
+            version=form.submitted_version(),
         ),
         success=f"Research for {case.reference} saved.",
         redirect_to=url_for("marac.meeting_view", meeting_id=item.meeting_id),

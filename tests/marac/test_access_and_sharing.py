@@ -87,12 +87,15 @@ def test_contact_details_only_for_idva_and_police(app, factory, marac):
 
 def test_restricted_case_only_for_named_users(app, factory, marac):
     ref, meeting, *_ = _listed(marac, factory, restricted=True)
-    # The IDVA created it and is named; the coordinator (who sees every other case) is not.
+    # The referring IDVA and the MARAC coordinators are named; agencies on the meeting are not,
+    # nor is a coordinator appointed afterwards until someone names them.
     assert _client(app, marac.idva).get(f"/marac/cases/{ref.case_id}").status_code == 200
-    coord = _client(app, marac.coordinator)
-    resp = coord.get(f"/marac/cases/{ref.case_id}")
-    assert resp.status_code == 404 and "Zedwards" not in resp.text
-    agenda = coord.get(f"/marac/meetings/{meeting.id}/agenda")
+    assert _client(app, marac.coordinator).get(f"/marac/cases/{ref.case_id}").status_code == 200
+    late_coordinator = factory.user("marac_coordinator", agency=marac.csp)
+    for user in (marac.police_rep, late_coordinator):
+        resp = _client(app, user).get(f"/marac/cases/{ref.case_id}")
+        assert resp.status_code == 404 and "Zedwards" not in resp.text
+    agenda = _client(app, marac.police_rep).get(f"/marac/meetings/{meeting.id}/agenda")
     assert agenda.status_code == 200
     assert ref.case.reference in agenda.text and "Restricted case" in agenda.text
     assert "Zedwards" not in agenda.text.title() and "Yarrow" not in agenda.text.title()

@@ -34,7 +34,7 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(30), nullable=False, index=True)
     opened_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
-    closure_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    closure_reason: Mapped[str | None] = mapped_column(EncryptedText("case.closure_reason"))
     lead_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), nullable=False, index=True)
     lead_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     # Restricted: e.g. the subject is a member of staff. Visible only to named users.

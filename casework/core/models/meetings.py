@@ -65,7 +65,7 @@ class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id", ondelete="CASCADE"), nullable=False, index=True)
     position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     reason: Mapped[str] = mapped_column(sa.String(40), nullable=False)
-    removed_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    removed_reason: Mapped[str | None] = mapped_column(EncryptedText("agenda_item.removed_reason"))
     minutes: Mapped[str | None] = mapped_column(EncryptedText("agenda_item.minutes"))
     outcome: Mapped[str | None] = mapped_column(sa.String(60))
 

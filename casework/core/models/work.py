@@ -79,7 +79,7 @@ class Plan(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = enum_column(PLAN_KINDS, "plan_kind", nullable=False)
-    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    title: Mapped[str] = mapped_column(EncryptedText("plan.title"), nullable=False)
     review_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)

@@ -1,0 +1,115 @@
+"""Regression tests for weaknesses found in review: each proves the attack now fails."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from casework.extensions import db
+from casework.marac import meetings, referrals
+from tests.helpers import login
+
+from .conftest import make_referral, record_dash, schedule
+
+
+def _client(app, user):
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def test_dash_on_restricted_case_is_not_readable_through_another_case(app, factory, marac):
+    victim = factory.person(marac.idva, surname="Quill")
+    hidden_dash = record_dash(marac.idva, victim, 18)
+    make_referral(marac.idva, victim, dash_assessment=hidden_dash, is_restricted=True)
+    # The same victim on an ordinary case that housing can see through a meeting.
+    visible = make_referral(marac.idva, victim, incidents_12_months=4)
+    referrals.decide(marac.coordinator, visible, accept=True, reason=None, version=visible.version_id)
+    meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.housing])
+    meetings.list_case(marac.coordinator, meeting, visible.case, reason="new")
+    db.session.commit()
+    housing = _client(app, marac.housing_rep)
+    assert housing.get(f"/marac/cases/{visible.case_id}").status_code == 200
+    resp = housing.get(f"/marac/dash/{hidden_dash.id}")
+    assert resp.status_code == 404 and "Score" not in resp.text and "Quill" not in resp.text.title()
+    page = housing.get(f"/marac/cases/{visible.case_id}")
+    assert f"/marac/dash/{hidden_dash.id}" not in page.text
+
+
+def test_unlinked_dash_only_for_assessing_agency(app, factory, marac):
+    victim = factory.person(marac.idva)
+    assessment = record_dash(marac.idva, victim, 12)
+    assert _client(app, marac.idva).get(f"/marac/dash/{assessment.id}").status_code == 200
+    assert _client(app, marac.coordinator).get(f"/marac/dash/{assessment.id}").status_code == 404
+
+
+def test_repeat_does_not_reveal_a_case_the_referrer_cannot_see(app, factory, marac):
+    victim = factory.person(marac.police_rep, surname="Hidden")
+    earlier = make_referral(
+        marac.idva, victim, incidents_12_months=4, is_restricted=True, on=date.today() - timedelta(days=30)
+    )
+    # Housing refers the same person later, unaware of the restricted case.
+    new = make_referral(marac.housing_rep, victim, incidents_12_months=4)
+    assert not new.crit_repeat and new.previous_reference is None and new.previous_marac_date is None
+    assert new.repeat_of_case_id == earlier.case_id  # kept for the coordinator, who is named on it
+    housing_page = _client(app, marac.housing_rep).get(f"/marac/cases/{new.case_id}")
+    assert housing_page.status_code == 200 and earlier.case.reference not in housing_page.text
+    coord_page = _client(app, marac.coordinator).get(f"/marac/cases/{new.case_id}")
+    assert earlier.case.reference in coord_page.text  # the coordinator can confirm it
+    referrals.confirm_repeat(marac.coordinator, new, is_repeat=True, version=new.version_id)
+    db.session.commit()
+    assert new.crit_repeat and new.previous_reference == earlier.case.reference
+
+
+def test_locating_free_text_is_encrypted_and_kept_out_of_the_audit_log(app, factory, marac, sqlite_path):
+    marker = "ZQXNEWTOWN"
+    ref = make_referral(
+        marac.idva,
+        factory.person(marac.idva),
+        incidents_12_months=4,
+        transfer_in=True,
+        transfer_from_area=f"{marker} from",
+    )
+    referrals.transfer_out(
+        marac.coordinator, ref, on=date.today(), area=f"{marker} to", sent="Minutes", version=ref.version_id
+    )
+    declined = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4)
+    referrals.decide(marac.coordinator, declined, accept=False, reason=f"{marker} decline", version=declined.version_id)
+    db.session.commit()
+    db.session.expire_all()
+    assert ref.transfer_out_area == f"{marker} to" and ref.case.closure_reason == f"Transferred to {marker} to"
+    if sqlite_path is not None:
+        db.session.remove()
+        db.engine.dispose()
+        raw = sqlite_path.read_bytes() + (
+            sqlite_path.with_name(sqlite_path.name + "-wal").read_bytes()
+            if sqlite_path.with_name(sqlite_path.name + "-wal").exists()
+            else b""
+        )
+        assert marker.encode() not in raw
+    else:
+        tables = ["marac_referral", "case", "audit_event", "change_event", "agenda_item", "plan"]
+        for table in tables:
+            dump = db.session.execute(sa.text(f'SELECT CAST(t AS text) FROM "{table}" AS t')).scalars().all()
+            assert not any(marker in row for row in dump), table
+
+
+def test_research_save_does_not_overwrite_a_colleagues(app, factory, marac):
+    from casework.core.services import ConflictError
+
+    meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.housing])
+    ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4)
+    referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    item = meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    first = meetings.record_research(marac.housing_rep, item, no_trace=False, findings="A", risks=None, withheld=None)
+    db.session.commit()
+    opened = first.version_id
+    meetings.record_research(
+        marac.housing_rep, item, no_trace=False, findings="B", risks=None, withheld=None, version=opened
+    )
+    db.session.commit()
+    import pytest
+
+    with pytest.raises(ConflictError):
+        meetings.record_research(
+            marac.housing_rep, item, no_trace=True, findings=None, risks=None, withheld=None, version=opened
+        )
