@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import Response, render_template, request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -43,7 +44,7 @@ def _period(form: QuarterForm) -> tuple[date, date]:
 @require("marac.reports.view")
 def report_quarterly():
     today = date.today()
-    args = request.args if request.args else {"year": str(today.year), "quarter": str((today.month - 1) // 3 + 1)}
+    args = request.args or MultiDict({"year": str(today.year), "quarter": str((today.month - 1) // 3 + 1)})
     form = QuarterForm(args)
     if not form.validate():
         return render_template("marac/report.html", form=form, report=None), 400

@@ -66,3 +66,10 @@ def test_report_page_is_aggregate_and_audited(app, factory, marac):
     # The analyst still cannot open the case behind the numbers.
     assert client.get("/marac/cases").status_code == 403
     assert client.get("/marac/reports/quarterly?year=abc&quarter=9").status_code == 400
+
+
+def test_report_defaults_to_this_quarter(app, factory):
+    client = app.test_client()
+    login(client, factory.user("marac_coordinator"))
+    resp = client.get("/marac/reports/quarterly")
+    assert resp.status_code == 200 and "Meetings held" in resp.text
