@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .core import audit
 from .core.access import ROLES, public
@@ -38,11 +39,22 @@ ERROR_MESSAGES = {
 }
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: ids beyond the database's integer range simply do not match
+    (a 404), instead of overflowing in the query (a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     if app.config.get("TRUSTED_PROXIES"):
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.before_request(_start_request)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -54,6 +66,15 @@ def init_app(app: Flask) -> None:
 
 def _start_request() -> None:
     audit.request_id()
+
+
+def _refuse_nul_bytes() -> None:
+    """No form or query value has a use for a NUL character, and PostgreSQL text cannot hold
+    one: refuse it as a bad request here rather than fail with a database error later."""
+    for data in (request.args, request.form):
+        for key, value in data.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
 
 
 def _security_headers(response):

@@ -116,3 +116,29 @@ def audit_events(action: str | None = None) -> list[AuditEvent]:
     if action:
         query = query.where(AuditEvent.action == action)
     return list(db.session.scalars(query))
+
+
+# --- helpers added for the core test suite ---------------------------------------
+
+
+def marker(prefix: str = "ZQXMARKER") -> str:
+    """A unique string that cannot occur by chance in ciphertext or page furniture."""
+    import secrets
+
+    return prefix + secrets.token_hex(6).upper()
+
+
+def signed_in(app, user: User):
+    """A new test client signed in as ``user``."""
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def page_token(client, url: str = "/") -> str:
+    """A CSRF token for the client's session, taken from a page it can see."""
+    return csrf_token(client.get(url).text)
+
+
+def is_login_redirect(resp) -> bool:
+    return resp.status_code == 302 and resp.headers["Location"].split("?")[0].endswith("/login")

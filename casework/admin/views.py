@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ..core import crypto
 from ..core.access import require
-from ..core.forms import attach_error, choices
+from ..core.forms import attach_error, choices, page_arg
 from ..core.models import Agency, User
 from ..core.services import ConflictError, ServiceError, get_or_404
 from ..extensions import db
@@ -73,7 +73,7 @@ def agency_edit(agency_id: int):
 @bp.route("/users")
 @require("admin.users.manage")
 def users():
-    page = services.users_page(request.args.get("page", 1, type=int), 50)
+    page = services.users_page(page_arg(), 50)
     return render_template("admin/users.html", page=page)
 
 

@@ -28,7 +28,15 @@ def load_user(token: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines inside URLs ("/\t/evil.example" becomes "//evil.example"),
+    # and a newline in a Location header is an error: refuse any control character.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 32 or ord(c) == 127 for c in target)
+    ):
         return target
     return url_for("home.index")
 

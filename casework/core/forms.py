@@ -97,5 +97,15 @@ def attach_error(form, message: str, field: str | None) -> bool:
     return True
 
 
+MAX_PAGE = 1_000_000
+
+
+def page_arg() -> int:
+    """The ``?page=`` number, clamped: a huge value would overflow the SQL OFFSET."""
+    from flask import request
+
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
 def positive_int(label: str, **kwargs) -> IntegerField:
     return IntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=10_000)], **kwargs)

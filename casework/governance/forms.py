@@ -10,11 +10,11 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET filter form: it changes nothing
 
     action = StringField("Action", validators=[Optional()], filters=[blank_to_none])
-    actor_user_id = IntegerField("User id", validators=[Optional(), NumberRange(min=1)])
+    actor_user_id = IntegerField("User id", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     person_id = IntegerField(
         "Person id",
         description="The number in a person reference, e.g. 123 for P000123",
-        validators=[Optional(), NumberRange(min=1)],
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
     )
     recipient_agency_id = SelectField("Recipient agency", coerce=optional_id, validators=[Optional()])
     result = SelectField(

@@ -44,7 +44,8 @@ def filtered_events(f: AuditFilter) -> sa.Select:
     if f.date_from:
         query = query.where(AuditEvent.at >= _day_start(f.date_from))
     if f.date_to:
-        query = query.where(AuditEvent.at < _day_start(f.date_to + timedelta(days=1)))
+        # The end of that day, not the start of the next: 31 December 9999 has no next day.
+        query = query.where(AuditEvent.at <= datetime.combine(f.date_to, time.max, tzinfo=UTC))
     return query
 
 

@@ -5,7 +5,7 @@ from flask import render_template, request
 from ..core import audit
 from ..core.access import require
 from ..core.audit import LAWFUL_BASES, PURPOSES
-from ..core.forms import choices
+from ..core.forms import choices, page_arg
 from . import bp, services
 from .forms import AuditFilterForm, SharingForm
 
@@ -24,7 +24,7 @@ def audit_log():
     page = None
     if form.validate():
         flt = services.AuditFilter(**{k: form[k].data for k in services.AuditFilter.__dataclass_fields__})
-        page = services.events_page(flt, request.args.get("page", 1, type=int))
+        page = services.events_page(flt, page_arg())
         audit.record("audit.viewed", object_type="audit_event", purpose="audit", details={"person_id": flt.person_id})
     users, agencies = services.lookup_names(page.items if page else [])
     status = 200 if page is not None else 400

@@ -130,17 +130,7 @@ def update_person(user: User, person: Person, data: dict[str, Any], version: int
         if can_see_contact_details(user, person)
         else tuple(f for f in PERSON_FIELDS if f not in CONTACT_FIELDS)
     )
-    changed = apply_changes(person, data, allowed)
-    if changed:
-        db.session.flush()
-        audit.record(
-            "person.update",
-            object_type="person",
-            object_id=person.id,
-            person_ids=[person.id],
-            details={"fields": changed},
-        )
-    return changed
+    return update_fields(user, person, data, allowed)
 
 
 def update_fields(user: User, person: Person, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:

@@ -2,6 +2,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core.access import can_see_contact_details, require
+from ..core.forms import page_arg
 from ..core.services import ConflictError
 from . import bp, services
 from .forms import PersonForm, PersonSearchForm
@@ -17,7 +18,7 @@ def index():
             results = services.search(current_user, surname=form.surname.data, dob=form.dob.data, phone=form.phone.data)
         else:
             return render_template("people/index.html", form=form, page=None, results=None), 400
-    page = services.people_page(current_user, request.args.get("page", 1, type=int), 25)
+    page = services.people_page(current_user, page_arg(), 25)
     return render_template("people/index.html", form=form, page=page, results=results)
 
 
