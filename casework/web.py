@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_PROXIES"):
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    app.before_request(_start_request)
+    # First of all before_request functions, so even a redirect to sign in carries a request id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
     app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)

@@ -44,3 +44,12 @@ class NewUserForm(UserForm):
 
 class ActionForm(FlaskForm):
     """A one-button action (reset MFA, unlock): carries the CSRF token."""
+
+
+class TemporaryPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Temporary password",
+        description="Give it to the user by a separate channel. They must choose a new one when they sign in.",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -36,10 +36,22 @@ def update_agency(agency: Agency, data: dict[str, Any], version: int | None) -> 
     if changed:
         db.session.flush()
         audit.record("admin.agency_updated", object_type="agency", object_id=agency.id, details={"fields": changed})
+    if {"is_active", "kind"} & set(changed):
+        # Deactivation removes access; a new kind changes what its staff may see. Either way
+        # the agency's staff start again from a fresh sign-in.
+        auth.end_agency_sessions(agency.id, "agency_changed")
     return changed
 
 
-def create_user(*, email: str, display_name: str, agency_id: int, roles: set[str], password: str) -> User:
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    agency_id: int,
+    roles: set[str],
+    password: str,
+    must_change_password: bool = False,
+) -> User:
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise ServiceError("A user with this email address already exists", field="email")
@@ -49,6 +61,7 @@ def create_user(*, email: str, display_name: str, agency_id: int, roles: set[str
     _check_agency(agency_id)
     user = User(email=email, display_name=display_name, agency_id=agency_id, is_active=True, failed_logins=0)
     auth.set_password(user, password)
+    user.must_change_password = must_change_password
     user.set_roles(roles)
     db.session.add(user)
     db.session.flush()
@@ -69,8 +82,10 @@ def update_user(
     """Change a user's name, agency, roles or active state; role and agency changes are audited as
     permission changes, and deactivation ends every session at once."""
     check_version(user, version)
-    if user.id == actor.id and ("admin" not in roles or not is_active):
-        raise ServiceError("You cannot remove your own administrator role or deactivate your own account", "roles")
+    if user.id == actor.id and (roles != user.roles or not is_active):
+        raise ServiceError(
+            "You cannot change your own roles or deactivate your own account: ask another administrator", "roles"
+        )
     _check_roles(roles)
     _check_agency(agency_id)
     before_roles = user.roles
@@ -119,9 +134,26 @@ def unlock(user: User) -> None:
 
 
 def _check_roles(roles: set[str]) -> None:
+    """Known roles only; an administrator account holds no other role (least privilege:
+    whoever manages accounts cannot also read casework or the audit log with them)."""
     unknown = roles - set(ROLES)
     if unknown:
         raise ServiceError("Unknown role", field="roles")
+    if "admin" in roles and len(roles) > 1:
+        raise ServiceError(
+            "An administrator account cannot hold other roles: use a separate account for casework", "roles"
+        )
+
+
+def set_temporary_password(user: User, password: str) -> None:
+    """An administrator sets a password the user must change at next sign-in; all sessions end."""
+    if problem := auth.password_problem(password, email=user.email):
+        raise ServiceError(problem, field="password")
+    auth.set_password(user, password)
+    user.must_change_password = True
+    auth.unlock(user)
+    auth.end_all_sessions(user, "password_reset")
+    audit.record("admin.password_reset", object_type="user", object_id=user.id)
 
 
 def _check_agency(agency_id: int) -> None:

@@ -8,7 +8,7 @@ from ..core.models import Agency, User
 from ..core.services import ConflictError, ServiceError, get_or_404
 from ..extensions import db
 from . import bp, services
-from .forms import ActionForm, AgencyForm, NewUserForm, UserForm
+from .forms import ActionForm, AgencyForm, NewUserForm, TemporaryPasswordForm, UserForm
 
 CONFLICT = "Someone else changed this record while you were editing. Nothing was saved; reload and try again."
 
@@ -90,6 +90,7 @@ def user_new():
                 agency_id=form.agency_id.data,
                 roles=set(form.roles.data),
                 password=form.password.data,
+                must_change_password=True,
             )
         except ServiceError as exc:
             _form_error(form, exc)
@@ -141,6 +142,23 @@ def user_reset_mfa(user_id: int):
     if ActionForm().validate_on_submit():
         services.reset_mfa(user)
         flash(f"Two-factor sign-in reset for {user.display_name}. They will enrol again at next sign-in.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@require("admin.users.manage")
+def user_password(user_id: int):
+    user = get_or_404(User, user_id)
+    form = TemporaryPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_temporary_password(user, form.password.data)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Temporary password set for {user.display_name}; they must change it at sign-in.", "success")
+    else:
+        flash("Enter a temporary password.", "error")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 

@@ -7,6 +7,7 @@ server-side so that a password change, MFA reset or deactivation ends them all.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import secrets
@@ -22,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from ..core import audit
+from ..core import audit, crypto
 from ..core.models import LoginAttempt, User, UserSession
 from ..core.types import utcnow
 from ..extensions import db
@@ -71,17 +72,24 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> tuple[bool, str | None]:
+    """(matches, new hash if the parameters changed). Touches no database row, so a caller
+    can run it outside any transaction: hashing must not hold the database's write lock."""
     if len(password) > current_app.config["PASSWORD_MAX_LENGTH"]:
-        return False
+        return False, None
     hasher = _hasher()
     try:
-        hasher.verify(user.password_hash, password)
+        hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    return True
+        return False, None
+    return True, (hasher.hash(password) if hasher.check_needs_rehash(password_hash) else None)
+
+
+def check_password(user: User, password: str) -> bool:
+    ok, new_hash = verify_password(user.password_hash, password)
+    if ok and new_hash:
+        user.password_hash = new_hash
+    return ok
 
 
 _DUMMY_HASH: dict[str, str] = {}
@@ -143,6 +151,25 @@ def accept_totp(user: User, code: str, secret: str | None = None) -> bool:
     return True
 
 
+def pending_enrolment_secret(session, user: User) -> str:
+    """The TOTP secret offered to this browser's pending sign-in.
+
+    It lives encrypted in this session only and reaches the user's record when a
+    code from it is verified, so someone else who knows the password cannot read
+    the secret the real user will enrol with.
+    """
+    aad = f"session.enrol.{user.id}"
+    token = session.get("enrol_secret")
+    if token:
+        try:
+            return crypto.decrypt(base64.b64decode(token), aad).decode()
+        except (ValueError, crypto.DecryptionError, crypto.KeyringError):
+            pass
+    secret = new_totp_secret()
+    session["enrol_secret"] = base64.b64encode(crypto.encrypt(secret.encode(), aad)).decode()
+    return secret
+
+
 def reset_mfa(user: User) -> None:
     user.totp_secret = None
     user.totp_enrolled_at = None
@@ -174,10 +201,14 @@ def record_failure(user: User | None, ip: str, stage: str) -> None:
     db.session.add(LoginAttempt(ip=ip, user_id=user.id if user else None))
     details = {"stage": stage}
     if user is not None:
-        user = db.session.get(User, user.id)
-        user.failed_logins += 1
-        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-            user.locked_until = utcnow() + cfg["LOGIN_LOCKOUT"]
+        # Atomic increments: concurrent failures all count, and none is lost to a stale version.
+        db.session.execute(sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+        locked = db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id, User.failed_logins >= cfg["LOGIN_MAX_FAILURES"])
+            .values(locked_until=utcnow() + cfg["LOGIN_LOCKOUT"])
+        ).rowcount
+        if locked:
             details["locked"] = True
     audit.record(
         "auth.login_failed",
@@ -232,6 +263,8 @@ def resume_session(token: str) -> SessionCheck:
         reason = "idle_timeout"
     elif not row.user.is_active:
         reason = "deactivated"
+    elif not row.user.agency.is_active:
+        reason = "agency_deactivated"
     if reason:
         row.ended_at, row.end_reason = now, reason
         return SessionCheck(None, reason)
@@ -252,6 +285,19 @@ def end_all_sessions(user: User, reason: str) -> int:
     result = db.session.execute(
         sa.update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    return result.rowcount or 0
+
+
+def end_agency_sessions(agency_id: int, reason: str) -> int:
+    """Log every user of an agency out everywhere (agency deactivated or its kind changed)."""
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(
+            UserSession.user_id.in_(sa.select(User.id).where(User.agency_id == agency_id)),
+            UserSession.ended_at.is_(None),
+        )
         .values(ended_at=utcnow(), end_reason=reason)
     )
     return result.rowcount or 0

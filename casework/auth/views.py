@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..core import audit
@@ -22,8 +22,10 @@ PENDING_LIFETIME = timedelta(minutes=5)
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     check = services.resume_session(token)
-    if check.user is None:
-        g.session_end_reason = check.reason
+    if check.user is None and check.reason != "ended":
+        db.session.commit()  # record why the session ended, in its own short transaction
+        session.pop("_user_id", None)
+        session["signed_out_reason"] = check.reason  # for the sign-in page to explain
     return check.user
 
 
@@ -71,7 +73,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
-    if request.method == "GET" and g.get("session_end_reason") in ("idle_timeout", "absolute_timeout"):
+    if request.method == "GET" and session.pop("signed_out_reason", None) in ("idle_timeout", "absolute_timeout"):
         flash("You were signed out because your session timed out.", "info")
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), (400 if form.errors else 200)
@@ -80,14 +82,20 @@ def login():
         return _fail(form, None, "ip_throttled", "auth/login.html", 429)
     email = form.email.data.lower()
     user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not user.agency.is_active:
         services.burn_password_check(form.password.data)
         return _fail(form, user, "password", "auth/login.html")
     if services.is_locked(user):
         services.burn_password_check(form.password.data)
         return _fail(form, user, "locked", "auth/login.html")
-    if not services.check_password(user, form.password.data):
+    user_id, password_hash = user.id, user.password_hash
+    db.session.commit()  # end the transaction: argon2 must not run while holding the database lock
+    ok, new_hash = services.verify_password(password_hash, form.password.data)
+    user = db.session.get(User, user_id)
+    if not ok:
         return _fail(form, user, "password", "auth/login.html")
+    if new_hash:
+        user.password_hash = new_hash
     next_url = request.args.get("next")
     session.clear()  # regenerate: nothing from before sign-in survives
     session["mfa_user_id"] = user.id
@@ -106,6 +114,9 @@ def _complete_login(user: User, *, enrolled_now: bool = False):
     if enrolled_now:
         audit.record("auth.mfa_enrolled", object_type="user", object_id=user.id)
     audit.record("auth.login", object_type="user", object_id=user.id)
+    if user.must_change_password:
+        flash("Your administrator set your password. Choose a new one to continue.", "info")
+        return redirect(url_for("auth.change_password"))
     return redirect(_safe_next(next_url))
 
 
@@ -131,18 +142,15 @@ def enrol():
         return redirect(url_for("auth.login"))
     if user.mfa_enrolled:
         return redirect(url_for("auth.code"))
-    if not user.totp_secret:
-        user.totp_secret = services.new_totp_secret()
-        db.session.flush()
-    secret = user.totp_secret
+    secret = services.pending_enrolment_secret(session, user)
     uri = services.provisioning_uri(user, secret)
     ctx = {"qr_svg": services.qr_svg(uri), "secret": secret}
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("auth/enrol.html", form=form, **ctx), (400 if form.errors else 200)
-    if not services.accept_totp(user, form.code.data):
-        db.session.commit()  # keep the pending secret so the QR code stays the same
+    if not services.accept_totp(user, form.code.data, secret=secret):
         return _fail(form, user, "totp_enrol", "auth/enrol.html", **ctx)
+    user.totp_secret = secret  # stored only now that a code from it has been verified
     user.totp_enrolled_at = utcnow()
     return _complete_login(user, enrolled_now=True)
 
@@ -169,8 +177,11 @@ def change_password():
             form.current_password.errors.append("Your current password is not correct")
         elif problem := services.password_problem(form.new_password.data, email=user.email):
             form.new_password.errors.append(problem)
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("Choose a password different from your current one")
         else:
             services.set_password(user, form.new_password.data)
+            user.must_change_password = False
             ended = services.end_all_sessions(user, "password_changed")
             audit.record(
                 "auth.password_changed", object_type="user", object_id=user.id, details={"sessions_ended": ended}

@@ -98,6 +98,8 @@ CONTACT_DETAIL_AGENCY_KINDS: dict[str, frozenset[str]] = {
 }
 
 PUBLIC_ENDPOINTS = frozenset({"static"})
+# All a user whose password was set by an administrator may do until they change it.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
 
 
 class AccessDenied(Exception):
@@ -118,7 +120,7 @@ def capabilities_of(roles: set[str]) -> frozenset[str]:
 
 
 def has_capability(user: User, capability: str) -> bool:
-    return user.is_active and capability in capabilities_of(user.roles)
+    return user.is_active and user.agency.is_active and capability in capabilities_of(user.roles)
 
 
 def all_capabilities() -> frozenset[str]:
@@ -193,6 +195,8 @@ def _enforce_access() -> Any:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=_safe_next()))
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("auth.change_password"))
     return None
 
 

@@ -22,9 +22,17 @@ def optional_code(value):
     return value or None
 
 
+MAX_ID = 2**31 - 1
+
+
 def optional_id(value):
-    """Coerce for an id select with a blank option."""
-    return int(value) if value not in (None, "") else None
+    """Coerce for an id select with a blank option; an impossible id is a form error, not a SQL overflow."""
+    if value in (None, ""):
+        return None
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError("not a valid id")
+    return number
 
 
 def strip(value):

@@ -14,7 +14,7 @@ from ..core.access import (
     can_view_case,
     require,
 )
-from ..core.forms import attach_error, choices
+from ..core.forms import attach_error, choices, page_arg
 from ..core.models import Action, AgendaItem, Plan, PlanItem
 from ..core.services import ServiceError, get_or_404
 from ..core.views import submit
@@ -71,7 +71,7 @@ def dashboard():
 def case_list():
     form = CaseListFilterForm(request.args)
     status = form.status.data if form.validate() else None
-    page = queries.cases_page(current_user, status, request.args.get("page", 1, type=int))
+    page = queries.cases_page(current_user, status, page_arg())
     return render_template("marac/cases.html", page=page, form=form, status=status)
 
 
@@ -98,8 +98,6 @@ def _new_person(form_prefix_data: dict, confirm: bool, label: str, form, field_n
         parts = [f"{label} may already have a record"]
         if shown:
             parts.append(f"possible matches: {shown}. Enter the reference to use it")
-        if check.withheld:
-            parts.append(f"{check.withheld} matching record(s) held by other agencies")
         parts.append("or tick the box at the end to confirm these are different people")
         attach_error(form, "; ".join(parts), field_name)
         return None

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..core import audit
 from ..core.access import require
-from ..core.forms import choices
+from ..core.forms import choices, page_arg
 from ..core.views import submit
 from . import actions, bp, queries
 from .forms import ActionFilterForm, ActionUpdateForm
@@ -29,7 +29,7 @@ def action_list():
             status=form.status.data,
             overdue_only=form.overdue.data,
         )
-    page = actions.actions_page(current_user, flt, request.args.get("page", 1, type=int))
+    page = actions.actions_page(current_user, flt, page_arg())
     audit.record("marac.actions_listed", object_type="action", details={"ids": [a.id for a in page.items]})
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

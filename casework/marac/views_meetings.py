@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..core import audit, cases
 from ..core.access import AccessDenied, require
-from ..core.forms import choices
+from ..core.forms import choices, page_arg
 from ..core.models import AgendaItem, Meeting
 from ..core.services import ConflictError, ServiceError, get_or_404
 from ..core.views import submit
@@ -52,7 +52,7 @@ def _item(item_id: int) -> AgendaItem:
 @bp.route("/meetings")
 @require("marac.case.view")
 def meeting_list():
-    page = meetings.meetings_page(request.args.get("page", 1, type=int), 25)
+    page = meetings.meetings_page(page_arg(), 25)
     visible = [m for m in page.items if agenda.can_open_meeting(current_user, m)]
     return render_template(
         "marac/meetings.html",

@@ -50,11 +50,13 @@ class Match:
 @dataclass
 class DuplicateCheck:
     matches: list[Match]
-    withheld: int  # records that match but which this user may not see
+    # Records that match but which this user may not see. Counted for the audit log
+    # only: telling the user would reveal that another agency knows the person.
+    withheld: int
 
     @property
     def any(self) -> bool:
-        return bool(self.matches) or self.withheld > 0
+        return bool(self.matches)
 
 
 def find_duplicates(user: User, *, surname: str | None, dob: date | None, phone: str | None) -> DuplicateCheck:
@@ -171,7 +173,10 @@ def visible_cases_of(user: User, person: Person) -> list[tuple[Case, str]]:
 def people_page(user: User, page: int, per_page: int):
     """People this user may see, newest first, one page decrypted at a time."""
     query = sa.select(Person).where(_visible(user)).order_by(Person.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+    if result.items:
+        audit.record("person.list", object_type="person", person_ids=[p.id for p in result.items], purpose="casework")
+    return result
 
 
 def search(user: User, *, surname: str | None, dob: date | None, phone: str | None) -> list[Person]:

@@ -285,12 +285,25 @@ def test_admin_cannot_deactivate_self_or_drop_own_admin_role(app, admin):
     admin_user, client = admin
     resp = _edit_user(client, admin_user.id, is_active="")
     assert resp.status_code == 400
-    assert "You cannot remove your own administrator role or deactivate your own account" in resp.text
+    assert "You cannot change your own roles or deactivate your own account" in resp.text
     assert _fresh_user(admin_user.id).is_active
     resp = _edit_user(client, admin_user.id, roles=["dpo"])
     assert resp.status_code == 400
     assert "admin" in _fresh_user(admin_user.id).roles
+    # Nor grant themselves casework or audit roles on top.
+    resp = _edit_user(client, admin_user.id, roles=["admin", "marac_coordinator", "dpo"])
+    assert resp.status_code == 400
+    assert _fresh_user(admin_user.id).roles == {"admin"}
+    assert client.get("/marac/").status_code == 403 and client.get("/governance/audit").status_code == 403
     assert client.get("/admin/users").status_code == 200
+
+
+def test_admin_accounts_hold_no_other_role(app, admin, factory):
+    _, client = admin
+    target = factory.user("idva")
+    resp = _edit_user(client, target.id, roles=["admin", "idva"])
+    assert resp.status_code == 400 and "cannot hold other roles" in resp.text
+    assert _fresh_user(target.id).roles == {"idva"}
 
 
 BAD_USER_INPUT = [

@@ -186,15 +186,18 @@ def test_enrolment_for_user_without_totp(app, factory, client):
     assert "<svg" in page.text and "QR code" in page.text
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.text).group(1)
     assert len(secret) == 32
-    # The secret is stored, encrypted under the current key, never in plain text.
-    raw = bytes(
-        db.session.execute(sa.text('SELECT totp_secret FROM "user" WHERE id = :i'), {"i": user.id}).scalar_one()
-    )
-    assert secret.encode() not in raw
-    assert crypto.key_id_of(raw) == crypto.keyring().current
-    assert _fresh(user.id).totp_secret == secret
-    # Reloading shows the same secret (the QR code stays valid).
+    # Nothing is stored until a code from the secret is verified, and the secret is not
+    # in the session cookie in clear either.
+    assert _fresh(user.id).totp_secret is None
+    assert secret not in (client.get_cookie("casework_session").value or "")
+    # Reloading in this browser shows the same secret (the QR code stays valid) ...
     assert secret in client.get("/login/enrol").text
+    # ... but another browser that knows the password is offered a different one, so it
+    # cannot learn the secret the real user is about to enrol with.
+    other = app.test_client()
+    assert _password_step(other, user.email, PASSWORD).headers["Location"].endswith("/login/enrol")
+    other_secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', other.get("/login/enrol").text).group(1)
+    assert other_secret != secret
 
     totp = pyotp.TOTP(secret)
     wrong = "000000" if totp.now() != "000000" else "111111"
@@ -207,6 +210,13 @@ def test_enrolment_for_user_without_totp(app, factory, client):
     assert resp.status_code == 302
     assert _fresh(user.id).mfa_enrolled
     assert _signed_in(client)
+    # Now stored, encrypted under the current key, never in plain text.
+    raw = bytes(
+        db.session.execute(sa.text('SELECT totp_secret FROM "user" WHERE id = :i'), {"i": user.id}).scalar_one()
+    )
+    assert secret.encode() not in raw
+    assert crypto.key_id_of(raw) == crypto.keyring().current
+    assert _fresh(user.id).totp_secret == secret
     assert [e.object_id for e in audit_events("auth.mfa_enrolled")] == [str(user.id)]
 
 

@@ -63,6 +63,10 @@ class User(TimestampMixin, VersionedMixin, db.Model):
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), nullable=False, index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Set when an administrator chose the password: the user must replace it at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText("user.totp_secret"))
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Last accepted TOTP time step: a code for this step or an earlier one is refused.
