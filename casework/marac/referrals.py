@@ -22,7 +22,7 @@ from ..core.access import AccessDenied, can_edit_case, can_view_case
 from ..core.models import Agency, Case, CaseParticipant, Person, User, UserRole
 from ..core.services import ServiceError, check_version
 from ..extensions import db
-from .models import DashAssessment, Referral
+from .models import ContactLog, DashAssessment, Referral
 
 
 @dataclass
@@ -285,6 +285,23 @@ def allocate_idva(user: User, referral: Referral, idva_user_id: int | None, vers
     referral.idva_user_id = idva_user_id
     db.session.flush()
     audit.record("marac.idva_allocated", object_type="case", object_id=referral.case_id, details={"idva": idva_user_id})
+
+
+def log_contact(
+    user: User, referral: Referral, *, on: date, method: str, outcome: str, notes: str | None
+) -> ContactLog:
+    """An IDVA's contact with the victim (only the IDVA contacts the victim: SafeLives)."""
+    if on > date.today():
+        raise ServiceError("The contact date cannot be in the future", "contact_on")
+    contact = ContactLog(
+        case_id=referral.case_id, contact_on=on, method=method, outcome=outcome, notes=notes, user_id=user.id
+    )
+    db.session.add(contact)
+    db.session.flush()
+    audit.record(
+        "marac.contact_logged", object_type="case", object_id=referral.case_id, person_ids=[referral.victim_id]
+    )
+    return contact
 
 
 def transfer_out(user: User, referral: Referral, *, on: date, area: str, sent: str | None, version: int | None) -> None:

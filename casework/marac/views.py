@@ -37,7 +37,7 @@ from .forms import (
     TransferOutForm,
     dash_form_class,
 )
-from .models import ContactLog, DashAssessment
+from .models import DashAssessment
 
 add_nav_item("marac.dashboard", "MARAC", "marac.case.view", position=2)
 
@@ -321,19 +321,14 @@ def case_allocate(case_id: int):
 @require("marac.idva.casework")
 def case_contact(case_id: int):
     def act(case, referral, form):
-        db.session.add(
-            ContactLog(
-                case_id=case.id,
-                contact_on=form.contact_on.data,
-                method=form.method.data,
-                outcome=form.outcome.data,
-                notes=form.notes.data,
-                user_id=current_user.id,
-            )
+        referrals.log_contact(
+            current_user,
+            referral,
+            on=form.contact_on.data,
+            method=form.method.data,
+            outcome=form.outcome.data,
+            notes=form.notes.data,
         )
-        db.session.flush()
-
-        audit.record("marac.contact_logged", object_type="case", object_id=case.id, person_ids=[referral.victim_id])
 
     return _case_post(case_id, "contact_form", ContactForm(), act, "Contact recorded.")
 
