@@ -9,7 +9,7 @@ PORT ?= 5000
 FLASK := CASEWORK_CONFIG=development $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e lint format bench bench-marac clean
+.PHONY: run test e2e lint format bench bench-marac otp clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ e2e: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+otp: $(STAMP)  ## current two-factor code for a demo account: make otp EMAIL=coordinator@example.org
+	@$(FLASK) demo-otp $(EMAIL)
 
 bench: $(STAMP)
 	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.core
