@@ -40,6 +40,11 @@ def init_instance() -> None:
         secret.touch(mode=0o600)
         secret.write_text(secrets.token_urlsafe(48))
         click.echo(f"Created {secret}")
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        db_file = Path(uri.removeprefix("sqlite:///"))
+        if not db_file.exists():
+            db_file.touch(mode=0o600)  # SQLite gives its -wal and -shm files the same mode
     ring_path = Path(current_app.config["KEYRING_FILE"])
     if not ring_path.exists():
         write_keyring_file(ring_path, new_keyring())
