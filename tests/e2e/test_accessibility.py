@@ -1,0 +1,100 @@
+"""Automated WCAG 2.1 AA checks (axe-core) on the pages people use most. Keyboard use and
+labels are exercised by the other browser tests; this catches contrast, landmarks, ARIA."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from .helpers import login_as, logout
+
+pytestmark = pytest.mark.e2e
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _violations(page: Page) -> list[str]:
+    results = Axe().run(page, options=WCAG)
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+
+
+def _listed_referral(idva, coordinator, person, agencies):
+    from casework.marac import dash, meetings, referrals
+
+    answers = {c: {"answer": "yes" if i < 15 else "no", "note": None} for i, c in enumerate(dash.checklist().codes)}
+    assessment = dash.record_assessment(idva, person, completed_on=date.today(), answers=answers)
+    ref = referrals.create_referral(
+        idva,
+        person,
+        {
+            "referral_date": date.today(),
+            "referrer_name": "R",
+            "dash_id": assessment.id,
+            "victim_aware": "yes",
+            "consent": "yes",
+        },
+        perpetrators=[],
+        children=[],
+    )
+    referrals.decide(coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    meeting = meetings.schedule(
+        coordinator,
+        starts_at=datetime.combine(date.today() + timedelta(days=20), time(10), tzinfo=UTC),
+        venue="Hall",
+        chair_user_id=coordinator.id,
+        agency_ids=[a.id for a in agencies],
+    )
+    item = meetings.list_case(coordinator, meeting, ref.case, reason="new")
+    return ref, meeting, item
+
+
+def test_key_pages_have_no_wcag_violations(page: Page, live_server):
+    with live_server.seed() as f:
+        idva_service = f.agency("idva_service", code="IDVA", name="IDVA Service")
+        housing = f.agency("housing", code="HOUS", name="Homes")
+        idva = f.user("idva", agency=idva_service)
+        coordinator = f.user("marac_coordinator", agency=f.agency("other", code="CSP", name="CSP"))
+        person = f.person(idva, given_names="Ada", surname="Access", dob=date(1990, 1, 1))
+        ref, meeting, item = _listed_referral(idva, coordinator, person, [idva_service, housing])
+    assert housing.id
+    problems: list[str] = []
+    page.goto("/login")
+    problems += _violations(page)
+    login_as(page, idva)
+    for url in (
+        "/",
+        "/people/",
+        "/people/new",
+        f"/people/{person.id}",
+        f"/marac/people/{person.id}/dash/new",
+        f"/marac/referrals/new/{person.id}",
+        "/account/password",
+    ):
+        page.goto(url)
+        problems += _violations(page)
+    # A form with errors: the error summary and field messages must be accessible too.
+    page.goto("/people/new")
+    page.get_by_role("button", name="Save person").click()
+    problems += _violations(page)
+    logout(page)
+    login_as(page, coordinator)
+    for url in (
+        "/marac/",
+        "/marac/cases",
+        f"/marac/cases/{ref.case_id}",
+        "/marac/meetings/new",
+        f"/marac/meetings/{meeting.id}",
+        f"/marac/meetings/{meeting.id}/agenda",
+        f"/marac/agenda-items/{item.id}/minutes",
+        "/marac/actions",
+        "/marac/reports/quarterly",
+    ):
+        page.goto(url)
+        problems += _violations(page)
+    assert problems == []
