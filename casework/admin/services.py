@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,8 +10,10 @@ import sqlalchemy as sa
 from ..auth import services as auth
 from ..core import audit
 from ..core.access import ROLES
+from ..core.audit import AuditEvent
 from ..core.models import Agency, User
 from ..core.services import ServiceError, apply_changes, check_version
+from ..core.types import utcnow
 from ..extensions import db
 
 AGENCY_FIELDS = ("code", "name", "kind", "is_active")
@@ -123,9 +126,44 @@ def update_user(
     return changed
 
 
-def reset_mfa(user: User) -> None:
+# Resetting both factors of one account lets whoever did it sign in as that person.
+PASSWORD_EVENTS = ("admin.user_created", "admin.password_reset")
+MFA_EVENTS = ("admin.mfa_reset",)
+TWO_PERSON_WINDOW = timedelta(hours=24)
+
+
+def _require_second_administrator(actor: User, user: User, other_factor: tuple[str, ...]) -> None:
+    """Two-person rule: one administrator may not reset both sign-in factors of an account
+    within 24 hours; a second administrator must do the other one."""
+    since = utcnow() - TWO_PERSON_WINDOW
+    did_other = db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                AuditEvent.action.in_(other_factor),
+                AuditEvent.object_type == "user",
+                AuditEvent.object_id == str(user.id),
+                AuditEvent.actor_user_id == actor.id,
+                AuditEvent.at >= since,
+            )
+        )
+    )
+    if did_other:
+        raise ServiceError(
+            "You changed this account's other sign-in factor in the last 24 hours: "
+            "another administrator must do this, so that no one person can take over an account."
+        )
+
+
+def reset_mfa(user: User, actor: User) -> None:
+    _require_second_administrator(actor, user, PASSWORD_EVENTS)
     auth.reset_mfa(user)
-    audit.record("admin.mfa_reset", object_type="user", object_id=user.id)
+    audit.record(
+        "admin.mfa_reset",
+        object_type="user",
+        object_id=user.id,
+        actor_user_id=actor.id,
+        actor_agency_id=actor.agency_id,
+    )
 
 
 def unlock(user: User) -> None:
@@ -145,15 +183,22 @@ def _check_roles(roles: set[str]) -> None:
         )
 
 
-def set_temporary_password(user: User, password: str) -> None:
+def set_temporary_password(user: User, password: str, actor: User) -> None:
     """An administrator sets a password the user must change at next sign-in; all sessions end."""
+    _require_second_administrator(actor, user, MFA_EVENTS)
     if problem := auth.password_problem(password, email=user.email):
         raise ServiceError(problem, field="password")
     auth.set_password(user, password)
     user.must_change_password = True
     auth.unlock(user)
     auth.end_all_sessions(user, "password_reset")
-    audit.record("admin.password_reset", object_type="user", object_id=user.id)
+    audit.record(
+        "admin.password_reset",
+        object_type="user",
+        object_id=user.id,
+        actor_user_id=actor.id,
+        actor_agency_id=actor.agency_id,
+    )
 
 
 def _check_agency(agency_id: int) -> None:

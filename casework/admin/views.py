@@ -140,8 +140,14 @@ def user_edit(user_id: int):
 def user_reset_mfa(user_id: int):
     user = get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
-        services.reset_mfa(user)
-        flash(f"Two-factor sign-in reset for {user.display_name}. They will enrol again at next sign-in.", "success")
+        try:
+            services.reset_mfa(user, current_user)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                f"Two-factor sign-in reset for {user.display_name}. They will enrol again at next sign-in.", "success"
+            )
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -152,7 +158,7 @@ def user_password(user_id: int):
     form = TemporaryPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_temporary_password(user, form.password.data)
+            services.set_temporary_password(user, form.password.data, current_user)
         except ServiceError as exc:
             flash(str(exc), "error")
         else:

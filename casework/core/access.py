@@ -259,16 +259,22 @@ def can_edit_case(user: User, case: Case) -> bool:
     return can_view_case(user, case) and user.can(f"{case.kind}.case.edit")
 
 
-def visible_case_clause(user: User) -> sa.ColumnElement[bool]:
-    """SQL condition matching exactly the cases ``can_view_case`` allows."""
+def visible_case_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnElement[bool]:
+    """SQL condition matching exactly the cases ``can_view_case`` allows.
+
+    ``via_meetings=False`` leaves out access that comes only from a meeting's agenda:
+    that access is for researching the listed case, not for acting on the people in it.
+    """
     full, scoped = case_kinds_viewable(user)
     if not full and not scoped:
         return sa.false()
-    in_agency = sa.or_(
+    routes = [
         Case.lead_agency_id == user.agency_id,
         sa.exists().where(CaseAgency.case_id == Case.id, CaseAgency.agency_id == user.agency_id),
-        _listed_for_agency(Case.id, user.agency_id),
-    )
+    ]
+    if via_meetings:
+        routes.append(_listed_for_agency(Case.id, user.agency_id))
+    in_agency = sa.or_(*routes)
     is_member = sa.exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
     open_rule = sa.or_(Case.kind.in_(full), sa.and_(Case.kind.in_(scoped), in_agency))
     return sa.or_(
@@ -277,15 +283,16 @@ def visible_case_clause(user: User) -> sa.ColumnElement[bool]:
     )
 
 
-def visible_person_clause(user: User) -> sa.ColumnElement[bool]:
+def visible_person_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnElement[bool]:
     """People the user may see: those in a case the user can see, and their own
-    agency's records that are in no case yet."""
+    agency's records that are in no case yet. ``via_meetings=False``: the people
+    the user may act on (edit, refer, link), which a meeting listing alone does not give."""
     if not user.can("people.view"):
         return sa.false()
     in_visible_case = sa.exists().where(
         CaseParticipant.person_id == Person.id,
         CaseParticipant.case_id == Case.id,
-        visible_case_clause(user),
+        visible_case_clause(user, via_meetings=via_meetings),
     )
     in_any_case = sa.exists().where(CaseParticipant.person_id == Person.id)
     own_unlinked = sa.and_(Person.created_by_agency_id == user.agency_id, sa.not_(in_any_case))
@@ -296,6 +303,14 @@ def can_view_person(user: User, person: Person) -> bool:
     if not user.is_authenticated:
         return False
     clause = visible_person_clause(user)
+    return bool(db.session.scalar(sa.select(sa.exists().where(Person.id == person.id, clause))))
+
+
+def can_act_on_person(user: User, person: Person) -> bool:
+    """Edit a person, refer them or link them into a new case: not on meeting access alone."""
+    if not user.is_authenticated:
+        return False
+    clause = visible_person_clause(user, via_meetings=False)
     return bool(db.session.scalar(sa.select(sa.exists().where(Person.id == person.id, clause))))
 
 

@@ -39,6 +39,21 @@ class _Pdf(FPDF):
         self.cell(0, 5, f"{self.marking} · {self.doc_title} · page {self.page_no()}/{{nb}}", align="C")
 
 
+CELL_MAX_CHARS = 400
+CELL_MAX_LINES = 6
+
+
+def cell_text(value: str | None) -> str:
+    """Table cells must fit on one page: control characters go, blank lines collapse,
+    and very long text is cut (the full text stays in the record)."""
+    if not value:
+        return "—"
+    lines = [" ".join(line.split()) for line in str(value).replace("\r", "\n").split("\n")]
+    lines = [line for line in lines if line][:CELL_MAX_LINES]
+    text = "\n".join(lines)
+    return text if len(text) <= CELL_MAX_CHARS else text[: CELL_MAX_CHARS - 1] + "…"
+
+
 class Document:
     """A small writer for reports: headings, paragraphs, key/value lists and tables."""
 
@@ -79,7 +94,7 @@ class Document:
             for values in rows:
                 row = t.row()
                 for v in values:
-                    row.cell(v if v else "—")
+                    row.cell(cell_text(v))
         self.pdf.ln(2)
 
     def page_break(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -39,6 +40,10 @@ def submit(
         except ConflictError as exc:
             flash(conflict, "error")
             offer_latest_version(form, exc)
+            return render(409)
+        except IntegrityError:
+            # Two people saved the same thing at the same moment (a unique rule caught it).
+            flash(conflict, "error")
             return render(409)
         except ServiceError as exc:
             if not attach_error(form, str(exc), exc.field):

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..core import audit, cases
-from ..core.access import visible_case_clause
+from ..core.access import AccessDenied, can_view_case, visible_case_clause
 from ..core.models import Action, AgendaItem, Attendance, Case, Meeting, MeetingAgency, User
 from ..core.services import ServiceError, check_version
 from ..core.types import utcnow
@@ -140,21 +140,42 @@ def auto_list(user: User, referral: Referral) -> AgendaItem | None:
     return list_case(user, meeting, referral.case, reason=listing_reason(referral))
 
 
+def _editable(user: User, item: AgendaItem) -> None:
+    """Agenda changes: a listed (not removed) case, on a meeting still to be held, that the
+    coordinator can see (a restricted case is changed only by its named members)."""
+    if item.removed_reason is not None:
+        raise ServiceError("This case is no longer on the agenda")
+    if item.meeting.status != "scheduled":
+        raise ServiceError("The agenda of a meeting that has been held or cancelled cannot change")
+    if not can_view_case(user, item.case):
+        raise AccessDenied("case", item.case_id)
+
+
 def move_item(user: User, item: AgendaItem, direction: int) -> None:
+    _editable(user, item)
     items = active_items(item.meeting)
     index = items.index(item)
     other = index + direction
     if 0 <= other < len(items):
         items[index].position, items[other].position = items[other].position, items[index].position
+        item.meeting.updated_at = utcnow()  # bumps the meeting's version: the order is part of it
         db.session.flush()
 
 
 def remove_item(user: User, item: AgendaItem, reason: str) -> None:
+    _editable(user, item)
     if not reason.strip():
         raise ServiceError("Give the reason for removing the case", "reason")
     item.removed_reason = reason
+    still_listed = db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                AgendaItem.case_id == item.case_id, AgendaItem.id != item.id, AgendaItem.removed_reason.is_(None)
+            )
+        )
+    )
     referral = db.session.scalar(sa.select(Referral).where(Referral.case_id == item.case_id))
-    if referral is not None and referral.status == "listed":
+    if referral is not None and referral.status == "listed" and not still_listed:
         referral.status = "accepted"
         item.case.status = "accepted"
     db.session.flush()

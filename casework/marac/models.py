@@ -95,7 +95,7 @@ class Referral(TimestampMixin, VersionedMixin, db.Model):
     repeat_of_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"))
     repeat_confirmed: Mapped[bool | None] = mapped_column(sa.Boolean)
     previous_marac_date: Mapped[date | None] = mapped_column(sa.Date)
-    previous_reference: Mapped[str | None] = mapped_column(sa.String(60))
+    previous_reference: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.previous_reference"))
     victim_aware = enum_column(YES_NO, "referral_victim_aware", nullable=False)
     consent = enum_column(YES_NO, "referral_consent", nullable=False)
     consent_override_reason: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.consent_override"))
@@ -108,7 +108,7 @@ class Referral(TimestampMixin, VersionedMixin, db.Model):
     # Areas a victim moved from or to can locate them: encrypted.
     transfer_from_area: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_from_area"))
     transfer_in_date: Mapped[date | None] = mapped_column(sa.Date)
-    transfer_previous_ref: Mapped[str | None] = mapped_column(sa.String(60))
+    transfer_previous_ref: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_previous_ref"))
     # Transfer out to another MARAC area.
     transfer_out_date: Mapped[date | None] = mapped_column(sa.Date)
     transfer_out_area: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_out_area"))

@@ -263,7 +263,9 @@ def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: 
     referral.repeat_confirmed = is_repeat
     referral.crit_repeat = is_repeat
     earlier = referral.repeat_of
-    if is_repeat and earlier is not None and can_view_case(user, earlier):
+    # The previous date and reference are shown to everyone who sees this case (and on the
+    # agenda), so they are never copied from a restricted case.
+    if is_repeat and earlier is not None and not earlier.is_restricted and can_view_case(user, earlier):
         previous = db.session.scalar(sa.select(Referral).where(Referral.case_id == earlier.id))
         referral.previous_marac_date = previous.referral_date if previous else referral.previous_marac_date
         referral.previous_reference = earlier.reference
@@ -274,14 +276,30 @@ def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: 
 
 
 def allocate_idva(user: User, referral: Referral, idva_user_id: int | None, version: int | None) -> None:
+    """The coordinator allocates an IDVA. On a restricted case the IDVA is named on it, and a
+    previous IDVA's naming ends with their allocation (unless they referred or lead it)."""
     check_version(referral, version)
+    case = referral.case
+    previous = referral.idva_user_id
     if idva_user_id is not None:
         idva = db.session.get(User, idva_user_id)
         if idva is None or "idva" not in idva.roles or not idva.is_active:
             raise ServiceError("Choose an active IDVA", "idva_user_id")
-        cases.add_agency(referral.case, idva.agency_id)
-        if referral.case.is_restricted:
-            cases.add_member(referral.case, idva.id)
+        if idva.agency.kind == "idva_service":
+            cases.add_agency(case, idva.agency_id)
+        if case.is_restricted:
+            cases.add_member(case, idva.id)
+    if (
+        case.is_restricted
+        and previous
+        and previous != idva_user_id
+        and previous
+        not in (
+            case.created_by_id,
+            case.lead_user_id,
+        )
+    ):
+        case.member_links = [m for m in case.member_links if m.user_id != previous]
     referral.idva_user_id = idva_user_id
     db.session.flush()
     audit.record("marac.idva_allocated", object_type="case", object_id=referral.case_id, details={"idva": idva_user_id})

@@ -63,7 +63,9 @@ def can_see_victim_contact(user) -> bool:
 @bp.route("/")
 @require("marac.case.view")
 def dashboard():
-    return render_template("marac/dashboard.html", data=queries.dashboard(current_user))
+    data = queries.dashboard(current_user)
+    audit.record("marac.case_list", object_type="case", person_ids=[r.victim_id for r in data.my_cases])
+    return render_template("marac/dashboard.html", data=data)
 
 
 @bp.route("/cases")
@@ -72,6 +74,7 @@ def case_list():
     form = CaseListFilterForm(request.args)
     status = form.status.data if form.validate() else None
     page = queries.cases_page(current_user, status, page_arg())
+    audit.record("marac.case_list", object_type="case", person_ids=[r.victim_id for r in page.items])
     return render_template("marac/cases.html", page=page, form=form, status=status)
 
 
@@ -110,7 +113,7 @@ def _collect_people(form) -> tuple[list, list] | None:
     perps, children, ok = [], [], True
     if form.perp_reference.data:
         try:
-            person = people.load_person(current_user, form.perp_reference.data.lstrip("Pp"), log=False)
+            person = people.load_person(current_user, form.perp_reference.data.lstrip("Pp"), log=False, act=True)
         except AccessDenied as exc:
             audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
             attach_error(form, "No person you can see has that reference", "perp_reference")
@@ -146,7 +149,7 @@ def _collect_people(form) -> tuple[list, list] | None:
 @bp.route("/referrals/new/<int:person_id>", methods=["GET", "POST"])
 @require("marac.referral.create")
 def referral_new(person_id: int):
-    victim = people.load_person(current_user, person_id, log=request.method == "GET")
+    victim = people.load_person(current_user, person_id, log=request.method == "GET", act=True)
     form = ReferralForm()
     form.dash_id.choices = _dash_choices(victim.id)
     if request.method == "GET":
@@ -236,6 +239,10 @@ def _case_page(case, referral, status: int = 200, **forms):
         )
         if can_view_case(user, r.referral.case)
     ]
+    # Every rendering shows the case, including a form redrawn with errors: each is recorded.
+    audit.record(
+        "case.view", object_type="case", object_id=case.id, person_ids=cases.person_ids_of(case), purpose="casework"
+    )
     return render_template(
         "marac/case.html",
         case=case,
@@ -256,7 +263,7 @@ def _case_page(case, referral, status: int = 200, **forms):
 @bp.route("/cases/<int:case_id>")
 @require("marac.case.view")
 def case_view(case_id: int):
-    case, referral = _load(case_id, log=True)
+    case, referral = _load(case_id)
     return _case_page(case, referral)
 
 
@@ -306,7 +313,7 @@ def case_repeat(case_id: int):
 
 
 @bp.route("/cases/<int:case_id>/allocate", methods=["POST"])
-@require("marac.case.edit")
+@require("marac.referral.decide")
 def case_allocate(case_id: int):
     form = AllocateForm()
     form.idva_user_id.choices = choices([(u.id, u.display_name) for u in queries.idvas()], blank="Not allocated")
@@ -433,7 +440,7 @@ def case_close(case_id: int):
 @bp.route("/people/<int:person_id>/dash/new", methods=["GET", "POST"])
 @require("marac.dash.record")
 def dash_new(person_id: int):
-    person = people.load_person(current_user, person_id, log=request.method == "GET")
+    person = people.load_person(current_user, person_id, log=request.method == "GET", act=True)
     checklist = dash.checklist()
     form = dash_form_class(checklist)()
 

@@ -113,14 +113,14 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
     if dist_form.agency_ids.data is None:
         dist_form.agency_ids.data = sorted(meeting.agency_ids)
     doc = agenda.build(current_user, meeting)
-    if status == 200:
-        audit.record(
-            "marac.meeting_viewed",
-            object_type="meeting",
-            object_id=meeting.id,
-            person_ids=doc.person_ids,
-            purpose="marac_meeting",
-        )
+    # Every rendering shows the case list, including a form redrawn with errors: each is recorded.
+    audit.record(
+        "marac.meeting_viewed",
+        object_type="meeting",
+        object_id=meeting.id,
+        person_ids=doc.person_ids,
+        purpose="marac_meeting",
+    )
     return render_template(
         "marac/meeting.html",
         meeting=meeting,
@@ -190,7 +190,10 @@ def item_reorder(item_id: int):
     _managed(item.meeting_id)
     form = ReorderForm()
     if form.validate_on_submit():
-        meetings.move_item(current_user, item, -1 if form.direction.data == "up" else 1)
+        try:
+            meetings.move_item(current_user, item, -1 if form.direction.data == "up" else 1)
+        except ServiceError as exc:
+            flash(str(exc), "error")
     return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id, _anchor=f"item-{item.id}"))
 
 
@@ -201,8 +204,12 @@ def item_remove(item_id: int):
     _managed(item.meeting_id)
     form = RemoveItemForm()
     if form.validate_on_submit():
-        meetings.remove_item(current_user, item, form.reason.data)
-        flash(f"{item.case.reference} removed from the agenda.", "success")
+        try:
+            meetings.remove_item(current_user, item, form.reason.data)
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{item.case.reference} removed from the agenda.", "success")
     else:
         flash("Give a reason for removing the case.", "error")
     return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id))
@@ -354,6 +361,13 @@ def attendance_add(meeting_id: int):
 
 
 def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action_form=None):
+    audit.record(
+        "case.view",
+        object_type="case",
+        object_id=item.case_id,
+        person_ids=cases.person_ids_of(item.case),
+        purpose="marac_meeting",
+    )
     minutes_form = minutes_form or MinutesForm(obj=item, version_id=item.version_id)
     action_form = action_form or ActionForm()
     action_form.assigned_agency_id.choices = choices(
@@ -379,7 +393,7 @@ def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action
 @require("marac.minutes.record")
 def minutes(item_id: int):
     item = _item(item_id)
-    cases.load_case(current_user, item.case_id, kind="marac", log=request.method == "GET", purpose="marac_meeting")
+    cases.load_case(current_user, item.case_id, kind="marac", log=False)
     if request.method == "GET":
         return _minutes_page(item)
     form = MinutesForm()

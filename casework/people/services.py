@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..core import audit
 from ..core.access import (
     AccessDenied,
+    can_act_on_person,
     can_see_contact_details,
     can_view_person,
     visible_case_clause,
@@ -76,7 +77,13 @@ def find_duplicates(user: User, *, surname: str | None, dob: date | None, phone:
         return DuplicateCheck([], 0)
     candidates = db.session.scalars(sa.select(Person).where(sa.or_(*conditions)).order_by(Person.id).limit(50)).all()
     visible_ids = set(
-        db.session.scalars(sa.select(Person.id).where(Person.id.in_([p.id for p in candidates]), _visible(user))).all()
+        db.session.scalars(
+            sa.select(Person.id).where(
+                Person.id.in_([p.id for p in candidates]),
+                # offered for reuse, so only people this user may act on
+                visible_person_clause(user, via_meetings=False),
+            )
+        ).all()
     )
     matches, withheld, concerned = [], 0, []
     for person in candidates:
@@ -124,7 +131,7 @@ def create_person(user: User, data: dict[str, Any]) -> Person:
 
 
 def update_person(user: User, person: Person, data: dict[str, Any], version: int | None) -> list[str]:
-    if not can_view_person(user, person) or not user.can("people.edit"):
+    if not can_act_on_person(user, person) or not user.can("people.edit"):
         raise AccessDenied("person", person.id)
     check_version(person, version)
     allowed = (
@@ -150,10 +157,13 @@ def update_fields(user: User, person: Person, data: dict[str, Any], fields: tupl
     return changed
 
 
-def load_person(user: User, person_id: Any, *, purpose: str = "casework", log: bool = True) -> Person:
-    """Load a person for display: checks access and records the view."""
+def load_person(
+    user: User, person_id: Any, *, purpose: str = "casework", log: bool = True, act: bool = False
+) -> Person:
+    """Load a person for display (or, with ``act``, to edit, refer or link): checks access
+    and records the view."""
     person = get_or_404(Person, person_id)
-    if not can_view_person(user, person):
+    if not (can_act_on_person(user, person) if act else can_view_person(user, person)):
         raise AccessDenied("person", person.id)
     if log:
         audit.record("person.view", object_type="person", object_id=person.id, person_ids=[person.id], purpose=purpose)

@@ -1,7 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core.access import can_see_contact_details, require
+from ..core.access import can_act_on_person, can_see_contact_details, require
 from ..core.forms import page_arg
 from ..core.services import ConflictError
 from . import bp, services
@@ -46,18 +46,20 @@ def new():
 @require("people.view")
 def view(person_id: int):
     person = services.load_person(current_user, person_id)
+    can_act = can_act_on_person(current_user, person)
     return render_template(
         "people/view.html",
         person=person,
         show_contact=can_see_contact_details(current_user, person),
         cases=services.visible_cases_of(current_user, person),
+        can_act=can_act,
     )
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
 @require("people.edit")
 def edit(person_id: int):
-    person = services.load_person(current_user, person_id, log=request.method == "GET")
+    person = services.load_person(current_user, person_id, log=request.method == "GET", act=True)
     show_contact = can_see_contact_details(current_user, person)
     form = PersonForm()
     if request.method == "GET":

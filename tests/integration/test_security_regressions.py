@@ -40,7 +40,7 @@ def test_changing_an_agency_kind_ends_sessions(app, factory):
 
 def test_admin_set_password_must_be_changed_before_anything_else(app, factory):
     user = factory.user("idva")
-    admin.set_temporary_password(user, "temporary horse battery 9")
+    admin.set_temporary_password(user, "temporary horse battery 9", factory.user("admin"))
     db.session.commit()
     client = app.test_client()
     page = client.get("/login")
@@ -108,3 +108,34 @@ def test_failed_sign_ins_are_counted_atomically(app, factory):
 def test_every_response_has_a_request_id(client):
     for resp in (client.get("/"), client.get("/login"), client.post("/login", data={})):
         assert len(resp.headers.get("X-Request-Id", "")) == 36
+
+
+def test_one_administrator_cannot_reset_both_factors(app, factory):
+    """Two-person rule: resetting MFA and the password of one account takes two administrators."""
+    from casework.core.services import ServiceError
+
+    victim_account = factory.user("marac_coordinator")
+    first, second = factory.user("admin"), factory.user("admin")
+    admin.reset_mfa(victim_account, first)
+    db.session.commit()
+    try:
+        admin.set_temporary_password(victim_account, "takeover attempt phrase 1", first)
+    except ServiceError as exc:
+        assert "another administrator" in str(exc)
+    else:
+        raise AssertionError("the same administrator reset both factors")
+    db.session.rollback()
+    admin.set_temporary_password(victim_account, "legitimate reset phrase 2", second)
+    db.session.commit()
+    # and the other way round, through the web page
+    other = factory.user("idva")
+    admin.set_temporary_password(other, "legitimate reset phrase 3", first)
+    db.session.commit()
+    client = app.test_client()
+    login(client, first)
+    page = client.get(f"/admin/users/{other.id}")
+    resp = client.post(f"/admin/users/{other.id}/reset-mfa", data={"csrf_token": csrf_token(page.text)})
+    assert resp.status_code == 302
+    assert "another administrator" in client.get(f"/admin/users/{other.id}").text
+    db.session.expire_all()
+    assert db.session.get(User, other.id).mfa_enrolled

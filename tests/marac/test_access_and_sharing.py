@@ -199,15 +199,15 @@ def test_simultaneous_edits_conflict_over_http(app, factory, marac):
     case_url = f"/marac/cases/{ref.case_id}"
     coord_page, idva_page = coord.get(case_url), idva.get(case_url)
     opened = str(ref.version_id)
-    first = idva.post(
+    first = coord.post(
         f"{case_url}/allocate",
-        data={"csrf_token": csrf_token(idva_page.text), "idva_user_id": str(marac.idva.id), "version_id": opened},
+        data={"csrf_token": csrf_token(coord_page.text), "idva_user_id": str(marac.idva.id), "version_id": opened},
     )
     assert first.status_code == 302
-    second = coord.post(
+    second = idva.post(
         f"{case_url}/close",
         data={
-            "csrf_token": csrf_token(coord_page.text),
+            "csrf_token": csrf_token(idva_page.text),
             "on": date.today().isoformat(),
             "reason": "No further risk",
             "version_id": opened,

@@ -57,7 +57,8 @@ def test_repeat_does_not_reveal_a_case_the_referrer_cannot_see(app, factory, mar
     assert earlier.case.reference in coord_page.text  # the coordinator can confirm it
     referrals.confirm_repeat(marac.coordinator, new, is_repeat=True, version=new.version_id)
     db.session.commit()
-    assert new.crit_repeat and new.previous_reference == earlier.case.reference
+    # confirmed as a repeat, but the restricted case's reference is still not copied
+    assert new.crit_repeat and new.previous_reference is None
 
 
 def test_locating_free_text_is_encrypted_and_kept_out_of_the_audit_log(app, factory, marac, sqlite_path):
@@ -113,3 +114,124 @@ def test_research_save_does_not_overwrite_a_colleagues(app, factory, marac):
         meetings.record_research(
             marac.housing_rep, item, no_trace=True, findings=None, risks=None, withheld=None, version=opened
         )
+
+
+def test_only_coordinators_allocate_and_deallocation_removes_naming(app, factory, marac):
+    ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4, is_restricted=True)
+    other_idva = factory.user("idva", agency=marac.idva_service)
+    idva_client = _client(app, marac.idva)
+    page = idva_client.get(f"/marac/cases/{ref.case_id}")
+    from tests.helpers import csrf_token
+
+    resp = idva_client.post(
+        f"/marac/cases/{ref.case_id}/allocate",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "idva_user_id": str(other_idva.id),
+            "version_id": str(ref.version_id),
+        },
+    )
+    assert resp.status_code == 403
+    referrals.allocate_idva(marac.coordinator, ref, other_idva.id, ref.version_id)
+    db.session.commit()
+    assert _client(app, other_idva).get(f"/marac/cases/{ref.case_id}").status_code == 200
+    referrals.allocate_idva(marac.coordinator, ref, None, ref.version_id)
+    db.session.commit()
+    assert _client(app, other_idva).get(f"/marac/cases/{ref.case_id}").status_code == 404
+    assert _client(app, marac.idva).get(f"/marac/cases/{ref.case_id}").status_code == 200  # the referrer stays
+
+
+def test_confirmed_repeat_never_copies_a_restricted_reference(app, factory, marac):
+    victim = factory.person(marac.police_rep)
+    earlier = make_referral(
+        marac.idva, victim, incidents_12_months=4, is_restricted=True, on=date.today() - timedelta(days=20)
+    )
+    new = make_referral(marac.housing_rep, victim, incidents_12_months=4)
+    referrals.confirm_repeat(marac.coordinator, new, is_repeat=True, version=new.version_id)
+    db.session.commit()
+    assert new.is_repeat and new.previous_reference is None
+    assert earlier.case.reference not in _client(app, marac.housing_rep).get(f"/marac/cases/{new.case_id}").text
+
+
+def test_agency_with_meeting_access_only_cannot_refer_or_edit_the_person(app, factory, marac):
+    victim = factory.person(marac.idva, surname="Listed")
+    ref = make_referral(marac.idva, victim, incidents_12_months=4)
+    referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.health])
+    meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    db.session.commit()
+    health = _client(app, marac.health_rep)
+    assert health.get(f"/people/{victim.id}").status_code == 200  # to research the listed case
+    for url in (
+        f"/marac/referrals/new/{victim.id}",
+        f"/people/{victim.id}/edit",
+        f"/marac/people/{victim.id}/dash/new",
+    ):
+        assert health.get(url).status_code == 404, url
+
+
+def test_pdf_survives_text_taller_than_a_page(app, factory, marac):
+    perp = factory.person(marac.idva)
+    victim = factory.person(marac.idva)
+    ref = referrals.create_referral(
+        marac.idva,
+        victim,
+        {
+            "referral_date": date.today(),
+            "referrer_name": "R",
+            "victim_aware": "yes",
+            "consent": "yes",
+            "incidents_12_months": 4,
+        },
+        perpetrators=[referrals.PersonLink(perp.id, "a" + "\r\n" * 99 + "b")],
+        children=[],
+    )
+    referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.police])
+    meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    db.session.commit()
+    resp = _client(app, marac.coordinator).get(f"/marac/meetings/{meeting.id}/agenda.pdf")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+
+
+def test_agenda_changes_refused_on_removed_items_held_meetings_and_hidden_cases(app, factory, marac):
+    from casework.core.access import AccessDenied
+    from casework.core.services import ServiceError
+
+    meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.police])
+    ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4)
+    referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    item = meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    meetings.remove_item(marac.coordinator, item, "Victim moved")
+    db.session.commit()
+    for attempt in (
+        lambda: meetings.move_item(marac.coordinator, item, -1),
+        lambda: meetings.remove_item(marac.coordinator, item, "again"),
+    ):
+        try:
+            attempt()
+        except ServiceError as exc:
+            assert "no longer on the agenda" in str(exc)
+        else:
+            raise AssertionError("a removed item was changed")
+    # A coordinator not named on a restricted case cannot take it off the agenda.
+    hidden = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4, is_restricted=True)
+    late = factory.user("marac_coordinator", agency=marac.csp)
+    referrals.decide(marac.coordinator, hidden, accept=True, reason=None, version=hidden.version_id)
+    hidden_item = meetings.list_case(marac.coordinator, meeting, hidden.case, reason="new")
+    db.session.commit()
+    try:
+        meetings.remove_item(late, hidden_item, "x")
+    except AccessDenied:
+        pass
+    else:
+        raise AssertionError("an unnamed coordinator removed a restricted case")
+    # Over HTTP: reordering a removed item is a message, not a 500.
+    client = _client(app, marac.coordinator)
+    from tests.helpers import csrf_token
+
+    page = client.get(f"/marac/meetings/{meeting.id}")
+    resp = client.post(
+        f"/marac/agenda-items/{item.id}/reorder", data={"csrf_token": csrf_token(page.text), "direction": "up"}
+    )
+    assert resp.status_code == 302

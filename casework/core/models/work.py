@@ -105,7 +105,7 @@ class PlanItem(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), nullable=False, index=True)
     # Need or area: a safety-plan heading, an IOM pathway code or an ASB support need.
-    area: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    area: Mapped[str] = mapped_column(EncryptedText("plan_item.area"), nullable=False)
     intervention: Mapped[str] = mapped_column(EncryptedText("plan_item.intervention"), nullable=False)
     owner_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"))
     owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
