@@ -12,7 +12,7 @@ from ..extensions import db
 from . import audit
 from .access import AccessDenied, can_edit_case, can_view_case
 from .models import Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter, User
-from .services import get_or_404
+from .services import ServiceError, get_or_404
 
 
 def next_reference(kind: str, year: int) -> str:
@@ -87,6 +87,31 @@ def add_member(case: Case, user_id: int) -> None:
     """Name a user on a restricted case."""
     if user_id not in case.member_ids:
         case.member_links.append(CaseMember(user_id=user_id))
+
+
+def name_member(actor: User, case: Case, user_id: int) -> None:
+    """A named member names another user of the module on a restricted case (audited as a
+    permission change)."""
+    if not case.is_restricted:
+        raise ServiceError("Only restricted cases have named users")
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or not user.can(f"{case.kind}.case.view"):
+        raise ServiceError("Choose an active user who works on this kind of case", "user_id")
+    if user_id in case.member_ids:
+        raise ServiceError("That user is already named on this case", "user_id")
+    add_member(case, user_id)
+    db.session.flush()
+    audit.record("case.member_added", object_type="case", object_id=case.id, details={"user_id": user_id})
+
+
+def unname_member(actor: User, case: Case, user_id: int) -> None:
+    if user_id not in case.member_ids:
+        raise ServiceError("That user is not named on this case")
+    if len(case.member_ids) == 1:
+        raise ServiceError("A restricted case needs at least one named user")
+    case.member_links = [m for m in case.member_links if m.user_id != user_id]
+    db.session.flush()
+    audit.record("case.member_removed", object_type="case", object_id=case.id, details={"user_id": user_id})
 
 
 def person_ids_of(case: Case) -> list[int]:

@@ -186,6 +186,12 @@ class AllocateForm(VersionedForm):
     idva_user_id = SelectField("IDVA", coerce=optional_id)
 
 
+class MemberForm(FlaskForm):
+    user_id = SelectField(
+        "Name a user on this restricted case", coerce=optional_id, validators=[InputRequired(message="Choose a user")]
+    )
+
+
 class ContactForm(FlaskForm):
     contact_on = UKDateField("Date", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()])
     method = SelectField("Method", choices=choices(CONTACT_METHODS))

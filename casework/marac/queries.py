@@ -99,6 +99,19 @@ def idvas() -> list[User]:
     )
 
 
+def marac_users() -> list[User]:
+    """Active users holding a MARAC role, for naming on restricted cases."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role.in_(("marac_coordinator", "idva", "marac_rep")), User.is_active.is_(True))
+            .distinct()
+            .order_by(User.display_name)
+        )
+    )
+
+
 def coordinators_and_chairs() -> list[User]:
     return list(
         db.session.scalars(

@@ -28,6 +28,7 @@ from .forms import (
     CloseForm,
     ContactForm,
     DecisionForm,
+    MemberForm,
     PlanForm,
     PlanItemForm,
     PlanItemStatusForm,
@@ -221,8 +222,11 @@ def _case_page(case, referral, status: int = 200, **forms):
         "review_form": PlanReviewForm(formdata=None, version_id=plan.version_id if plan else None),
         "transfer_form": TransferOutForm(**version),
         "close_form": CloseForm(**version),
+        "member_form": MemberForm(formdata=None) if case.is_restricted and coordinator else None,
     }
     defaults.update({k: v for k, v in forms.items() if v is not None})
+    if defaults["member_form"] is not None:
+        defaults["member_form"].user_id.choices = _member_choices(case)
     defaults["allocate_form"].idva_user_id.choices = choices(
         [(u.id, u.display_name) for u in queries.idvas()], blank="Not allocated"
     )
@@ -322,6 +326,38 @@ def case_allocate(case_id: int):
         referrals.allocate_idva(current_user, referral, form.idva_user_id.data, form.submitted_version())
 
     return _case_post(case_id, "allocate_form", form, act, "IDVA allocation saved.")
+
+
+def _member_choices(case):
+    return choices(
+        [(u.id, u.display_name) for u in queries.marac_users() if u.id not in case.member_ids], blank="Choose"
+    )
+
+
+@bp.route("/cases/<int:case_id>/members", methods=["POST"])
+@require("marac.referral.decide")
+def case_member_add(case_id: int):
+    case, _ = _load(case_id)
+    form = MemberForm()
+    form.user_id.choices = _member_choices(case)
+
+    def act(case, referral, form):
+        cases.name_member(current_user, case, form.user_id.data)
+
+    return _case_post(case_id, "member_form", form, act, "User named on the case.")
+
+
+@bp.route("/cases/<int:case_id>/members/<int:user_id>/remove", methods=["POST"])
+@require("marac.referral.decide")
+def case_member_remove(case_id: int, user_id: int):
+    case, _ = _load(case_id, edit=True)
+    try:
+        cases.unname_member(current_user, case, user_id)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("User no longer named on the case.", "success")
+    return redirect(url_for("marac.case_view", case_id=case.id))
 
 
 @bp.route("/cases/<int:case_id>/contacts", methods=["POST"])

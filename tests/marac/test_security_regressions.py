@@ -235,3 +235,31 @@ def test_agenda_changes_refused_on_removed_items_held_meetings_and_hidden_cases(
         f"/marac/agenda-items/{item.id}/reorder", data={"csrf_token": csrf_token(page.text), "direction": "up"}
     )
     assert resp.status_code == 302
+
+
+def test_named_users_of_a_restricted_case_are_managed_and_audited(app, factory, marac):
+    from tests.helpers import audit_events, csrf_token
+
+    ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4, is_restricted=True)
+    late = factory.user("marac_coordinator", agency=marac.csp)
+    case_url = f"/marac/cases/{ref.case_id}"
+    assert _client(app, late).get(case_url).status_code == 404
+    coord = _client(app, marac.coordinator)
+    page = coord.get(case_url)
+    assert "Named users" in page.text
+    resp = coord.post(f"{case_url}/members", data={"csrf_token": csrf_token(page.text), "user_id": str(late.id)})
+    assert resp.status_code == 302
+    assert _client(app, late).get(case_url).status_code == 200
+    page = coord.get(case_url)
+    resp = coord.post(f"{case_url}/members/{late.id}/remove", data={"csrf_token": csrf_token(page.text)})
+    assert resp.status_code == 302
+    assert _client(app, late).get(case_url).status_code == 404
+    assert [e.action for e in audit_events() if e.action.startswith("case.member")] == [
+        "case.member_added",
+        "case.member_removed",
+    ]
+    # Someone who cannot work on MARAC cases cannot be named.
+    page = coord.get(case_url)
+    asb = factory.user("asb_officer")
+    resp = coord.post(f"{case_url}/members", data={"csrf_token": csrf_token(page.text), "user_id": str(asb.id)})
+    assert resp.status_code == 400
