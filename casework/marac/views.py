@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -154,6 +156,7 @@ def referral_new(person_id: int):
     form = ReferralForm()
     form.dash_id.choices = _dash_choices(victim.id)
     if request.method == "GET":
+        form.referral_date.data = date.today()
         form.referrer_name.data = current_user.display_name
         form.referrer_email.data = current_user.email
         for name in ("gender", "ethnicity", "disability", "is_lgbt"):
@@ -484,6 +487,7 @@ def dash_new(person_id: int):
         return render_template("marac/dash_form.html", form=form, person=person, checklist=checklist), status
 
     if request.method == "GET":
+        form.completed_on.data = date.today()
         return page()
     return submit(
         form,
