@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core import crypto
@@ -6,6 +6,7 @@ from ..core.access import require
 from ..core.forms import attach_error, choices, page_arg
 from ..core.models import Agency, User
 from ..core.services import ConflictError, ServiceError, get_or_404
+from ..core.views import act_and_redirect
 from ..extensions import db
 from . import bp, services
 from .forms import ActionForm, AgencyForm, NewUserForm, TemporaryPasswordForm, UserForm
@@ -139,16 +140,13 @@ def user_edit(user_id: int):
 @require("admin.users.manage")
 def user_reset_mfa(user_id: int):
     user = get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.reset_mfa(user, current_user)
-        except ServiceError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(
-                f"Two-factor sign-in reset for {user.display_name}. They will enrol again at next sign-in.", "success"
-            )
-    return redirect(url_for("admin.user_edit", user_id=user.id))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return act_and_redirect(
+        lambda: services.reset_mfa(user, current_user),
+        success=f"Two-factor sign-in reset for {user.display_name}. They will enrol again at next sign-in.",
+        redirect_to=url_for("admin.user_edit", user_id=user.id),
+    )
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])

@@ -55,10 +55,22 @@ def submit(
     return render(400)
 
 
-__all__ = ["CONFLICT", "Response", "offer_latest_version", "submit"]
+__all__ = ["CONFLICT", "Response", "act_and_redirect", "offer_latest_version", "submit"]
 
 
 def offer_latest_version(form, exc: ConflictError) -> None:
     """After a conflict the form carries the current version: the next save is a deliberate one."""
     if exc.current_version is not None and hasattr(form, "version_id"):
         form.version_id.data = str(exc.current_version)
+
+
+def act_and_redirect(action: Callable[[], object], *, success: str, redirect_to: str):
+    """A one-button action: run it in a savepoint, report success or the refusal, go back."""
+    try:
+        with db.session.begin_nested():
+            action()
+    except (ServiceError, ConflictError) as exc:
+        flash(str(exc) if isinstance(exc, ServiceError) else CONFLICT, "error")
+    else:
+        flash(success, "success")
+    return redirect(redirect_to)

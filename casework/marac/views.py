@@ -19,7 +19,7 @@ from ..core.access import (
 from ..core.forms import attach_error, choices, page_arg
 from ..core.models import Action, AgendaItem, Plan, PlanItem
 from ..core.services import ServiceError, get_or_404
-from ..core.views import submit
+from ..core.views import act_and_redirect, submit
 from ..extensions import db
 from ..people import services as people
 from ..web import add_nav_item
@@ -354,13 +354,11 @@ def case_member_add(case_id: int):
 @require("marac.referral.decide")
 def case_member_remove(case_id: int, user_id: int):
     case, _ = _load(case_id, edit=True)
-    try:
-        cases.unname_member(current_user, case, user_id)
-    except ServiceError as exc:
-        flash(str(exc), "error")
-    else:
-        flash("User no longer named on the case.", "success")
-    return redirect(url_for("marac.case_view", case_id=case.id))
+    return act_and_redirect(
+        lambda: cases.unname_member(current_user, case, user_id),
+        success="User no longer named on the case.",
+        redirect_to=url_for("marac.case_view", case_id=case.id),
+    )
 
 
 @bp.route("/cases/<int:case_id>/contacts", methods=["POST"])

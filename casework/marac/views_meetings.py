@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core import audit, cases
@@ -12,7 +12,7 @@ from ..core.access import AccessDenied, require
 from ..core.forms import choices, page_arg
 from ..core.models import AgendaItem, Meeting
 from ..core.services import ConflictError, ServiceError, get_or_404
-from ..core.views import submit
+from ..core.views import act_and_redirect, submit
 from ..extensions import db
 from . import agenda, bp, meetings, queries
 from .actions import create_action
@@ -189,12 +189,13 @@ def item_reorder(item_id: int):
     item = get_or_404(AgendaItem, item_id)
     _managed(item.meeting_id)
     form = ReorderForm()
-    if form.validate_on_submit():
-        try:
-            meetings.move_item(current_user, item, -1 if form.direction.data == "up" else 1)
-        except ServiceError as exc:
-            flash(str(exc), "error")
-    return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id, _anchor=f"item-{item.id}"))
+    if not form.validate_on_submit():
+        abort(400)
+    return act_and_redirect(
+        lambda: meetings.move_item(current_user, item, -1 if form.direction.data == "up" else 1),
+        success=f"{item.case.reference} moved {form.direction.data}.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=item.meeting_id, _anchor=f"item-{item.id}"),
+    )
 
 
 @bp.route("/agenda-items/<int:item_id>/remove", methods=["POST"])
@@ -203,16 +204,15 @@ def item_remove(item_id: int):
     item = get_or_404(AgendaItem, item_id)
     _managed(item.meeting_id)
     form = RemoveItemForm()
-    if form.validate_on_submit():
-        try:
-            meetings.remove_item(current_user, item, form.reason.data)
-        except ServiceError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"{item.case.reference} removed from the agenda.", "success")
-    else:
+    target = url_for("marac.meeting_view", meeting_id=item.meeting_id)
+    if not form.validate_on_submit():
         flash("Give a reason for removing the case.", "error")
-    return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id))
+        return redirect(target)
+    return act_and_redirect(
+        lambda: meetings.remove_item(current_user, item, form.reason.data),
+        success=f"{item.case.reference} removed from the agenda.",
+        redirect_to=target,
+    )
 
 
 @bp.route("/agenda-items/<int:item_id>/move", methods=["POST"])
