@@ -66,12 +66,15 @@ def who_has_seen(person_id: int) -> list[tuple[User | None, int, datetime]]:
     return [(users.get(uid), count, last) for uid, count, last in rows]
 
 
+SHARING_LIMIT = 1000
+
+
 def shared_with(agency_id: int, start: date, end: date) -> list[AuditEvent]:
     """Disclosures to an agency in a period, with purpose and lawful basis."""
     query = filtered_events(AuditFilter(recipient_agency_id=agency_id, date_from=start, date_to=end)).where(
         AuditEvent.result == "allowed"
     )
-    return list(db.session.scalars(query.limit(1000)))
+    return list(db.session.scalars(query.limit(SHARING_LIMIT)))
 
 
 def lookup_names(events) -> tuple[dict[int, User], dict[int, Agency]]:

@@ -63,6 +63,7 @@ def sharing():
     users, agencies = services.lookup_names(events or [])
     return render_template(
         "governance/sharing.html",
+        limit=services.SHARING_LIMIT,
         form=form,
         events=events,
         users=users,
