@@ -118,6 +118,14 @@ def person_ids_of(case: Case) -> list[int]:
     return sorted({p.person_id for p in case.participants})
 
 
+def person_ids_of_cases(case_ids: Iterable[int]) -> list[int]:
+    """Everyone in these cases, in one query (for audit rows of list pages)."""
+    ids = set(case_ids)
+    if not ids:
+        return []
+    return sorted(set(db.session.scalars(sa.select(CaseParticipant.person_id).where(CaseParticipant.case_id.in_(ids)))))
+
+
 def load_case(
     user: User,
     case_id: Any,

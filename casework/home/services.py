@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..core import audit, cases
 from ..core.access import case_kinds_viewable, visible_case_clause
 from ..core.models import Action, Case, Meeting, MeetingAgency, Plan, User
 from ..core.types import utcnow
@@ -84,11 +85,22 @@ def my_meetings(user: User, now: datetime, limit: int = 10) -> list[Meeting]:
 
 
 def my_work(user: User, today: date | None = None) -> MyWork:
+    """The home page's lists. Action descriptions and case references are case data, so
+    showing them is recorded like any other view."""
     today = today or date.today()
     actions = my_actions(user, today)
+    plan_reviews = my_plan_reviews(user, today)
+    case_ids = {a.case_id for a in actions} | {p.case_id for p in plan_reviews}
+    if case_ids:
+        audit.record(
+            "home.viewed",
+            object_type="case",
+            person_ids=cases.person_ids_of_cases(case_ids),
+            details={"case_ids": sorted(case_ids)},
+        )
     return MyWork(
         actions=actions,
         overdue_count=sum(1 for a in actions if a.is_overdue(today)),
-        plan_reviews=my_plan_reviews(user, today),
+        plan_reviews=plan_reviews,
         meetings=my_meetings(user, utcnow()),
     )

@@ -7,7 +7,7 @@ from datetime import date
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from ..core import audit
+from ..core import audit, cases
 from ..core.access import require
 from ..core.forms import choices, page_arg
 from ..core.views import submit
@@ -30,7 +30,12 @@ def action_list():
             overdue_only=form.overdue.data,
         )
     page = actions.actions_page(current_user, flt, page_arg())
-    audit.record("marac.actions_listed", object_type="action", details={"ids": [a.id for a in page.items]})
+    audit.record(
+        "marac.actions_listed",
+        object_type="action",
+        person_ids=cases.person_ids_of_cases(a.case_id for a in page.items),
+        details={"ids": [a.id for a in page.items]},
+    )
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "marac/actions.html",
@@ -53,7 +58,11 @@ def action_view(action_id: int):
 
     if request.method == "GET":
         audit.record(
-            "marac.action_viewed", object_type="action", object_id=action.id, details={"case_id": action.case_id}
+            "marac.action_viewed",
+            object_type="action",
+            object_id=action.id,
+            person_ids=cases.person_ids_of(action.case),
+            details={"case_id": action.case_id},
         )
         form.status.data = action.status
         form.not_done_reason.data = action.not_done_reason
