@@ -1,16 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.access import ROLES
-from ..core.forms import VersionedForm, choices, strip
+from ..core.forms import MultiCheckboxField, VersionedForm, choices, strip
 from ..core.models import AGENCY_KINDS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AgencyForm(VersionedForm):

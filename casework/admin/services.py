@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..auth import services as auth
-from ..core import audit
+from ..core import audit, directory
 from ..core.access import ROLES
 from ..core.audit import AuditEvent
 from ..core.models import Agency, User
@@ -215,4 +215,4 @@ def users_page(page: int, per_page: int, *, agency_id: int | None = None):
 
 
 def agencies() -> list[Agency]:
-    return list(db.session.scalars(sa.select(Agency).order_by(Agency.name)))
+    return directory.agencies()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField
+from wtforms import DateField, HiddenField, IntegerField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def choices(pairs, blank: str | None = None) -> list[SelectChoice]:
@@ -82,6 +83,13 @@ class UKDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("Enter a real date, for example 27 3 2007") from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes (roles, distribution lists)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class VersionedForm(FlaskForm):

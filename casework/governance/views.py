@@ -2,7 +2,7 @@ from datetime import date
 
 from flask import render_template, request
 
-from ..core import audit
+from ..core import audit, directory
 from ..core.access import require
 from ..core.audit import LAWFUL_BASES, PURPOSES
 from ..core.forms import choices, page_arg
@@ -11,9 +11,8 @@ from .forms import AuditFilterForm, SharingForm
 
 
 def _agency_choices(blank: bool):
-    from ..admin.services import agencies
 
-    return choices([(a.id, a.name) for a in agencies()], blank="Any" if blank else None)
+    return choices([(a.id, a.name) for a in directory.agencies()], blank="Any" if blank else None)
 
 
 @bp.route("/audit")

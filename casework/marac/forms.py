@@ -18,8 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..admin.forms import MultiCheckboxField
 from ..core.forms import (
+    MultiCheckboxField,
     NotBefore,
     NotInFuture,
     UKDateField,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..core import directory
 from ..core.access import visible_case_clause
 from ..core.models import Agency, Case, Meeting, User, UserRole
 from ..core.types import utcnow
@@ -124,7 +125,7 @@ def coordinators_and_chairs() -> list[User]:
 
 
 def active_agencies() -> list[Agency]:
-    return list(db.session.scalars(sa.select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name)))
+    return directory.agencies(active_only=True)
 
 
 def contacts(case_id: int) -> list[ContactLog]:
