@@ -46,22 +46,34 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     csrf.init_app(app)
 
     from . import cli, web
-    from .core import access
+    from .core import permissions
 
-    access.init_app(app)
+    installed = _import_modules(app)
+    permissions.init_app(app)
     web.init_app(app)
-    _register_blueprints(app)
+    _register_blueprints(app, installed)
     cli.init_app(app)
     logging.getLogger("casework").setLevel(logging.INFO)
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
+def _import_modules(app: Flask) -> list:
+    """Import each configured casework module; importing one registers it (core/modules.py)."""
+    import importlib
+
+    from .core import modules
+
+    for name in app.config["CASEWORK_MODULES"]:
+        importlib.import_module(name)
+    wanted = {name.rsplit(".", 1)[-1] for name in app.config["CASEWORK_MODULES"]}
+    return [m for m in modules.modules() if m.name in wanted]
+
+
+def _register_blueprints(app: Flask, installed: list) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .governance import bp as governance_bp
     from .home import bp as home_bp
-    from .marac import bp as marac_bp
     from .people import bp as people_bp
 
     app.register_blueprint(auth_bp)
@@ -69,7 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(governance_bp, url_prefix="/governance")
-    app.register_blueprint(marac_bp, url_prefix="/marac")
+    for module in installed:
+        if module.blueprint is not None:
+            app.register_blueprint(module.blueprint, url_prefix=module.url_prefix or f"/{module.name}")
 
 
 def _load_instance_secrets(app: Flask) -> None:

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
 from flask import current_app
 
 from .admin import services as admin
-from .core.models import Action, Plan, PlanItem
+from .core import modules
+from .core.models import Agency, User
 from .core.types import utcnow
 from .extensions import db
-from .people.services import create_person
 
 DEMO_AGENCIES = [
     ("POL", "Northshire Police", "police"),
@@ -36,18 +37,24 @@ DEMO_AGENCIES = [
     ("CSP", "Community Safety Partnership", "other"),
 ]
 
+# Core's own demo users; each module adds its own (``Module.demo_users``).
 DEMO_USERS = [
     ("admin@example.org", "Alex Admin", "CSP", {"admin"}),
-    ("coordinator@example.org", "Casey Coordinator", "CSP", {"marac_coordinator"}),
-    ("idva@example.org", "Indira IDVA", "IDVA", {"idva"}),
-    ("police@example.org", "Pat Police", "POL", {"marac_rep"}),
-    ("housing@example.org", "Harper Housing", "HOUS", {"marac_rep"}),
-    ("iom@example.org", "Owen Officer", "POL", {"iom_officer"}),
-    ("iommanager@example.org", "Morgan Manager", "PROB", {"iom_manager"}),
-    ("asb@example.org", "Ash ASB", "ASB", {"asb_officer"}),
     ("analyst@example.org", "Ana Analyst", "CSP", {"analyst"}),
     ("dpo@example.org", "Dana DPO", "CSP", {"dpo"}),
 ]
+
+
+@dataclass
+class DemoContext:
+    """What a module's demo seeding gets: the demo agencies by code and users by email."""
+
+    agencies: dict[str, Agency]
+    users: dict[str, User]
+
+
+def demo_users() -> list[tuple[str, str, str, frozenset[str]]]:
+    return DEMO_USERS + [user for module in modules.modules() for user in module.demo_users]
 
 
 def credentials_path() -> Path:
@@ -63,7 +70,7 @@ def seed(path: Path | None) -> dict[str, tuple[str, str]]:
     password = "-".join(secrets.choice(_WORDS) for _ in range(4))
     creds: dict[str, tuple[str, str]] = {}
     users = {}
-    for email, name, agency_code, roles in DEMO_USERS:
+    for email, name, agency_code, roles in demo_users():
         user = admin.create_user(
             email=email, display_name=name, agency_id=agencies[agency_code].id, roles=roles, password=password
         )
@@ -71,95 +78,14 @@ def seed(path: Path | None) -> dict[str, tuple[str, str]]:
         user.totp_enrolled_at = utcnow()
         users[email] = user
         creds[email] = (password, user.totp_secret)
-    _seed_cases(agencies, users)
+    context = DemoContext(agencies, users)
+    for module in modules.modules():
+        if module.seed_demo is not None:
+            module.seed_demo(context)
     db.session.commit()
     if path is not None:
         _write_credentials(path, creds)
     return creds
-
-
-def _seed_cases(agencies, users) -> None:
-    """A MARAC cycle in progress: a high-risk referral listed on the next meeting, with actions."""
-    from .marac import dash, meetings, referrals
-
-    idva, coordinator = users["idva@example.org"], users["coordinator@example.org"]
-    today = date.today()
-    victim = create_person(
-        idva,
-        {
-            "given_names": "Sam",
-            "surname": "Example",
-            "dob": date(1990, 4, 12),
-            "gender": "female",
-            "phone": "07700 900123",
-            "address": "1 Demo Street, Northtown",
-        },
-    )
-    perpetrator = create_person(
-        idva, {"given_names": "Jo", "surname": "Sample", "dob": date(1987, 9, 3), "gender": "male"}
-    )
-    codes = dash.checklist().codes
-    assessment = dash.record_assessment(
-        idva,
-        victim,
-        completed_on=today - timedelta(days=3),
-        answers={c: {"answer": "yes" if i < 15 else "no", "note": None} for i, c in enumerate(codes)},
-    )
-    meetings.schedule(
-        coordinator,
-        starts_at=datetime.combine(_next_weekday(today + timedelta(days=14)), time(10, 0), tzinfo=UTC),
-        venue="Northtown Civic Centre, Room 2",
-        chair_user_id=coordinator.id,
-        agency_ids=[agencies[c].id for c in ("POL", "IDVA", "HOUS", "CSC", "HLTH", "PROB")],
-    )
-    referral = referrals.create_referral(
-        idva,
-        victim,
-        {
-            "referral_date": today - timedelta(days=2),
-            "incident_date": today - timedelta(days=4),
-            "referrer_name": idva.display_name,
-            "dash_id": assessment.id,
-            "victim_aware": "yes",
-            "consent": "yes",
-            "safe_to_call": False,
-            "safe_contact": "Text first; only on weekday mornings",
-            "summary": "Escalating abuse after separation; threats to kill.",
-        },
-        perpetrators=[referrals.PersonLink(perpetrator.id, "Ex-partner")],
-        children=[],
-    )
-    referrals.decide(coordinator, referral, accept=True, reason=None, version=referral.version_id)
-    referrals.allocate_idva(coordinator, referral, idva.id, referral.version_id)
-    meetings.auto_list(coordinator, referral)
-    db.session.add(
-        Action(
-            case_id=referral.case_id,
-            assigned_agency_id=agencies["IDVA"].id,
-            assigned_user_id=idva.id,
-            description="Confirm safe contact arrangements",
-            due_on=today - timedelta(days=1),
-            created_by_id=coordinator.id,
-        )
-    )
-    plan = Plan(
-        case_id=referral.case_id,
-        kind="safety",
-        title="Safety plan",
-        review_due_on=today + timedelta(days=5),
-        owner_user_id=idva.id,
-        created_by_id=idva.id,
-    )
-    plan.items = [
-        PlanItem(
-            area="Home security",
-            intervention="Target hardening referral",
-            owner_agency_id=agencies["HOUS"].id,
-            due_on=today + timedelta(days=14),
-        )
-    ]
-    db.session.add(plan)
-    db.session.flush()
 
 
 def _write_credentials(path: Path, creds: dict[str, tuple[str, str]]) -> None:
@@ -217,7 +143,7 @@ _WORDS = (
 )
 
 
-def _next_weekday(day: date) -> date:
+def next_weekday(day: date) -> date:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

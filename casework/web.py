@@ -11,8 +11,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .core import audit
-from .core.access import ROLES, public
+from .core import audit, modules
+from .core.permissions import ROLES, public
 from .extensions import db
 
 CSP = (
@@ -62,7 +62,9 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     app.context_processor(_template_globals)
     # Globals (not context) so that imported macros can use them too.
-    app.jinja_env.globals.update(case_url=case_url, flat_errors=flat_errors, today_date=date.today)
+    app.jinja_env.globals.update(
+        case_url=case_url, meeting_label=meeting_label, flat_errors=flat_errors, today_date=date.today
+    )
 
 
 def _start_request() -> None:
@@ -157,33 +159,18 @@ def flat_errors(form) -> list[tuple[str, str]]:
     return out
 
 
-CASE_ENDPOINTS = {"marac": "marac.case_view", "iom": "iom.case_view", "asb": "asb.case_view"}
-
-
 def case_url(case) -> str | None:
-    """Link to a case's page in its own module, where that module is installed."""
+    """Link to a case's page in the module that registered its kind."""
     from flask import current_app, url_for
 
-    endpoint = CASE_ENDPOINTS.get(case.kind)
+    endpoint = modules.case_endpoint(case.kind)
     if endpoint and endpoint in current_app.view_functions:
         return url_for(endpoint, case_id=case.id)
     return None
 
 
-_NAV = [
-    ("home.index", "My work", None),
-    ("people.index", "People", "people.view"),
-    ("governance.audit_log", "Audit log", "governance.audit.view"),
-    ("admin.users", "Users", "admin.users.manage"),
-    ("admin.agencies", "Agencies", "admin.agencies.manage"),
-    ("admin.keys", "Keys", "admin.keys.view"),
-]
-
-
-def add_nav_item(endpoint: str, label: str, capability: str | None, *, position: int | None = None) -> None:
-    """Modules add their own menu entries when they register."""
-    if (endpoint, label, capability) not in _NAV:
-        _NAV.insert(len(_NAV) if position is None else position, (endpoint, label, capability))
+def meeting_label(meeting) -> str:
+    return modules.meeting_kinds().get(meeting.kind, meeting.kind)
 
 
 def _nav_items() -> list[tuple[str, str]]:
@@ -191,8 +178,9 @@ def _nav_items() -> list[tuple[str, str]]:
         return []
     from flask import current_app
 
-    items = []
-    for endpoint, label, cap in _NAV:
-        if endpoint in current_app.view_functions and (cap is None or current_user.can(cap)):
-            items.append((endpoint, label))
-    return items
+    return [
+        (entry.endpoint, entry.label)
+        for entry in modules.menu()
+        if entry.endpoint in current_app.view_functions
+        and (entry.capability is None or current_user.can(entry.capability))
+    ]

@@ -55,6 +55,13 @@ class BaseConfig:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_LENGTH = 128
 
+    # Casework modules to load: each package registers itself with the module registry.
+    CASEWORK_MODULES = tuple(
+        m.strip()
+        for m in os.environ.get("CASEWORK_MODULES", "casework.marac,casework.iom,casework.asb").split(",")
+        if m.strip()
+    )
+
     TOTP_ISSUER = os.environ.get("CASEWORK_TOTP_ISSUER", "casework")
     PAGE_SIZE = 25
 

@@ -10,7 +10,7 @@ import pyotp
 import sqlalchemy as sa
 
 from casework.admin import services as admin
-from casework.core import cases
+from casework.core import cases, modules
 from casework.core.access import ROLES
 from casework.core.models import Agency, AuditEvent, User
 from casework.core.types import utcnow
@@ -68,7 +68,7 @@ class Factory:
     def case(self, creator: User, kind: str = "marac", agencies=(), people=(), restricted=False, members=()):
         case = cases.open_case(
             kind=kind,
-            status="open",
+            status=next(iter(modules.for_case_kind(kind).case_statuses)),
             opened_on=date.today(),
             lead_agency_id=creator.agency_id,
             lead_user_id=creator.id,
@@ -142,3 +142,10 @@ def page_token(client, url: str = "/") -> str:
 
 def is_login_redirect(resp) -> bool:
     return resp.status_code == 302 and resp.headers["Location"].split("?")[0].endswith("/login")
+
+
+def item_action(user, item, **kwargs):
+    """An action recorded at a meeting for one listed case (core actions, with the item's meeting)."""
+    from casework.core import actions
+
+    return actions.create_action(user, item.case, meeting=item.meeting, **kwargs)

@@ -22,8 +22,13 @@ class AgencyForm(VersionedForm):
 class UserForm(VersionedForm):
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[strip])
     agency_id = SelectField("Agency", coerce=int, validators=[DataRequired(message="Choose an agency")])
-    roles = MultiCheckboxField("Roles", choices=choices(ROLES))
+    roles = MultiCheckboxField("Roles")
     is_active = BooleanField("Active", default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read when the form is built: modules add their roles to the registry when they load.
+        self.roles.choices = choices(ROLES)
 
 
 class NewUserForm(UserForm):

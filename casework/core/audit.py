@@ -36,15 +36,6 @@ LAWFUL_BASES = {
     "asbcpa2014_sch4": "ASB, Crime and Policing Act 2014 Sch 4 (case review)",
     "consent": "Consent of the data subject",
 }
-PURPOSES = {
-    "casework": "Direct casework",
-    "marac_meeting": "MARAC meeting preparation and record",
-    "iom_panel": "IOM panel",
-    "asb_case_review": "ASB case review",
-    "subject_access": "Subject access request",
-    "audit": "Audit and governance",
-    "duplicate_check": "Duplicate record check",
-}
 
 
 class AuditEvent(db.Model):

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
-from . import audit
-from .access import AccessDenied, can_edit_case, can_view_case
-from .models import Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter, User
+from . import audit, modules
+from .models import Case, CaseAgency, CaseMember, CaseParticipant, Plan, ReferenceCounter, User
+from .policy import AccessDenied, can_edit_case, can_view_case, ensure_can_edit_case
 from .services import ServiceError, get_or_404
 
 
@@ -31,7 +31,7 @@ def next_reference(kind: str, year: int) -> str:
         db.session.add(counter)
     counter.last += 1
     db.session.flush()
-    return f"{kind.upper()}-{year}-{counter.last:04d}"
+    return f"{modules.reference_prefix(kind)}-{year}-{counter.last:04d}"
 
 
 def open_case(
@@ -46,6 +46,11 @@ def open_case(
     is_restricted: bool = False,
     member_ids: Iterable[int] = (),
 ) -> Case:
+    module = modules.for_case_kind(kind)
+    if module is None:
+        raise ServiceError(f"No module handles cases of kind {kind!r}")
+    if status not in module.case_statuses:
+        raise ServiceError(f"{status!r} is not a status of a {module.case_label} case")
     case = Case(
         reference=next_reference(kind, opened_on.year),
         kind=kind,
@@ -67,7 +72,7 @@ def open_case(
         case.member_links.append(CaseMember(user_id=user_id))
     db.session.add(case)
     db.session.flush()
-    audit.record("case.create", object_type="case", object_id=case.id)
+    audit.record(f"{kind}.case.create", object_type="case", object_id=case.id)
     return case
 
 
@@ -101,7 +106,7 @@ def name_member(actor: User, case: Case, user_id: int) -> None:
         raise ServiceError("That user is already named on this case", "user_id")
     add_member(case, user_id)
     db.session.flush()
-    audit.record("case.member_added", object_type="case", object_id=case.id, details={"user_id": user_id})
+    audit.record(f"{case.kind}.case.name_member", object_type="case", object_id=case.id, details={"user_id": user_id})
 
 
 def unname_member(actor: User, case: Case, user_id: int) -> None:
@@ -111,7 +116,7 @@ def unname_member(actor: User, case: Case, user_id: int) -> None:
         raise ServiceError("A restricted case needs at least one named user")
     case.member_links = [m for m in case.member_links if m.user_id != user_id]
     db.session.flush()
-    audit.record("case.member_removed", object_type="case", object_id=case.id, details={"user_id": user_id})
+    audit.record(f"{case.kind}.case.unname_member", object_type="case", object_id=case.id, details={"user_id": user_id})
 
 
 def person_ids_of(case: Case) -> list[int]:
@@ -144,7 +149,78 @@ def load_case(
     if edit and not can_edit_case(user, case):
         raise AccessDenied("case", case.id, hide=False)
     if log:
-        audit.record(
-            "case.view", object_type="case", object_id=case.id, person_ids=person_ids_of(case), purpose=purpose
-        )
+        record_view(case, purpose)
     return case
+
+
+def record_view(case: Case, purpose: str = "casework") -> None:
+    """Showing a case's record is a view of everyone in it (DESIGN §4)."""
+    audit.record(
+        f"{case.kind}.case.view", object_type="case", object_id=case.id, person_ids=person_ids_of(case), purpose=purpose
+    )
+
+
+# --- the case lifecycle -------------------------------------------------------------------
+
+
+def set_status(case: Case, status: str) -> None:
+    """Move a case to ``status``, if its module allows the change (``Module.status_transitions``).
+
+    The one place a case's status changes, so a module's own records (a MARAC
+    referral, say) read the status from the case and cannot drift from it.
+    """
+    module = modules.for_case_kind(case.kind)
+    if module is None or status not in module.case_statuses:
+        raise ServiceError(f"{status!r} is not a status of this kind of case")
+    if status == case.status:
+        return
+    allowed = module.status_transitions.get(case.status)
+    if allowed is not None and status not in allowed:
+        raise ServiceError(
+            f"A case that is {module.case_statuses[case.status].lower()} cannot become "
+            f"{module.case_statuses[status].lower()}"
+        )
+    if status in module.closed_statuses and case.closed_on is None:
+        raise ServiceError("Use close_case to close a case")
+    case.status = status
+
+
+def close_case(
+    user: User | None, case: Case, *, on: date, reason: str, status: str = "closed", check_access: bool = True
+) -> None:
+    """Close a case: it leaves every agenda still to come, its open actions are cancelled and
+    its plans stop asking for reviews, each with the closure as the reason, so it stops
+    appearing on anyone's "My work"."""
+    if check_access and user is not None:
+        ensure_can_edit_case(user, case)
+    module = modules.for_case_kind(case.kind)
+    if module is None or status not in module.closed_statuses:
+        raise ServiceError("Choose how the case ended")
+    if not case.is_open:
+        raise ServiceError("This case is already closed")
+    if on > date.today():
+        raise ServiceError("Date closed must be today or in the past", "on")
+    if on < case.opened_on:
+        raise ServiceError("Date closed must be on or after the date the case was opened", "on")
+    if not (reason or "").strip():
+        raise ServiceError("Enter the reason for closing the case", "reason")
+    from . import actions, meetings
+
+    note = f"Case closed: {reason.strip()}"
+    unlisted = meetings.unlist_closed_case(case, "Case closed")
+    cancelled = actions.cancel_open_actions(case, note, user)
+    plans = db.session.scalars(sa.select(Plan).where(Plan.case_id == case.id, Plan.is_active.is_(True))).all()
+    for plan in plans:
+        plan.is_active = False
+    case.closed_on = on
+    case.closure_reason = reason.strip()
+    case.status = status
+    if module.on_case_closed is not None:
+        module.on_case_closed(case)
+    db.session.flush()
+    audit.record(
+        f"{case.kind}.case.close",
+        object_type="case",
+        object_id=case.id,
+        details={"status": status, "agenda_items": unlisted, "actions": cancelled, "plans": len(plans)},
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -13,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 def choices(pairs, blank: str | None = None) -> list[SelectChoice]:
     """Select options from (value, label) pairs or a {value: label} dict."""
-    items = list(pairs.items()) if isinstance(pairs, dict) else list(pairs)
+    items = list(pairs.items()) if isinstance(pairs, Mapping) else list(pairs)
     out = [SelectChoice("", blank)] if blank is not None else []
     return out + [SelectChoice(value, label) for value, label in items]
 
@@ -104,13 +105,41 @@ class VersionedForm(FlaskForm):
             return None
 
 
+def _find_field(form, name: str):
+    """A field by name, or by its id inside field lists and sub-forms (``children-0-surname``)."""
+    target = getattr(form, name, None)
+    if target is not None and hasattr(target, "errors"):
+        return target
+    for field in form:
+        if field.id == name:
+            return field
+        if field.type == "FieldList":
+            for entry in field.entries:
+                found = _find_field(entry.form, name) if hasattr(entry, "form") else None
+                if found is None and entry.id == name:
+                    found = entry
+                if found is not None:
+                    return found
+        if field.type == "FormField":
+            found = _find_field(field.form, name)
+            if found is not None:
+                return found
+    return None
+
+
 def attach_error(form, message: str, field: str | None) -> bool:
     """Show a service's refusal next to the field it names; False if no such field."""
-    target = getattr(form, field, None) if field else None
+    target = _find_field(form, field) if field else None
     if target is None or not hasattr(target, "errors"):
         return False
     target.errors = list(target.errors) + [message]
     return True
+
+
+def attach_errors(form, exc) -> list[str]:
+    """Attach every error of a ``ServiceError`` (or ``FieldErrors``); return those with no field."""
+    pairs = getattr(exc, "errors", None) or [(exc.field, str(exc))]
+    return [message for field, message in pairs if not attach_error(form, message, field)]
 
 
 MAX_PAGE = 1_000_000

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from ..extensions import db
-from .access import AccessDenied
+from .permissions import AccessDenied
 
 T = TypeVar("T")
 
@@ -29,6 +29,14 @@ class ServiceError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class FieldErrors(ServiceError):
+    """Several refusals at once, each for its own field (shown together, GOV.UK style)."""
+
+    def __init__(self, errors: list[tuple[str | None, str]]):
+        super().__init__("; ".join(message for _, message in errors), errors[0][0] if errors else None)
+        self.errors = errors
 
 
 def check_version(obj: Any, submitted: int | None) -> None:

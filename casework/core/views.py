@@ -64,13 +64,48 @@ def offer_latest_version(form, exc: ConflictError) -> None:
         form.version_id.data = str(exc.current_version)
 
 
-def act_and_redirect(action: Callable[[], object], *, success: str, redirect_to: str):
+def act_and_redirect(
+    action: Callable[[], object],
+    *,
+    success: str,
+    redirect_to: str,
+    failure_redirect_to: str | None = None,
+):
     """A one-button action: run it in a savepoint, report success or the refusal, go back."""
     try:
         with db.session.begin_nested():
             action()
     except (ServiceError, ConflictError) as exc:
         flash(str(exc) if isinstance(exc, ServiceError) else CONFLICT, "error")
-    else:
-        flash(success, "success")
+        return redirect(failure_redirect_to or redirect_to)
+    except IntegrityError:
+        flash(CONFLICT, "error")
+        return redirect(failure_redirect_to or redirect_to)
+    flash(success, "success")
     return redirect(redirect_to)
+
+
+def module_unavailable(module_name: str):
+    """An honest page for a registered module whose screens are not switched on yet."""
+    from flask import render_template
+
+    from . import modules
+
+    return render_template("core/unavailable.html", module=modules.get(module_name))
+
+
+def add_unavailable_routes(bp, module_name: str) -> None:
+    """The home page and case page of a module whose screens are not switched on yet:
+    the home page says so, and a case page is never shown (404, audited)."""
+    from .permissions import AccessDenied, require
+
+    @require(f"{module_name}.case.view")
+    def index():
+        return module_unavailable(module_name)
+
+    @require(f"{module_name}.case.view")
+    def case_view(case_id: int):
+        raise AccessDenied("case", case_id)
+
+    bp.add_url_rule("/", "index", index)
+    bp.add_url_rule("/cases/<int:case_id>", "case_view", case_view)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from ..core import modules
 from ..core.audit import AuditEvent, AuditPerson
 from ..core.models import Agency, User
 from ..extensions import db
@@ -30,7 +31,8 @@ def _day_start(d: date) -> datetime:
 def filtered_events(f: AuditFilter) -> sa.Select:
     query = sa.select(AuditEvent).order_by(AuditEvent.seq.desc())
     if f.action:
-        query = query.where(AuditEvent.action == f.action)
+        # Old and new names for the same action (``module.object.verb``; core/modules.py).
+        query = query.where(AuditEvent.action.in_(sorted(modules.audit_action_aliases(f.action))))
     if f.actor_user_id:
         query = query.where(AuditEvent.actor_user_id == f.actor_user_id)
     if f.recipient_agency_id:

@@ -2,9 +2,9 @@ from datetime import date
 
 from flask import render_template, request
 
-from ..core import audit, directory
+from ..core import audit, directory, modules
 from ..core.access import require
-from ..core.audit import LAWFUL_BASES, PURPOSES
+from ..core.audit import LAWFUL_BASES
 from ..core.forms import choices, page_arg
 from . import bp, services
 from .forms import AuditFilterForm, SharingForm
@@ -24,7 +24,9 @@ def audit_log():
     if form.validate():
         flt = services.AuditFilter(**{k: form[k].data for k in services.AuditFilter.__dataclass_fields__})
         page = services.events_page(flt, page_arg())
-        audit.record("audit.viewed", object_type="audit_event", purpose="audit", details={"person_id": flt.person_id})
+        audit.record(
+            "governance.audit.view", object_type="audit_event", purpose="audit", details={"person_id": flt.person_id}
+        )
     users, agencies = services.lookup_names(page.items if page else [])
     status = 200 if page is not None else 400
     return render_template(
@@ -33,8 +35,9 @@ def audit_log():
         page=page,
         users=users,
         agencies=agencies,
-        purposes=PURPOSES,
+        purposes=modules.purposes(),
         bases=LAWFUL_BASES,
+        canonical_action=modules.canonical_audit_action,
         filters={k: v for k, v in request.args.items() if k != "page" and v},
     ), status
 
@@ -43,7 +46,7 @@ def audit_log():
 @require("governance.audit.view")
 def person_access(person_id: int):
     rows = services.who_has_seen(person_id)
-    audit.record("audit.person_access_viewed", object_type="person", object_id=person_id, purpose="audit")
+    audit.record("governance.person_access.view", object_type="person", object_id=person_id, purpose="audit")
     return render_template("governance/person_access.html", rows=rows, person_id=person_id)
 
 
@@ -58,7 +61,7 @@ def sharing():
         start = form.date_from.data or start
         end = form.date_to.data or end
         events = services.shared_with(form.agency_id.data, start, end)
-        audit.record("audit.sharing_viewed", object_type="agency", object_id=form.agency_id.data, purpose="audit")
+        audit.record("governance.sharing.view", object_type="agency", object_id=form.agency_id.data, purpose="audit")
     users, agencies = services.lookup_names(events or [])
     return render_template(
         "governance/sharing.html",
@@ -67,6 +70,7 @@ def sharing():
         events=events,
         users=users,
         agencies=agencies,
-        purposes=PURPOSES,
+        purposes=modules.purposes(),
         bases=LAWFUL_BASES,
+        canonical_action=modules.canonical_audit_action,
     )

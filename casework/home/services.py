@@ -1,4 +1,4 @@
-""" "My work": the signed-in user's actions, plan reviews and meetings."""
+""" "My work": the signed-in user's actions, plan reviews, meetings and what each module adds."""
 
 from __future__ import annotations
 
@@ -6,15 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
-from ..core import audit, cases
-from ..core.access import case_kinds_viewable, visible_case_clause
-from ..core.models import Action, Case, Meeting, MeetingAgency, Plan, User
+from ..core import actions, audit, cases, modules, plans
+from ..core.models import Action, Meeting, MeetingAgency, Plan, User
+from ..core.policy import case_kinds_viewable, visible_case_ids
 from ..core.types import utcnow
 from ..extensions import db
-
-MEETING_KIND_FOR_CASE = {"marac": "marac", "iom": "iom_panel", "asb": "asb_mam"}
 
 
 @dataclass
@@ -23,49 +20,14 @@ class MyWork:
     overdue_count: int
     plan_reviews: list[Plan]
     meetings: list[Meeting]
-
-
-def my_actions(user: User, today: date, limit: int = 50) -> list[Action]:
-    """Open actions assigned to the user, or to their agency with nobody named, on visible cases."""
-    mine = sa.or_(
-        Action.assigned_user_id == user.id,
-        sa.and_(Action.assigned_agency_id == user.agency_id, Action.assigned_user_id.is_(None)),
-    )
-    return list(
-        db.session.scalars(
-            sa.select(Action)
-            .join(Case, Case.id == Action.case_id)
-            .where(Action.status == "open", mine, visible_case_clause(user))
-            .options(joinedload(Action.case), joinedload(Action.assigned_agency))
-            .order_by(Action.due_on, Action.id)
-            .limit(limit)
-        )
-    )
-
-
-def my_plan_reviews(user: User, today: date, horizon_days: int = 14) -> list[Plan]:
-    """Active plans the user owns whose review is due within the horizon or overdue."""
-    return list(
-        db.session.scalars(
-            sa.select(Plan)
-            .join(Case, Case.id == Plan.case_id)
-            .where(
-                Plan.owner_user_id == user.id,
-                Plan.is_active.is_(True),
-                Plan.review_due_on <= today + timedelta(days=horizon_days),
-                visible_case_clause(user),
-            )
-            .options(joinedload(Plan.case))
-            .order_by(Plan.review_due_on)
-            .limit(50)
-        )
-    )
+    sections: list[modules.WorkSection]
+    linkable_case_ids: set[int]
 
 
 def my_meetings(user: User, now: datetime, limit: int = 10) -> list[Meeting]:
     """Scheduled meetings of kinds the user works on, chaired by them or circulated to their agency."""
     full, scoped = case_kinds_viewable(user)
-    kinds = [MEETING_KIND_FOR_CASE[k] for k in full + scoped]
+    kinds = [m.meeting_kind for k in full + scoped if (m := modules.for_case_kind(k)) and m.meeting_kind]
     if not kinds:
         return []
     circulated = sa.exists().where(MeetingAgency.meeting_id == Meeting.id, MeetingAgency.agency_id == user.agency_id)
@@ -88,19 +50,26 @@ def my_work(user: User, today: date | None = None) -> MyWork:
     """The home page's lists. Action descriptions and case references are case data, so
     showing them is recorded like any other view."""
     today = today or date.today()
-    actions = my_actions(user, today)
-    plan_reviews = my_plan_reviews(user, today)
-    case_ids = {a.case_id for a in actions} | {p.case_id for p in plan_reviews}
-    if case_ids:
+    my_actions = actions.my_actions(user)
+    plan_reviews = plans.my_plan_reviews(user, today)
+    sections = [
+        section for module in modules.modules() if module.my_work is not None for section in module.my_work(user, today)
+    ]
+    case_ids = {a.case_id for a in my_actions} | {p.case_id for p in plan_reviews}
+    for section in sections:
+        case_ids |= set(section.case_ids)
+    person_ids = set(cases.person_ids_of_cases(case_ids))
+    for section in sections:
+        person_ids |= set(section.person_ids)
+    if case_ids or person_ids:
         audit.record(
-            "home.viewed",
-            object_type="case",
-            person_ids=cases.person_ids_of_cases(case_ids),
-            details={"case_ids": sorted(case_ids)},
+            "home.work.view", object_type="case", person_ids=person_ids, details={"case_ids": sorted(case_ids)}
         )
     return MyWork(
-        actions=actions,
-        overdue_count=sum(1 for a in actions if a.is_overdue(today)),
+        actions=my_actions,
+        overdue_count=sum(1 for a in my_actions if a.is_overdue(today)),
         plan_reviews=plan_reviews,
         meetings=my_meetings(user, utcnow()),
+        sections=sections,
+        linkable_case_ids=visible_case_ids(user, {a.case_id for a in my_actions}),
     )

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from ..core import audit, cases
-from ..core.access import AccessDenied, visible_case_clause
+from ..core import actions, audit, cases
 from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
+from ..core.policy import visible_case_clause
 from ..extensions import db
 from . import meetings
 from .models import Referral
@@ -84,20 +84,6 @@ def lawful_basis_for(agency: Agency) -> str:
     return mapping.get(agency.kind, DEFAULT_LAWFUL_BASIS)
 
 
-def can_open_meeting(user: User, meeting: Meeting) -> bool:
-    """Coordinators open every MARAC meeting; other MARAC roles only those circulated to their agency."""
-    if meeting.kind != "marac" or not user.can("marac.case.view"):
-        return False
-    return user.can("marac.case.view_all") or user.agency_id in meeting.agency_ids
-
-
-def load_meeting(user: User, meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_open_meeting(user, meeting):
-        raise AccessDenied("meeting", meeting_id)
-    return meeting
-
-
 def _identify(person: Person, full: bool) -> str:
     return person.full_name if full else person.initials
 
@@ -154,7 +140,7 @@ def build(user: User, meeting: Meeting) -> AgendaDoc:
         answered = research.get(item.id, {})
         row.responded = [a.name for a in agencies if a.id in answered]
         row.awaiting = [a.name for a in agencies if a.id not in answered]
-    outstanding = meetings.outstanding_actions(meeting, user)
+    outstanding = actions.outstanding_actions(meeting, user)
     return AgendaDoc(meeting=meeting, rows=rows, outstanding=outstanding, agencies=agencies, full_names=full)
 
 

@@ -137,7 +137,7 @@ def record_assessment(
     db.session.add(assessment)
     db.session.flush()
     audit.record(
-        "marac.dash_recorded",
+        "marac.dash.record",
         object_type="marac_dash",
         object_id=assessment.id,
         person_ids=[person.id],

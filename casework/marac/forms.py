@@ -14,12 +14,10 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..core.forms import (
-    MultiCheckboxField,
     NotBefore,
     NotInFuture,
     UKDateField,
@@ -31,8 +29,7 @@ from ..core.forms import (
     strip,
 )
 from ..core.models.people import ETHNICITIES, GENDERS, YES_NO_UNKNOWN
-from ..core.models.work import ACTION_STATUSES, NOT_DONE_REASONS, PLAN_ITEM_STATUSES
-from .meetings import OUTCOMES
+from ..core.models.work import PLAN_ITEM_STATUSES
 from .models import CONTACT_METHODS, CONTACT_OUTCOMES, RISK_LEVELS, YES_NO
 
 TEXT = [Optional(), Length(max=4000)]
@@ -229,89 +226,11 @@ class PlanReviewForm(VersionedForm):
     )
 
 
-class MeetingForm(FlaskForm):
-    date = UKDateField("Date", validators=[InputRequired(message="Enter the meeting date"), NotBefore()])
-    time = TimeField("Start time (UTC)", validators=[InputRequired(message="Enter the start time")])
-    venue = StringField("Venue", validators=[DataRequired(), Length(max=200)], filters=[strip])
-    chair_user_id = SelectField("Chair", coerce=optional_id)
-    agency_ids = MultiCheckboxField("Agencies on the distribution list", coerce=int)
-
-
-class DistributionForm(VersionedForm):
-    agency_ids = MultiCheckboxField("Agencies on the distribution list", coerce=int)
-
-
-class ListCaseForm(FlaskForm):
-    case_id = SelectField("Case", coerce=optional_id, validators=[InputRequired(message="Choose a case")])
-    urgent = BooleanField("Urgent: list even though the cut-off has passed")
-
-
-class RemoveItemForm(FlaskForm):
-    reason = StringField(
-        "Reason for removing", validators=[DataRequired(message="Give a reason"), Length(max=300)], filters=[strip]
-    )
-
-
-class MoveItemForm(FlaskForm):
-    meeting_id = SelectField(
-        "Move to meeting", coerce=optional_id, validators=[InputRequired(message="Choose a meeting")]
-    )
-
-
-class ReorderForm(FlaskForm):
-    direction = SelectField("Direction", choices=choices({"up": "Up", "down": "Down"}))
-
-
 class ResearchForm(VersionedForm):
     no_trace = BooleanField("No trace: my agency holds no information on these people")
     findings = TextAreaField("Findings (facts, kept separate from opinion)", validators=TEXT, filters=[blank_to_none])
     risks = TextAreaField("Risks identified", validators=TEXT, filters=[blank_to_none])
     withheld = TextAreaField("Anything withheld, and why", validators=TEXT, filters=[blank_to_none])
-
-
-class AttendanceForm(FlaskForm):
-    agency_id = SelectField("Agency", coerce=optional_id)
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[strip])
-    status = SelectField(
-        "Attendance", choices=choices({"present": "Present", "apologies": "Apologies", "absent": "Absent"})
-    )
-    confidentiality_ack = BooleanField("Confidentiality statement acknowledged")
-    information_sent = BooleanField("Information sent (if apologies)")
-
-
-class MinutesForm(VersionedForm):
-    minutes = TextAreaField("Discussion", validators=[Optional(), Length(max=20000)], filters=[blank_to_none])
-    outcome = SelectField("Outcome", choices=choices(OUTCOMES, blank="Not yet decided"), coerce=optional_code)
-
-
-class ActionForm(FlaskForm):
-    assigned_agency_id = SelectField(
-        "Owning agency",
-        coerce=optional_id,
-        validators=[InputRequired(message="Choose the agency that owns this action")],
-    )
-    description = TextAreaField(
-        "Action", validators=[DataRequired(message="Describe the action"), Length(max=2000)], filters=[strip]
-    )
-    due_on = UKDateField("Deadline", validators=[InputRequired(message="Give a deadline"), NotBefore()])
-
-
-class ActionUpdateForm(VersionedForm):
-    status = SelectField("Status", choices=choices(ACTION_STATUSES))
-    not_done_reason = SelectField(
-        "If not done, why", choices=choices(NOT_DONE_REASONS, blank="Choose"), coerce=optional_code
-    )
-    note = TextAreaField("Update", validators=[Optional(), Length(max=2000)], filters=[blank_to_none])
-
-
-class ActionFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    meeting_id = SelectField("Meeting", coerce=optional_id, validate_choice=False)
-    agency_id = SelectField("Agency", coerce=optional_id, validate_choice=False)
-    status = SelectField("Status", choices=choices(ACTION_STATUSES, blank="Any"), coerce=optional_code)
-    overdue = BooleanField("Overdue only")
 
 
 class TransferOutForm(VersionedForm):

@@ -15,15 +15,6 @@ from ..extensions import db
 RISK_LEVELS = {"standard": "Standard", "medium": "Medium", "high": "High"}
 LEVEL_ORDER = {"standard": 0, "medium": 1, "high": 2}
 YES_NO = {"yes": "Yes", "no": "No"}
-REFERRAL_STATUSES = {
-    "submitted": "Submitted",
-    "accepted": "Accepted",
-    "declined": "Declined",
-    "listed": "Listed for a meeting",
-    "heard": "Heard",
-    "closed": "Closed",
-    "transferred_out": "Transferred out",
-}
 CONTACT_METHODS = {
     "phone": "Phone",
     "in_person": "In person",
@@ -113,7 +104,6 @@ class Referral(TimestampMixin, VersionedMixin, db.Model):
     transfer_out_date: Mapped[date | None] = mapped_column(sa.Date)
     transfer_out_area: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_out_area"))
     transfer_out_sent: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.transfer_out_sent"))
-    status = enum_column(REFERRAL_STATUSES, "referral_status", nullable=False, default="submitted")
     decline_reason: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.decline_reason"))
     idva_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
 
@@ -123,6 +113,11 @@ class Referral(TimestampMixin, VersionedMixin, db.Model):
     dash: Mapped[DashAssessment | None] = relationship()
     idva: Mapped[User | None] = relationship(foreign_keys=[idva_user_id])
     repeat_of: Mapped[Case | None] = relationship(foreign_keys=[repeat_of_case_id])
+
+    @property
+    def status(self) -> str:
+        """The referral's status is its case's: one lifecycle (core/cases.py), never two that drift."""
+        return self.case.status
 
     @property
     def criteria(self) -> list[str]:

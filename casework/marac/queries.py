@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..core import directory
-from ..core.access import visible_case_clause
-from ..core.models import Agency, Case, Meeting, User, UserRole
-from ..core.types import utcnow
+from ..core import meetings as core_meetings
+from ..core.models import Agency, Case, Meeting, User
+from ..core.policy import can_open_meeting, visible_case_clause
 from ..extensions import db
 from .models import ContactLog, Referral
 
@@ -24,7 +24,7 @@ def cases_page(user: User, status: str | None, page: int, per_page: int = 25):
         .order_by(Referral.referral_date.desc(), Referral.id.desc())
     )
     if status:
-        query = query.where(Referral.status == status)
+        query = query.where(Case.status == status)
     else:
         query = query.where(Case.closed_on.is_(None))
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
@@ -55,21 +55,10 @@ def dashboard(user: User) -> Dashboard:
             .limit(25)
         )
     )
-    from .agenda import can_open_meeting
-
-    upcoming = [
-        m
-        for m in db.session.scalars(
-            sa.select(Meeting)
-            .where(Meeting.kind == "marac", Meeting.status == "scheduled", Meeting.starts_at >= utcnow())
-            .order_by(Meeting.starts_at)
-            .limit(10)
-        )
-        if can_open_meeting(user, m)
-    ]
+    upcoming = [m for m in core_meetings.upcoming_meetings("marac", limit=10) if can_open_meeting(user, m)]
     return Dashboard(
-        awaiting_decision=db.session.scalar(base.where(Referral.status == "submitted")) or 0,
-        awaiting_listing=db.session.scalar(base.where(Referral.status == "accepted")) or 0,
+        awaiting_decision=db.session.scalar(base.where(Case.status == "submitted")) or 0,
+        awaiting_listing=db.session.scalar(base.where(Case.status == "accepted")) or 0,
         my_cases=my_cases,
         upcoming=upcoming,
     )
@@ -81,7 +70,7 @@ def listable_cases(user: User) -> list[Referral]:
         db.session.scalars(
             sa.select(Referral)
             .join(Case, Case.id == Referral.case_id)
-            .where(Referral.status == "accepted", Case.closed_on.is_(None), visible_case_clause(user))
+            .where(Case.status == "accepted", Case.closed_on.is_(None), visible_case_clause(user))
             .options(joinedload(Referral.case))
             .order_by(Referral.referral_date)
             .limit(200)
@@ -90,38 +79,16 @@ def listable_cases(user: User) -> list[Referral]:
 
 
 def idvas() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "idva", User.is_active.is_(True))
-            .order_by(User.display_name)
-        )
-    )
+    return directory.users_with_roles({"idva"})
 
 
 def marac_users() -> list[User]:
     """Active users holding a MARAC role, for naming on restricted cases."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role.in_(("marac_coordinator", "idva", "marac_rep")), User.is_active.is_(True))
-            .distinct()
-            .order_by(User.display_name)
-        )
-    )
+    return directory.users_with_roles({"marac_coordinator", "idva", "marac_rep"})
 
 
 def coordinators_and_chairs() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role.in_(("marac_coordinator",)), User.is_active.is_(True))
-            .order_by(User.display_name)
-        )
-    )
+    return directory.users_with_roles({"marac_coordinator"})
 
 
 def active_agencies() -> list[Agency]:
@@ -139,11 +106,4 @@ def contacts(case_id: int) -> list[ContactLog]:
 
 
 def upcoming_meetings() -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(Meeting.kind == "marac", Meeting.status == "scheduled", Meeting.starts_at >= utcnow())
-            .order_by(Meeting.starts_at)
-            .limit(20)
-        )
-    )
+    return core_meetings.upcoming_meetings("marac")

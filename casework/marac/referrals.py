@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core import audit, cases
-from ..core.access import AccessDenied, can_edit_case, can_view_case
 from ..core.models import Agency, Case, CaseParticipant, Person, User, UserRole
-from ..core.services import ServiceError, check_version
+from ..core.policy import AccessDenied, can_view_case, ensure_can_edit_case
+from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
 from .models import ContactLog, DashAssessment, Referral
 
@@ -159,7 +159,7 @@ def create_referral(
 
     case = cases.open_case(
         kind="marac",
-        status="referred",
+        status="submitted",
         opened_on=referral_date,
         lead_agency_id=user.agency_id,
         lead_user_id=user.id,
@@ -204,7 +204,6 @@ def create_referral(
         transfer_from_area=data.get("transfer_from_area") if data.get("transfer_in") else None,
         transfer_in_date=data.get("transfer_in_date") if data.get("transfer_in") else None,
         transfer_previous_ref=data.get("transfer_previous_ref") if data.get("transfer_in") else None,
-        status="submitted",
         **met,
     )
     if dash is not None and dash.case_id is None:
@@ -212,7 +211,7 @@ def create_referral(
     db.session.add(referral)
     db.session.flush()
     audit.record(
-        "marac.referral_created",
+        "marac.referral.create",
         object_type="case",
         object_id=case.id,
         person_ids=cases.person_ids_of(case),
@@ -229,36 +228,29 @@ def referral_for(case: Case) -> Referral:
     return referral
 
 
-def _require_edit(user: User, referral: Referral) -> None:
-    if not can_edit_case(user, referral.case):
-        raise AccessDenied("case", referral.case_id, hide=False)
-
-
 def decide(user: User, referral: Referral, *, accept: bool, reason: str | None, version: int | None) -> None:
     """The coordinator accepts a referral (it is then listed on the next meeting) or declines it."""
+    ensure_can_edit_case(user, referral.case)
     check_version(referral, version)
     if referral.status != "submitted":
         raise ServiceError("This referral has already been decided")
     if accept:
-        referral.status = "accepted"
-        referral.case.status = "accepted"
+        cases.set_status(referral.case, "accepted")
     else:
         if not (reason or "").strip():
-            raise ServiceError("Give the reason for declining", "reason")
-        referral.status = "declined"
-        referral.decline_reason = reason
-        referral.case.status = "closed"
-        referral.case.closed_on = date.today()
-        referral.case.closure_reason = "Referral declined"
+            raise ServiceError("Enter the reason for declining the referral", "reason")
+        referral.decline_reason = reason.strip()
+        cases.close_case(user, referral.case, on=date.today(), reason="Referral declined", status="declined")
     db.session.flush()
     audit.record(
-        "marac.referral_accepted" if accept else "marac.referral_declined",
+        "marac.referral.accept" if accept else "marac.referral.decline",
         object_type="case",
         object_id=referral.case_id,
     )
 
 
 def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: int | None) -> None:
+    ensure_can_edit_case(user, referral.case)
     check_version(referral, version)
     referral.repeat_confirmed = is_repeat
     referral.crit_repeat = is_repeat
@@ -271,15 +263,18 @@ def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: 
         referral.previous_reference = earlier.reference
     db.session.flush()
     audit.record(
-        "marac.repeat_confirmed", object_type="case", object_id=referral.case_id, details={"repeat": is_repeat}
+        "marac.referral.confirm_repeat", object_type="case", object_id=referral.case_id, details={"repeat": is_repeat}
     )
 
 
 def allocate_idva(user: User, referral: Referral, idva_user_id: int | None, version: int | None) -> None:
     """The coordinator allocates an IDVA. On a restricted case the IDVA is named on it, and a
     previous IDVA's naming ends with their allocation (unless they referred or lead it)."""
+    ensure_can_edit_case(user, referral.case)
     check_version(referral, version)
     case = referral.case
+    if not case.is_open:
+        raise ServiceError("This case is closed")
     previous = referral.idva_user_id
     if idva_user_id is not None:
         idva = db.session.get(User, idva_user_id)
@@ -302,42 +297,45 @@ def allocate_idva(user: User, referral: Referral, idva_user_id: int | None, vers
         case.member_links = [m for m in case.member_links if m.user_id != previous]
     referral.idva_user_id = idva_user_id
     db.session.flush()
-    audit.record("marac.idva_allocated", object_type="case", object_id=referral.case_id, details={"idva": idva_user_id})
+    audit.record(
+        "marac.referral.allocate_idva", object_type="case", object_id=referral.case_id, details={"idva": idva_user_id}
+    )
 
 
 def log_contact(
     user: User, referral: Referral, *, on: date, method: str, outcome: str, notes: str | None
 ) -> ContactLog:
     """An IDVA's contact with the victim (only the IDVA contacts the victim: SafeLives)."""
+    ensure_can_edit_case(user, referral.case)
     if on > date.today():
-        raise ServiceError("The contact date cannot be in the future", "contact_on")
+        raise ServiceError("Date of contact must be today or in the past", "contact_on")
     contact = ContactLog(
         case_id=referral.case_id, contact_on=on, method=method, outcome=outcome, notes=notes, user_id=user.id
     )
     db.session.add(contact)
     db.session.flush()
     audit.record(
-        "marac.contact_logged", object_type="case", object_id=referral.case_id, person_ids=[referral.victim_id]
+        "marac.contact.create", object_type="case", object_id=referral.case_id, person_ids=[referral.victim_id]
     )
     return contact
 
 
 def transfer_out(user: User, referral: Referral, *, on: date, area: str, sent: str | None, version: int | None) -> None:
-    """Transfer to another MARAC area (victim moved): record when, where and what was sent."""
-    _require_edit(user, referral)
+    """Transfer to another MARAC area (victim moved): record when, where and what was sent.
+    The case closes; sending the case is a disclosure and is recorded as one."""
+    ensure_can_edit_case(user, referral.case)
     check_version(referral, version)
     if on < referral.referral_date:
-        raise ServiceError("The transfer date cannot be before the referral date", "on")
+        raise ServiceError("Date of transfer must be on or after the referral date", "on")
+    if not (area or "").strip():
+        raise ServiceError("Enter the MARAC area the case is transferred to", "area")
     referral.transfer_out_date = on
-    referral.transfer_out_area = area
+    referral.transfer_out_area = area.strip()
     referral.transfer_out_sent = sent
-    referral.status = "transferred_out"
-    referral.case.status = "transferred_out"
-    referral.case.closed_on = on
-    referral.case.closure_reason = f"Transferred to {area}"
+    cases.close_case(user, referral.case, on=on, reason=f"Transferred to {area.strip()}", status="transferred_out")
     db.session.flush()
     audit.record(
-        "share.disclosure",
+        "marac.case.share",
         object_type="case",
         object_id=referral.case_id,
         person_ids=cases.person_ids_of(referral.case),
@@ -347,17 +345,106 @@ def transfer_out(user: User, referral: Referral, *, on: date, area: str, sent: s
 
 
 def close_case(user: User, referral: Referral, *, on: date, reason: str, version: int | None) -> None:
-    _require_edit(user, referral)
+    """Close a MARAC case (core lifecycle: off future agendas, open actions and plan reviews end)."""
+    ensure_can_edit_case(user, referral.case)
     check_version(referral, version)
     if on < referral.referral_date:
-        raise ServiceError("The closure date cannot be before the referral date", "on")
-    referral.status = "closed"
-    referral.case.status = "closed"
-    referral.case.closed_on = on
-    referral.case.closure_reason = reason
-    db.session.flush()
-    audit.record("marac.case_closed", object_type="case", object_id=referral.case_id)
+        raise ServiceError("Date closed must be on or after the referral date", "on")
+    cases.close_case(user, referral.case, on=on, reason=reason)
 
 
 def participants(case: Case, role: str) -> list[CaseParticipant]:
     return [p for p in case.participants if p.role == role]
+
+
+# --- submitting a referral from the form -------------------------------------------------
+
+
+@dataclass
+class NewPerson:
+    """A person typed into the referral form (not yet on record)."""
+
+    given_names: str | None
+    surname: str | None
+    dob: date | None
+    field: str  # the form field the duplicate-check message belongs to
+
+
+@dataclass
+class ChildEntry:
+    person: NewPerson
+    relationship_to_victim: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ReferralSubmission:
+    """Everything the referral form collects, in plain values."""
+
+    data: dict[str, Any]
+    diversity: dict[str, Any]
+    perpetrator_reference: str | None = None
+    new_perpetrator: NewPerson | None = None
+    perpetrator_relationship: str | None = None
+    children: list[ChildEntry] = field(default_factory=list)
+    confirm_new_people: bool = False
+
+
+def _duplicate_message(user: User, label: str, person: NewPerson, confirm: bool) -> str | None:
+    """Duplicate-check a person typed into the referral; a message if it needs the referrer's attention."""
+    from ..people import services as people
+
+    check = people.find_duplicates(user, surname=person.surname, dob=person.dob, phone=None)
+    if not check.any or confirm:
+        return None
+    shown = "; ".join(f"{m.person.full_name} ({m.person.reference})" for m in check.matches)
+    parts = [f"{label} may already have a record"]
+    if shown:
+        parts.append(f"possible matches: {shown}. Enter the reference to use it")
+    parts.append("or tick the box at the end to confirm these are different people")
+    return "; ".join(parts)
+
+
+def submit_referral(user: User, victim: Person, submission: ReferralSubmission) -> Referral:
+    """The whole referral: resolve the perpetrator and children (an existing record, or new
+    people after a duplicate check), write the diversity answers back to the victim, then
+    open the case. Every problem with the people is reported at once (``FieldErrors``)."""
+    from ..people import services as people
+
+    people.ensure_can_act_on(user, victim)
+    errors: list[tuple[str, str]] = []
+    perpetrator: Person | None = None
+    if submission.perpetrator_reference:
+        try:
+            perpetrator = people.load_person(user, submission.perpetrator_reference.lstrip("Pp"), log=False, act=True)
+        except AccessDenied as exc:
+            audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
+            errors.append(("perp_reference", "No person you can see has that reference"))
+    elif submission.new_perpetrator is not None:
+        message = _duplicate_message(user, "The perpetrator", submission.new_perpetrator, submission.confirm_new_people)
+        if message:
+            errors.append((submission.new_perpetrator.field, message))
+    for child in submission.children:
+        message = _duplicate_message(user, "A child", child.person, submission.confirm_new_people)
+        if message:
+            errors.append((child.person.field, message))
+    if errors:
+        raise FieldErrors(errors)
+
+    people.update_fields(user, victim, submission.diversity, tuple(submission.diversity))
+    perp_links = []
+    if perpetrator is None and submission.new_perpetrator is not None:
+        perpetrator = people.create_person(user, _person_values(submission.new_perpetrator))
+    if perpetrator is not None:
+        perp_links.append(PersonLink(perpetrator.id, submission.perpetrator_relationship))
+    child_links = [
+        PersonLink(
+            people.create_person(user, _person_values(child.person)).id, child.relationship_to_victim, child.details
+        )
+        for child in submission.children
+    ]
+    return create_referral(user, victim, submission.data, perpetrators=perp_links, children=child_links)
+
+
+def _person_values(person: NewPerson) -> dict[str, Any]:
+    return {"given_names": person.given_names, "surname": person.surname, "dob": person.dob}

@@ -8,22 +8,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core import audit, cases, plans
-from ..core.access import (
-    CONTACT_DETAIL_AGENCY_KINDS,
-    AccessDenied,
-    can_edit_case,
-    can_see_contact_details,
-    can_view_case,
-    require,
-)
-from ..core.forms import attach_error, choices, page_arg
-from ..core.models import Action, AgendaItem, Plan, PlanItem
+from ..core.access import AccessDenied, require
+from ..core.forms import attach_errors, choices, page_arg
+from ..core.models import Plan, PlanItem
 from ..core.services import ServiceError, get_or_404
 from ..core.views import act_and_redirect, submit
 from ..extensions import db
 from ..people import services as people
-from ..web import add_nav_item
-from . import bp, dash, meetings, queries, referrals
+from . import bp, casepage, dash, meetings, queries, referrals
 from .forms import (
     AllocateForm,
     CaseListFilterForm,
@@ -42,8 +34,6 @@ from .forms import (
 )
 from .models import DashAssessment
 
-add_nav_item("marac.dashboard", "MARAC", "marac.case.view", position=2)
-
 CONFLICT = (
     "Someone else changed this case while you were working on it. Nothing was saved: "
     "check the latest version below and make your change again."
@@ -51,13 +41,8 @@ CONFLICT = (
 
 
 def fail(form, exc: ServiceError) -> None:
-    if not attach_error(form, str(exc), exc.field):
-        flash(str(exc), "error")
-
-
-def can_see_victim_contact(user) -> bool:
-    """Victim's address and safe contact details: IDVA service and police only (DESIGN §5)."""
-    return user.agency.kind in CONTACT_DETAIL_AGENCY_KINDS["marac"]
+    for message in attach_errors(form, exc):
+        flash(message, "error")
 
 
 # --- dashboard and case list -------------------------------------------------------------
@@ -67,7 +52,7 @@ def can_see_victim_contact(user) -> bool:
 @require("marac.case.view")
 def dashboard():
     data = queries.dashboard(current_user)
-    audit.record("marac.case_list", object_type="case", person_ids=[r.victim_id for r in data.my_cases])
+    audit.record("marac.case.list", object_type="case", person_ids=[r.victim_id for r in data.my_cases])
     return render_template("marac/dashboard.html", data=data)
 
 
@@ -77,7 +62,7 @@ def case_list():
     form = CaseListFilterForm(request.args)
     status = form.status.data if form.validate() else None
     page = queries.cases_page(current_user, status, page_arg())
-    audit.record("marac.case_list", object_type="case", person_ids=[r.victim_id for r in page.items])
+    audit.record("marac.case.list", object_type="case", person_ids=[r.victim_id for r in page.items])
     return render_template("marac/cases.html", page=page, form=form, status=status)
 
 
@@ -94,59 +79,44 @@ def _dash_choices(person_id: int):
     )
 
 
-def _new_person(form_prefix_data: dict, confirm: bool, label: str, form, field_name: str):
-    """Duplicate-check a person typed into the referral; returns data to create, or None after an error."""
-    check = people.find_duplicates(
-        current_user, surname=form_prefix_data.get("surname"), dob=form_prefix_data.get("dob"), phone=None
-    )
-    if check.any and not confirm:
-        shown = "; ".join(f"{m.person.full_name} ({m.person.reference})" for m in check.matches)
-        parts = [f"{label} may already have a record"]
-        if shown:
-            parts.append(f"possible matches: {shown}. Enter the reference to use it")
-        parts.append("or tick the box at the end to confirm these are different people")
-        attach_error(form, "; ".join(parts), field_name)
-        return None
-    return form_prefix_data
-
-
-def _collect_people(form) -> tuple[list, list] | None:
-    """Resolve the perpetrator and children: an existing reference, or new people after a duplicate check."""
-    confirm = form.confirm_new_people.data
-    perps, children, ok = [], [], True
-    if form.perp_reference.data:
-        try:
-            person = people.load_person(current_user, form.perp_reference.data.lstrip("Pp"), log=False, act=True)
-        except AccessDenied as exc:
-            audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
-            attach_error(form, "No person you can see has that reference", "perp_reference")
-            ok = False
-        else:
-            perps.append(("existing", person, form.perp_relationship.data))
-    elif form.perp_surname.data or form.perp_given_names.data:
-        data = {"given_names": form.perp_given_names.data, "surname": form.perp_surname.data, "dob": form.perp_dob.data}
-        if _new_person(data, confirm, "The perpetrator", form, "perp_surname") is None:
-            ok = False
-        else:
-            perps.append(("new", data, form.perp_relationship.data))
+def _submission(form) -> referrals.ReferralSubmission:
+    """The referral form's answers as plain values for the referral service."""
+    new_perp = None
+    if not form.perp_reference.data and (form.perp_surname.data or form.perp_given_names.data):
+        new_perp = referrals.NewPerson(
+            form.perp_given_names.data, form.perp_surname.data, form.perp_dob.data, "perp_surname"
+        )
+    children = []
     for entry in form.children.entries:
         child = entry.form
         if child.is_blank:
             continue
-        data = {"given_names": child.given_names.data, "surname": child.surname.data, "dob": child.dob.data}
-        if _new_person(data, confirm, "A child", child, "surname") is None:
-            ok = False
-        else:
-            details = {
-                k: v
-                for k, v in (
-                    ("school", child.school.data),
-                    ("relationship_to_perpetrator", child.relationship_to_perpetrator.data),
-                )
-                if v
-            }
-            children.append((data, child.relationship_to_victim.data, details))
-    return (perps, children) if ok else None
+        details = {
+            k: v
+            for k, v in (
+                ("school", child.school.data),
+                ("relationship_to_perpetrator", child.relationship_to_perpetrator.data),
+            )
+            if v
+        }
+        children.append(
+            referrals.ChildEntry(
+                referrals.NewPerson(child.given_names.data, child.surname.data, child.dob.data, child.surname.id),
+                child.relationship_to_victim.data,
+                details,
+            )
+        )
+    data = {name: field.data for name, field in form._fields.items() if name not in ("children", "csrf_token")}
+    data["safe_to_call"] = {"yes": True, "no": False}.get(form.safe_to_call.data)
+    return referrals.ReferralSubmission(
+        data=data,
+        diversity={k: form[k].data for k in ("gender", "ethnicity", "disability", "is_lgbt")},
+        perpetrator_reference=form.perp_reference.data or None,
+        new_perpetrator=new_perp,
+        perpetrator_relationship=form.perp_relationship.data,
+        children=children,
+        confirm_new_people=bool(form.confirm_new_people.data),
+    )
 
 
 @bp.route("/referrals/new/<int:person_id>", methods=["GET", "POST"])
@@ -162,41 +132,18 @@ def referral_new(person_id: int):
         for name in ("gender", "ethnicity", "disability", "is_lgbt"):
             form[name].data = getattr(victim, name)
     elif form.validate_on_submit():
-        resolved = _collect_people(form)
-        if resolved is not None:
-            try:
-                with db.session.begin_nested():
-                    referral = _create_referral(form, victim, *resolved)
-            except ServiceError as exc:
-                fail(form, exc)
-            else:
-                flash(f"Referral {referral.case.reference} submitted to the MARAC coordinator.", "success")
-                if referral.is_repeat:
-                    flash("This looks like a repeat: the coordinator will confirm it.", "info")
-                return redirect(url_for("marac.case_view", case_id=referral.case_id))
+        try:
+            with db.session.begin_nested():
+                referral = referrals.submit_referral(current_user, victim, _submission(form))
+        except ServiceError as exc:
+            fail(form, exc)
+        else:
+            flash(f"Referral {referral.case.reference} submitted to the MARAC coordinator.", "success")
+            if referral.is_repeat:
+                flash("This looks like a repeat: the coordinator will confirm it.", "info")
+            return redirect(url_for("marac.case_view", case_id=referral.case_id))
     status = 400 if form.errors or request.method == "POST" else 200
     return render_template("marac/referral_form.html", form=form, victim=victim), status
-
-
-def _create_referral(form, victim, perps, children):
-    people.update_fields(
-        current_user,
-        victim,
-        {k: form[k].data for k in ("gender", "ethnicity", "disability", "is_lgbt")},
-        ("gender", "ethnicity", "disability", "is_lgbt"),
-    )
-    perp_links = []
-    for kind, value, relationship in perps:
-        person = value if kind == "existing" else people.create_person(current_user, value)
-        perp_links.append(referrals.PersonLink(person.id, relationship))
-    child_links = []
-    for data, relationship, details in children:
-        person = people.create_person(current_user, data)
-        child_links.append(referrals.PersonLink(person.id, relationship, details))
-    data = {name: field.data for name, field in form._fields.items() if name not in ("children", "csrf_token")}
-    data["victim_aware"] = form.victim_aware.data
-    data["safe_to_call"] = {"yes": True, "no": False}.get(form.safe_to_call.data)
-    return referrals.create_referral(current_user, victim, data, perpetrators=perp_links, children=child_links)
 
 
 # --- the case page ------------------------------------------------------------------------
@@ -210,9 +157,8 @@ def _load(case_id: int, *, log: bool = False, edit: bool = False):
 def _case_page(case, referral, status: int = 200, **forms):
     user = current_user
     coordinator = user.can("marac.referral.decide")
-    plan = db.session.scalar(
-        db.select(Plan).where(Plan.case_id == case.id, Plan.kind == "safety", Plan.is_active.is_(True))
-    )
+    page = casepage.case_page(user, case, referral)
+    plan = page.plan
     # Fresh forms for the panels not being submitted (formdata=None: never filled from this request).
     version = {"formdata": None, "version_id": referral.version_id}
     defaults = {
@@ -236,33 +182,19 @@ def _case_page(case, referral, status: int = 200, **forms):
     defaults["item_form"].owner_agency_id.choices = choices(
         [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
     )
-    repeats = [
-        r
-        for r in referrals.find_repeats(
-            referral.victim_id,
-            referral.incident_date or referral.referral_date,
-            {p.person_id for p in case.participants if p.role == "perpetrator"},
-            exclude_case_id=case.id,
-        )
-        if can_view_case(user, r.referral.case)
-    ]
-    # Every rendering shows the case, including a form redrawn with errors: each is recorded.
-    audit.record(
-        "case.view", object_type="case", object_id=case.id, person_ids=cases.person_ids_of(case), purpose="casework"
-    )
     return render_template(
         "marac/case.html",
         case=case,
         referral=referral,
-        show_contact=can_see_victim_contact(user),
-        contact_visible={p.person_id for p in case.participants if can_see_contact_details(user, p.person)},
-        can_edit=can_edit_case(user, case),
-        dash_history=dash.history(user, referral.victim_id),
+        show_contact=page.show_contact,
+        contact_visible=page.contact_visible,
+        can_edit=page.can_edit,
+        dash_history=page.dash_history,
         plan=plan,
-        contacts=queries.contacts(case.id) if user.can("marac.idva.casework") else None,
-        actions=db.session.scalars(db.select(Action).where(Action.case_id == case.id).order_by(Action.due_on)).all(),
-        listings=db.session.scalars(db.select(AgendaItem).where(AgendaItem.case_id == case.id)).all(),
-        repeats=repeats,
+        contacts=page.contacts,
+        actions=page.actions,
+        listings=page.listings,
+        repeats=page.repeats,
         **defaults,
     ), status
 
@@ -517,10 +449,8 @@ def _load_dash(dash_id: int) -> DashAssessment:
 @require("marac.case.view")
 def dash_view(dash_id: int):
     assessment = _load_dash(dash_id)
-    from ..core import audit
-
     audit.record(
-        "marac.dash_viewed", object_type="marac_dash", object_id=assessment.id, person_ids=[assessment.person_id]
+        "marac.dash.view", object_type="marac_dash", object_id=assessment.id, person_ids=[assessment.person_id]
     )
     return render_template(
         "marac/dash_view.html",
@@ -538,10 +468,8 @@ def dash_compare(older_id: int, newer_id: int):
         changes = dash.compare(older, newer)
     except ServiceError:
         abort(404)
-    from ..core import audit
-
     audit.record(
-        "marac.dash_viewed", object_type="marac_dash", object_id=f"{older.id},{newer.id}", person_ids=[newer.person_id]
+        "marac.dash.view", object_type="marac_dash", object_id=f"{older.id},{newer.id}", person_ids=[newer.person_id]
     )
     return render_template("marac/dash_compare.html", older=older, newer=newer, changes=changes)
 

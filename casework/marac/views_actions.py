@@ -7,12 +7,13 @@ from datetime import date
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from ..core import audit, cases
+from ..core import actions, audit, cases
 from ..core.access import require
 from ..core.forms import choices, page_arg
+from ..core.policy import visible_case_ids
 from ..core.views import submit
-from . import actions, bp, queries
-from .forms import ActionFilterForm, ActionUpdateForm
+from ..core.work_forms import ActionFilterForm, ActionUpdateForm
+from . import NOT_DONE_REASONS, bp, queries
 
 
 @bp.route("/actions")
@@ -29,9 +30,9 @@ def action_list():
             status=form.status.data,
             overdue_only=form.overdue.data,
         )
-    page = actions.actions_page(current_user, flt, page_arg())
+    page = actions.actions_page(current_user, "marac", flt, page_arg())
     audit.record(
-        "marac.actions_listed",
+        "marac.action.list",
         object_type="action",
         person_ids=cases.person_ids_of_cases(a.case_id for a in page.items),
         details={"ids": [a.id for a in page.items]},
@@ -44,21 +45,29 @@ def action_list():
         today=date.today(),
         filters=filters,
         see_all=current_user.can("marac.actions.view_all"),
+        linkable=visible_case_ids(current_user, {a.case_id for a in page.items}),
     )
 
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
 @require("marac.actions.update")
 def action_view(action_id: int):
-    action = actions.load_action(current_user, action_id)
-    form = ActionUpdateForm()
+    action = actions.load_action(current_user, action_id, "marac")
+    form = ActionUpdateForm().set_reasons(NOT_DONE_REASONS)
 
     def page(status: int = 200):
-        return render_template("marac/action.html", action=action, form=form, today=date.today()), status
+        return render_template(
+            "marac/action.html",
+            action=action,
+            form=form,
+            today=date.today(),
+            reasons=NOT_DONE_REASONS,
+            linkable=visible_case_ids(current_user, {action.case_id}),
+        ), status
 
     if request.method == "GET":
         audit.record(
-            "marac.action_viewed",
+            "marac.action.view",
             object_type="action",
             object_id=action.id,
             person_ids=cases.person_ids_of(action.case),

@@ -7,29 +7,32 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core import audit, cases
-from ..core.access import AccessDenied, require
+from ..core import actions, audit, cases
+from ..core import meetings as core_meetings
+from ..core.access import require
 from ..core.forms import choices, page_arg
 from ..core.models import AgendaItem, Meeting
-from ..core.services import ConflictError, ServiceError, get_or_404
+from ..core.policy import can_open_meeting, load_meeting
+from ..core.services import get_or_404
 from ..core.views import act_and_redirect, submit
-from ..extensions import db
-from . import agenda, bp, meetings, queries
-from .actions import create_action
-from .forms import (
+from ..core.work_forms import (
     ActionForm,
     AttendanceForm,
+    CancelMeetingForm,
     DistributionForm,
     ListCaseForm,
+    MarkHeldForm,
+    MeetingEditForm,
     MeetingForm,
     MinutesForm,
     MoveItemForm,
     RemoveItemForm,
     ReorderForm,
-    ResearchForm,
 )
+from ..extensions import db
+from . import agenda, bp, meetings, queries
+from .forms import ResearchForm
 from .models import ResearchResponse
-from .referrals import referral_for
 
 
 def _agency_choices():
@@ -37,28 +40,29 @@ def _agency_choices():
 
 
 def _managed(meeting_id: int) -> Meeting:
-    meeting = get_or_404(Meeting, meeting_id)
-    if meeting.kind != "marac":
-        raise AccessDenied("meeting", meeting_id)
-    return meeting
+    return load_meeting(current_user, meeting_id, kind="marac", manage=True)
 
 
-def _item(item_id: int) -> AgendaItem:
+def _item(item_id: int, *, manage: bool = False) -> AgendaItem:
     item = get_or_404(AgendaItem, item_id)
-    agenda.load_meeting(current_user, item.meeting_id)
+    load_meeting(current_user, item.meeting_id, kind="marac", manage=manage)
     return item
+
+
+def _chair_choices():
+    return choices([(u.id, u.display_name) for u in queries.coordinators_and_chairs()], blank="Choose")
 
 
 @bp.route("/meetings")
 @require("marac.case.view")
 def meeting_list():
-    page = meetings.meetings_page(page_arg(), 25)
-    visible = [m for m in page.items if agenda.can_open_meeting(current_user, m)]
+    page = core_meetings.meetings_page("marac", page_arg(), 25)
+    visible = [m for m in page.items if can_open_meeting(current_user, m)]
     return render_template(
         "marac/meetings.html",
         page=page,
         meetings=visible,
-        counts=meetings.item_counts([m.id for m in visible]),
+        counts=core_meetings.item_counts([m.id for m in visible]),
         cutoff=meetings.cutoff_date,
     )
 
@@ -67,9 +71,7 @@ def meeting_list():
 @require("marac.meeting.manage")
 def meeting_new():
     form = MeetingForm()
-    form.chair_user_id.choices = choices(
-        [(u.id, u.display_name) for u in queries.coordinators_and_chairs()], blank="Choose"
-    )
+    form.chair_user_id.choices = _chair_choices()
     form.agency_ids.choices = _agency_choices()
     if request.method == "GET":
         form.agency_ids.data = [a.id for a in queries.active_agencies()]
@@ -77,8 +79,9 @@ def meeting_new():
         return render_template("marac/meeting_form.html", form=form)
     return submit(
         form,
-        lambda: meetings.schedule(
+        lambda: core_meetings.schedule(
             current_user,
+            kind="marac",
             starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
             venue=form.venue.data,
             chair_user_id=form.chair_user_id.data,
@@ -105,6 +108,7 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
         [(m.id, f"{m.starts_at:%d %b %Y}") for m in queries.upcoming_meetings() if m.id != meeting.id], blank="Choose"
     )
     attendance_form = forms.get("attendance_form") or AttendanceForm()
+    cancel_form = forms.get("cancel_form") or CancelMeetingForm(version_id=meeting.version_id)
     attendance_form.agency_id.choices = choices(
         [(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other"
     )
@@ -130,6 +134,8 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
         list_form=list_form,
         move_form=move_form,
         remove_form=RemoveItemForm(),
+        cancel_form=cancel_form,
+        held_form=MarkHeldForm(version_id=meeting.version_id),
         reorder_form=ReorderForm(),
         attendance_form=attendance_form,
         dist_form=dist_form,
@@ -140,7 +146,7 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
 @bp.route("/meetings/<int:meeting_id>")
 @require("marac.case.view")
 def meeting_view(meeting_id: int):
-    return _meeting_page(agenda.load_meeting(current_user, meeting_id))
+    return _meeting_page(load_meeting(current_user, meeting_id, kind="marac"))
 
 
 @bp.route("/meetings/<int:meeting_id>/distribution", methods=["POST"])
@@ -151,7 +157,7 @@ def meeting_distribution(meeting_id: int):
     form.agency_ids.choices = _agency_choices()
     return submit(
         form,
-        lambda: meetings.update_distribution(
+        lambda: core_meetings.update_distribution(
             current_user, meeting, set(form.agency_ids.data), form.submitted_version()
         ),
         success="Distribution list saved.",
@@ -171,8 +177,7 @@ def meeting_list_case(meeting_id: int):
 
     def act():
         case = cases.load_case(current_user, form.case_id.data, kind="marac", log=False)
-        reason = meetings.listing_reason(referral_for(case))
-        return meetings.list_case(current_user, meeting, case, reason=reason, urgent=form.urgent.data)
+        return core_meetings.list_case(current_user, meeting, case, urgent=form.urgent.data)
 
     return submit(
         form,
@@ -186,13 +191,12 @@ def meeting_list_case(meeting_id: int):
 @bp.route("/agenda-items/<int:item_id>/reorder", methods=["POST"])
 @require("marac.meeting.manage")
 def item_reorder(item_id: int):
-    item = get_or_404(AgendaItem, item_id)
-    _managed(item.meeting_id)
+    item = _item(item_id, manage=True)
     form = ReorderForm()
     if not form.validate_on_submit():
         abort(400)
     return act_and_redirect(
-        lambda: meetings.move_item(current_user, item, -1 if form.direction.data == "up" else 1),
+        lambda: core_meetings.move_item(current_user, item, -1 if form.direction.data == "up" else 1),
         success=f"{item.case.reference} moved {form.direction.data}.",
         redirect_to=url_for("marac.meeting_view", meeting_id=item.meeting_id, _anchor=f"item-{item.id}"),
     )
@@ -201,15 +205,14 @@ def item_reorder(item_id: int):
 @bp.route("/agenda-items/<int:item_id>/remove", methods=["POST"])
 @require("marac.meeting.manage")
 def item_remove(item_id: int):
-    item = get_or_404(AgendaItem, item_id)
-    _managed(item.meeting_id)
+    item = _item(item_id, manage=True)
     form = RemoveItemForm()
     target = url_for("marac.meeting_view", meeting_id=item.meeting_id)
     if not form.validate_on_submit():
         flash("Give a reason for removing the case.", "error")
         return redirect(target)
     return act_and_redirect(
-        lambda: meetings.remove_item(current_user, item, form.reason.data),
+        lambda: core_meetings.remove_item(current_user, item, form.reason.data),
         success=f"{item.case.reference} removed from the agenda.",
         redirect_to=target,
     )
@@ -218,23 +221,20 @@ def item_remove(item_id: int):
 @bp.route("/agenda-items/<int:item_id>/move", methods=["POST"])
 @require("marac.meeting.manage")
 def item_move(item_id: int):
-    item = get_or_404(AgendaItem, item_id)
-    _managed(item.meeting_id)
+    item = _item(item_id, manage=True)
     form = MoveItemForm()
     form.meeting_id.choices = choices([(m.id, str(m.id)) for m in queries.upcoming_meetings()], blank="Choose")
-    if form.validate_on_submit():
-        target = _managed(form.meeting_id.data)
-        try:
-            with db.session.begin_nested():
-                meetings.move_to_meeting(current_user, item, target)
-        except ServiceError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"{item.case.reference} moved to the meeting on {target.starts_at:%d %B %Y}.", "success")
-            return redirect(url_for("marac.meeting_view", meeting_id=target.id))
-    else:
+    back = url_for("marac.meeting_view", meeting_id=item.meeting_id)
+    if not form.validate_on_submit():
         flash("Choose the meeting to move the case to.", "error")
-    return redirect(url_for("marac.meeting_view", meeting_id=item.meeting_id))
+        return redirect(back)
+    target = _managed(form.meeting_id.data)
+    return act_and_redirect(
+        lambda: core_meetings.move_to_meeting(current_user, item, target),
+        success=f"{item.case.reference} moved to the meeting on {target.starts_at:%d %B %Y}.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=target.id),
+        failure_redirect_to=back,
+    )
 
 
 # --- agenda and minutes output ----------------------------------------------------------------
@@ -243,9 +243,9 @@ def item_move(item_id: int):
 @bp.route("/meetings/<int:meeting_id>/agenda")
 @require("marac.case.view")
 def agenda_html(meeting_id: int):
-    meeting = agenda.load_meeting(current_user, meeting_id)
+    meeting = load_meeting(current_user, meeting_id, kind="marac")
     doc = agenda.build(current_user, meeting)
-    agenda.record_share(current_user, doc, "marac.agenda_generated")
+    agenda.record_share(current_user, doc, "marac.agenda.generate")
     return render_template("marac/agenda.html", doc=doc, statement=agenda.CONFIDENTIALITY_STATEMENT)
 
 
@@ -258,10 +258,10 @@ def _pdf(data: bytes, filename: str) -> Response:
 @bp.route("/meetings/<int:meeting_id>/agenda.pdf")
 @require("marac.case.view")
 def agenda_pdf(meeting_id: int):
-    meeting = agenda.load_meeting(current_user, meeting_id)
+    meeting = load_meeting(current_user, meeting_id, kind="marac")
     doc = agenda.build(current_user, meeting)
     data = agenda.agenda_pdf(doc)
-    agenda.record_share(current_user, doc, "marac.agenda_downloaded")
+    agenda.record_share(current_user, doc, "marac.agenda.download")
     return _pdf(data, f"marac-agenda-{meeting.starts_at:%Y-%m-%d}.pdf")
 
 
@@ -271,7 +271,7 @@ def agenda_circulate(meeting_id: int):
     meeting = _managed(meeting_id)
     doc = agenda.build(current_user, meeting)
     recipients = sorted((lk.agency for lk in meeting.agency_links), key=lambda a: a.name)
-    agenda.record_share(current_user, doc, "marac.agenda_circulated", recipients)
+    agenda.record_share(current_user, doc, "marac.agenda.circulate", recipients)
     flash(f"Agenda circulated to {len(recipients)} agencies. Each can now open it and record research.", "success")
     return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
 
@@ -279,10 +279,10 @@ def agenda_circulate(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/minutes.pdf")
 @require("marac.case.view")
 def minutes_pdf(meeting_id: int):
-    meeting = agenda.load_meeting(current_user, meeting_id)
+    meeting = load_meeting(current_user, meeting_id, kind="marac")
     data, person_ids = agenda.minutes_pdf(current_user, meeting)
     audit.record(
-        "marac.minutes_downloaded",
+        "marac.minutes.download",
         object_type="meeting",
         object_id=meeting.id,
         person_ids=person_ids,
@@ -345,7 +345,7 @@ def attendance_add(meeting_id: int):
     form.agency_id.choices = choices([(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other")
     return submit(
         form,
-        lambda: meetings.record_attendance(
+        lambda: core_meetings.record_attendance(
             current_user,
             meeting,
             agency_id=form.agency_id.data,
@@ -361,30 +361,21 @@ def attendance_add(meeting_id: int):
 
 
 def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action_form=None):
-    audit.record(
-        "case.view",
-        object_type="case",
-        object_id=item.case_id,
-        person_ids=cases.person_ids_of(item.case),
-        purpose="marac_meeting",
-    )
+    cases.record_view(item.case, "marac_meeting")
     minutes_form = minutes_form or MinutesForm(obj=item, version_id=item.version_id)
+    minutes_form.set_outcomes(meetings.OUTCOMES)
     action_form = action_form or ActionForm()
     action_form.assigned_agency_id.choices = choices(
         [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
     )
-    from ..core.models import Action
-
-    actions = db.session.scalars(
-        db.select(Action).where(Action.meeting_id == item.meeting_id, Action.case_id == item.case_id)
-    ).all()
+    item_actions = actions.actions_for_item(item.meeting_id, item.case_id)
     research = meetings.research_matrix(item.meeting).get(item.id, {})
     return render_template(
         "marac/minutes.html",
         item=item,
         minutes_form=minutes_form,
         action_form=action_form,
-        actions=actions,
+        actions=item_actions,
         research=sorted(research.values(), key=lambda r: r.agency.name),
     ), status
 
@@ -392,14 +383,14 @@ def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action
 @bp.route("/agenda-items/<int:item_id>/minutes", methods=["GET", "POST"])
 @require("marac.minutes.record")
 def minutes(item_id: int):
-    item = _item(item_id)
+    item = _item(item_id, manage=True)
     cases.load_case(current_user, item.case_id, kind="marac", log=False)
     if request.method == "GET":
         return _minutes_page(item)
-    form = MinutesForm()
+    form = MinutesForm().set_outcomes(meetings.OUTCOMES)
     return submit(
         form,
-        lambda: meetings.record_minutes(
+        lambda: core_meetings.record_minutes(
             current_user, item, minutes=form.minutes.data, outcome=form.outcome.data, version=form.submitted_version()
         ),
         success="Minutes saved.",
@@ -411,16 +402,17 @@ def minutes(item_id: int):
 @bp.route("/agenda-items/<int:item_id>/actions", methods=["POST"])
 @require("marac.minutes.record")
 def action_add(item_id: int):
-    item = _item(item_id)
-    cases.load_case(current_user, item.case_id, kind="marac", log=False)
+    item = _item(item_id, manage=True)
+    case = cases.load_case(current_user, item.case_id, kind="marac", log=False)
     form = ActionForm()
     form.assigned_agency_id.choices = choices([(a.id, a.name) for a in queries.active_agencies()], blank="Choose")
 
     return submit(
         form,
-        lambda: create_action(
+        lambda: actions.create_action(
             current_user,
-            item,
+            case,
+            meeting=item.meeting,
             agency_id=form.assigned_agency_id.data,
             description=form.description.data,
             due_on=form.due_on.data,
@@ -435,10 +427,60 @@ def action_add(item_id: int):
 @require("marac.minutes.record")
 def meeting_held(meeting_id: int):
     meeting = _managed(meeting_id)
-    try:
-        meetings.mark_held(current_user, meeting, int(request.form.get("version_id", 0)))
-    except (ConflictError, ValueError):
-        flash("The meeting changed while you were working. Reload and try again.", "error")
-    else:
-        flash("Meeting marked as held.", "success")
-    return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
+    form = MarkHeldForm()
+    back = url_for("marac.meeting_view", meeting_id=meeting.id)
+    if not form.validate_on_submit():
+        abort(400)
+    return act_and_redirect(
+        lambda: core_meetings.mark_held(current_user, meeting, form.submitted_version()),
+        success="Meeting marked as held.",
+        redirect_to=back,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@require("marac.meeting.manage")
+def meeting_cancel(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = CancelMeetingForm()
+    return submit(
+        form,
+        lambda: core_meetings.cancel(current_user, meeting, reason=form.reason.data, version=form.submitted_version()),
+        success=lambda n: f"Meeting cancelled. {n} case(s) taken off its agenda are awaiting listing again.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id),
+        render=lambda status: _meeting_page(meeting, status, cancel_form=form),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@require("marac.meeting.manage")
+def meeting_edit(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = MeetingEditForm()
+    form.chair_user_id.choices = _chair_choices()
+    if request.method == "GET":
+        form.date.data = meeting.starts_at.date()
+        form.time.data = meeting.starts_at.time()
+        form.venue.data = meeting.venue
+        form.chair_user_id.data = meeting.chair_user_id
+        form.version_id.data = str(meeting.version_id)
+
+    def page(status: int = 200):
+        return render_template("marac/meeting_edit.html", form=form, meeting=meeting), status
+
+    if request.method == "GET":
+        return page()
+    return submit(
+        form,
+        lambda: core_meetings.reschedule(
+            current_user,
+            meeting,
+            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            venue=form.venue.data,
+            chair_user_id=form.chair_user_id.data,
+            version=form.submitted_version(),
+        ),
+        success="Meeting details saved.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id),
+        render=page,
+    )

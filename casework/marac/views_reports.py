@@ -15,11 +15,8 @@ from wtforms.validators import InputRequired, NumberRange
 from ..core import audit
 from ..core.access import require
 from ..core.forms import choices
-from ..web import add_nav_item
 from . import bp
 from .reports import quarter_of, quarterly_return
-
-add_nav_item("marac.report_quarterly", "Reports", "marac.reports.view")
 
 
 class QuarterForm(FlaskForm):

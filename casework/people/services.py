@@ -97,7 +97,7 @@ def find_duplicates(user: User, *, surname: str | None, dob: date | None, phone:
             withheld += 1
     if concerned:
         audit.record(
-            "person.search",
+            "people.person.search",
             object_type="person",
             person_ids=concerned,
             purpose="duplicate_check",
@@ -126,7 +126,7 @@ def create_person(user: User, data: dict[str, Any]) -> Person:
     apply_changes(person, data, PERSON_FIELDS)
     db.session.add(person)
     db.session.flush()
-    audit.record("person.create", object_type="person", object_id=person.id, person_ids=[person.id])
+    audit.record("people.person.create", object_type="person", object_id=person.id, person_ids=[person.id])
     return person
 
 
@@ -142,13 +142,20 @@ def update_person(user: User, person: Person, data: dict[str, Any], version: int
     return update_fields(user, person, data, allowed)
 
 
+def ensure_can_act_on(user: User, person: Person) -> None:
+    """Services that change or link a person re-check that the user may act on them."""
+    if not can_act_on_person(user, person):
+        raise AccessDenied("person", person.id)
+
+
 def update_fields(user: User, person: Person, data: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
     """Update a few fields as part of another form (e.g. diversity on a referral); audited by name."""
+    ensure_can_act_on(user, person)
     changed = apply_changes(person, data, fields)
     if changed:
         db.session.flush()
         audit.record(
-            "person.update",
+            "people.person.update",
             object_type="person",
             object_id=person.id,
             person_ids=[person.id],
@@ -166,7 +173,9 @@ def load_person(
     if not (can_act_on_person(user, person) if act else can_view_person(user, person)):
         raise AccessDenied("person", person.id)
     if log:
-        audit.record("person.view", object_type="person", object_id=person.id, person_ids=[person.id], purpose=purpose)
+        audit.record(
+            "people.person.view", object_type="person", object_id=person.id, person_ids=[person.id], purpose=purpose
+        )
     return person
 
 
@@ -185,7 +194,9 @@ def people_page(user: User, page: int, per_page: int):
     query = sa.select(Person).where(_visible(user)).order_by(Person.id.desc())
     result = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
     if result.items:
-        audit.record("person.list", object_type="person", person_ids=[p.id for p in result.items], purpose="casework")
+        audit.record(
+            "people.person.list", object_type="person", person_ids=[p.id for p in result.items], purpose="casework"
+        )
     return result
 
 
@@ -203,5 +214,7 @@ def search(user: User, *, surname: str | None, dob: date | None, phone: str | No
     ).all()
     people = [p for p in candidates if _match_reasons(p, surname, dob, phone)]
     if people:
-        audit.record("person.search", object_type="person", person_ids=[p.id for p in people], purpose="casework")
+        audit.record(
+            "people.person.search", object_type="person", person_ids=[p.id for p in people], purpose="casework"
+        )
     return list(people)

@@ -25,7 +25,8 @@ def _violations(page: Page) -> list[str]:
 
 
 def _listed_referral(idva, coordinator, person, agencies):
-    from casework.marac import dash, meetings, referrals
+    from casework.core import meetings as core_meetings
+    from casework.marac import dash, referrals
 
     answers = {c: {"answer": "yes" if i < 15 else "no", "note": None} for i, c in enumerate(dash.checklist().codes)}
     assessment = dash.record_assessment(idva, person, completed_on=date.today(), answers=answers)
@@ -43,14 +44,15 @@ def _listed_referral(idva, coordinator, person, agencies):
         children=[],
     )
     referrals.decide(coordinator, ref, accept=True, reason=None, version=ref.version_id)
-    meeting = meetings.schedule(
+    meeting = core_meetings.schedule(
         coordinator,
+        kind="marac",
         starts_at=datetime.combine(date.today() + timedelta(days=20), time(10), tzinfo=UTC),
         venue="Hall",
         chair_user_id=coordinator.id,
         agency_ids=[a.id for a in agencies],
     )
-    item = meetings.list_case(coordinator, meeting, ref.case, reason="new")
+    item = core_meetings.list_case(coordinator, meeting, ref.case, reason="new")
     return ref, meeting, item
 
 

@@ -7,10 +7,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from casework.core import cases
+from casework.core import cases, modules
 from casework.core.access import (
     CAPABILITIES,
-    CONTACT_DETAIL_AGENCY_KINDS,
     ROLES,
     AccessDenied,
     authenticated,
@@ -339,8 +338,8 @@ def test_case_of_another_module_is_not_visible(app, factory):
 
 def test_contact_details_shown_only_to_allowed_agencies(app, factory, marac_case):
     m, pid = marac_case["m"], marac_case["victim_id"]
-    assert "police" in CONTACT_DETAIL_AGENCY_KINDS["marac"]
-    assert "housing" not in CONTACT_DETAIL_AGENCY_KINDS["marac"]
+    assert "police" in modules.contact_detail_agency_kinds("marac")
+    assert "housing" not in modules.contact_detail_agency_kinds("marac")
 
     police_rep = factory.user("marac_rep", agency=marac_case["police"])
     resp = signed_in(app, police_rep).get(f"/people/{pid}")

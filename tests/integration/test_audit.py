@@ -45,13 +45,13 @@ def test_person_events_are_recorded_with_ids(app, factory, client):
     resp = post_form(client, "/people/new", {"given_names": "Nora", "surname": "Audited", "dob": "1985-04-03"})
     assert resp.status_code == 302
     pid = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-    created = _one(_actions_since(start), "person.create")
+    created = _one(_actions_since(start), "people.person.create")
     assert (created.actor_user_id, created.actor_agency_id, created.object_id) == (user.id, user.agency_id, str(pid))
     assert created.data["person_ids"] == [pid]
 
     start = _head()
     assert client.get(f"/people/{pid}").status_code == 200
-    view = _one(_actions_since(start), "person.view")
+    view = _one(_actions_since(start), "people.person.view")
     assert (view.object_type, view.object_id, view.purpose, view.result) == ("person", str(pid), "casework", "allowed")
     assert view.data["person_ids"] == [pid]
     assert view.ip == "127.0.0.1" and view.request_id
@@ -59,13 +59,13 @@ def test_person_events_are_recorded_with_ids(app, factory, client):
     start = _head()
     resp = post_form(client, "/people/", {"surname": "AUDITED", "dob": "1985-04-03"})
     assert resp.status_code == 200 and f"/people/{pid}" in resp.text
-    search = _one(_actions_since(start), "person.search")
+    search = _one(_actions_since(start), "people.person.search")
     assert search.data["person_ids"] == [pid]
 
     start = _head()
     resp = post_form(client, "/people/", {"surname": "Nobody", "dob": "1985-04-03"})
     assert resp.status_code == 200
-    assert [e.action for e in _actions_since(start) if e.action == "person.search"] == []
+    assert [e.action for e in _actions_since(start) if e.action == "people.person.search"] == []
 
     start = _head()
     page = client.get(f"/people/{pid}/edit")
@@ -82,7 +82,7 @@ def test_person_events_are_recorded_with_ids(app, factory, client):
         },
     )
     assert resp.status_code == 302
-    update = _one(_actions_since(start), "person.update")
+    update = _one(_actions_since(start), "people.person.update")
     assert update.data["details"] == {"fields": ["notes"]}
     assert update.data["person_ids"] == [pid]
 
@@ -210,7 +210,7 @@ def test_object_denial_is_recorded(app, factory):
     assert "Hidden" not in resp.text and "HIDDEN" not in resp.text
     event = _one(_actions_since(start), "access.denied")
     assert (event.object_type, event.object_id, event.actor_user_id) == ("person", str(pid), outsider.id)
-    assert [e for e in _actions_since(start) if e.action == "person.view"] == []
+    assert [e for e in _actions_since(start) if e.action == "people.person.view"] == []
 
 
 def test_audit_rows_hold_ids_only(app, factory):

@@ -46,7 +46,7 @@ def test_duplicate_on_surname_and_dob_is_shown_with_reason(app, factory, idva):
     assert "Create new record" in resp.text
     assert 'name="confirm_new" type="hidden" value="1"' in resp.text
     assert _count() == before
-    event = audit_events("person.search")[-1]
+    event = audit_events("people.person.search")[-1]
     assert event.purpose == "duplicate_check" and event.data["person_ids"] == [existing.id]
 
 
@@ -82,7 +82,7 @@ def test_withheld_matches_are_neither_shown_nor_hinted(app, factory, idva):
     for body in (resp.text, follow.text):
         assert m not in body and f"/people/{hidden.id}" not in body and hidden.reference not in body
         assert "other agencies" not in body and "may already have a record" not in body
-    event = audit_events("person.search")[-1]
+    event = audit_events("people.person.search")[-1]
     assert event.data["details"] == {"shown": 0, "withheld": 1}
 
 
@@ -151,7 +151,7 @@ def test_stale_edit_is_a_conflict_and_loses_nothing(app, factory, idva):
         other, db.session.get(Person, pid), {"notes": "Their change"}, db.session.get(Person, pid).version_id
     )
     db.session.commit()
-    updates_before = len(audit_events("person.update"))
+    updates_before = len(audit_events("people.person.update"))
 
     resp = client.post(
         f"/people/{pid}/edit",
@@ -171,7 +171,7 @@ def test_stale_edit_is_a_conflict_and_loses_nothing(app, factory, idva):
     db.session.expire_all()
     stored = db.session.get(Person, pid)
     assert (stored.given_names, stored.notes) == ("Orig", "Their change")
-    assert len(audit_events("person.update")) == updates_before
+    assert len(audit_events("people.person.update")) == updates_before
 
     # Reloading gives the latest version, and a save with it works.
     page = client.get(f"/people/{pid}/edit")
@@ -233,7 +233,7 @@ def test_edit_records_changed_field_names_only(app, factory, idva):
     ).first()
     assert change.action == "updated" and change.fields == ["notes"]
     assert change.user_id == user.id
-    assert audit_events("person.update")[-1].data["details"] == {"fields": ["notes"]}
+    assert audit_events("people.person.update")[-1].data["details"] == {"fields": ["notes"]}
 
 
 # --- validation: a 400 with a message, never a 500 --------------------------------------

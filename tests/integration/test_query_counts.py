@@ -70,7 +70,7 @@ def test_audit_log(app, factory):
         user = factory.user("idva")
         person = factory.person(user, surname=f"Audit{n}")
         audit.record(
-            "share.disclosure",
+            "marac.case.share",
             object_type="person",
             object_id=person.id,
             person_ids=[person.id],
@@ -81,7 +81,7 @@ def test_audit_log(app, factory):
         )
     db.session.commit()
     resp = client.get("/governance/audit")
-    assert resp.text.count("share.disclosure") >= 10  # a full page of 50, from many actors
+    assert resp.text.count("marac.case.share") >= 10  # a full page of 50, from many actors
     assert _statements_for(client, "/governance/audit") == few
 
 

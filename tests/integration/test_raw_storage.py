@@ -100,7 +100,7 @@ def test_marker_never_reaches_raw_storage(app, factory, client, sqlite_path):
     db.session.execute(sa.update(Person).where(Person.id == control_person.id).values(bi_phone=control_blob.encode()))
     case = cases.open_case(
         kind="marac",
-        status="open",
+        status="submitted",
         opened_on=date.today(),
         lead_agency_id=agency.id,
         created_by=user,

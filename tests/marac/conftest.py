@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from casework.core import meetings as core_meetings
 from casework.core.models import Agency, Meeting, User
 from casework.extensions import db
-from casework.marac import dash, meetings, referrals
+from casework.marac import dash, referrals
 
 
 @dataclass
@@ -78,8 +79,13 @@ def make_referral(user, victim, *, dash_assessment=None, on: date | None = None,
 
 def schedule(user, days_ahead: int = 14, agencies=()) -> Meeting:
     starts = datetime.combine(date.today() + timedelta(days=days_ahead), time(10, 0), tzinfo=UTC)
-    m = meetings.schedule(
-        user, starts_at=starts, venue="Town Hall", chair_user_id=user.id, agency_ids=[a.id for a in agencies]
+    m = core_meetings.schedule(
+        user,
+        kind="marac",
+        starts_at=starts,
+        venue="Town Hall",
+        chair_user_id=user.id,
+        agency_ids=[a.id for a in agencies],
     )
     db.session.commit()
     return m

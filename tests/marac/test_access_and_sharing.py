@@ -6,10 +6,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from casework.core import meetings as core_meetings
 from casework.core.audit import AuditEvent, AuditPerson
 from casework.extensions import db
-from casework.marac import actions, meetings, referrals
-from tests.helpers import audit_events, csrf_token, login
+from casework.marac import referrals
+from tests.helpers import audit_events, csrf_token, item_action, login
 
 from .conftest import make_referral, record_dash, schedule
 
@@ -40,7 +41,7 @@ def _listed(marac, factory, *, restricted=False, agencies=None):
     meeting = schedule(
         marac.coordinator, days_ahead=20, agencies=agencies or [marac.police, marac.idva_service, marac.housing]
     )
-    item = meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    item = core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
     db.session.commit()
     return ref, meeting, item, victim, perp
 
@@ -132,7 +133,7 @@ def test_agenda_generation_and_download_are_sharing_events(app, factory, marac):
     housing = _client(app, marac.housing_rep)
     assert housing.get(f"/marac/meetings/{meeting.id}/agenda").status_code == 200
     assert housing.get(f"/marac/meetings/{meeting.id}/agenda.pdf").status_code == 200
-    generated, downloaded = audit_events("marac.agenda_generated"), audit_events("marac.agenda_downloaded")
+    generated, downloaded = audit_events("marac.agenda.generate"), audit_events("marac.agenda.download")
     assert len(generated) == 1 and len(downloaded) == 1
     for ev in generated + downloaded:
         assert ev.object_type == "meeting" and ev.object_id == str(meeting.id)
@@ -146,7 +147,7 @@ def test_agenda_generation_and_download_are_sharing_events(app, factory, marac):
     page = coord.get(f"/marac/meetings/{meeting.id}")
     resp = coord.post(f"/marac/meetings/{meeting.id}/circulate", data={"csrf_token": csrf_token(page.text)})
     assert resp.status_code == 302
-    circulated = audit_events("marac.agenda_circulated")
+    circulated = audit_events("marac.agenda.circulate")
     assert {e.recipient_agency_id for e in circulated} == {marac.police.id, marac.idva_service.id, marac.housing.id}
     police_event = next(e for e in circulated if e.recipient_agency_id == marac.police.id)
     assert police_event.lawful_basis == "dpa2018_part3_sch8_safeguarding"
@@ -155,24 +156,24 @@ def test_agenda_generation_and_download_are_sharing_events(app, factory, marac):
     shared = _client(app, dpo).get(
         f"/governance/sharing?agency_id={marac.housing.id}&date_from={date.today()}&date_to={date.today()}"
     )
-    assert shared.status_code == 200 and "marac.agenda_downloaded" in shared.text
+    assert shared.status_code == 200 and "marac.agenda.download" in shared.text
 
 
 def test_minutes_pdf_download_is_audited(app, factory, marac):
     ref, meeting, item, *_ = _listed(marac, factory)
-    meetings.record_minutes(
+    core_meetings.record_minutes(
         marac.coordinator, item, minutes="Agreed ZQXMINUTE", outcome="actions_agreed", version=item.version_id
     )
     db.session.commit()
     resp = _client(app, marac.coordinator).get(f"/marac/meetings/{meeting.id}/minutes.pdf")
     assert resp.status_code == 200 and "ZQXMINUTE" in _pdf_text(resp.data)
-    ev = audit_events("marac.minutes_downloaded")[-1]
+    ev = audit_events("marac.minutes.download")[-1]
     assert ev.recipient_agency_id == marac.csp.id and ev.lawful_basis
 
 
 def test_rep_cannot_update_other_agency_action(app, factory, marac):
     ref, meeting, item, *_ = _listed(marac, factory)
-    action = actions.create_action(
+    action = item_action(
         marac.coordinator,
         item,
         agency_id=marac.police.id,
@@ -252,6 +253,8 @@ def test_bad_input_never_500(app, factory, marac):
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
     assert (
-        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "case.create"))
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "marac.case.create")
+        )
         == 0
     )

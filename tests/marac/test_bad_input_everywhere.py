@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from casework.core import meetings as core_meetings
 from casework.core import plans
 from casework.extensions import db
-from casework.marac import actions, meetings, referrals
-from tests.helpers import csrf_token, login
+from casework.marac import referrals
+from tests.helpers import csrf_token, item_action, login
 
 from .conftest import make_referral, record_dash, schedule
 
@@ -106,8 +107,8 @@ def scenario(factory, marac):
     ref = make_referral(marac.idva, victim, dash_assessment=dash_assessment)
     referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
     meeting = schedule(marac.coordinator, days_ahead=10, agencies=[marac.housing, marac.idva_service])
-    item = meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
-    actions.create_action(
+    item = core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    item_action(
         marac.coordinator, item, agency_id=marac.housing.id, description="d", due_on=date.today() + timedelta(days=20)
     )
     plan = plans.create_plan(marac.idva, ref.case, kind="safety", title="p", review_due_on=date.today())

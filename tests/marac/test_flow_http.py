@@ -100,7 +100,7 @@ def test_full_cycle(app, factory, marac):
     agenda = coord_client.get(meeting_url + "/agenda")
     assert agenda.status_code == 200
     assert referral.case.reference in agenda.text and "Vera VICTIMSON" in agenda.text
-    assert len(audit_events("marac.agenda_generated")) == 1
+    assert len(audit_events("marac.agenda.generate")) == 1
 
     # Housing representative: sees initials only, records research, cannot see the address.
     login(housing_client, marac.housing_rep)

@@ -92,7 +92,7 @@ def test_idva_casework_cycle(app, factory, marac):
     db.session.expire_all()
     assert db.session.get(Plan, plan.id).review_due_on == date.today() + timedelta(days=42)
     assert ref.case.reference not in idva.get("/").text.split("Plan reviews due")[1].split("Upcoming meetings")[0]
-    assert {"marac.contact_logged", "plan.create", "plan.item_added", "plan.reviewed"} <= {
+    assert {"marac.contact.create", "marac.plan.create", "marac.plan.add_item", "marac.plan.review"} <= {
         e.action for e in audit_events()
     }
 

@@ -2,8 +2,9 @@
 
 from datetime import date, timedelta
 
+from casework.core import meetings as core_meetings
 from casework.extensions import db
-from casework.marac import meetings, referrals
+from casework.marac import referrals
 from casework.marac.reports import quarter_of, quarterly_return
 from tests.helpers import audit_events, login
 
@@ -13,7 +14,7 @@ from .conftest import make_referral, schedule
 def _hear(marac, meeting, victim, agency_user=None, **data):
     ref = make_referral(agency_user or marac.idva, victim, incidents_12_months=4, **data)
     referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
-    meetings.list_case(marac.coordinator, meeting, ref.case, reason="new", urgent=True)
+    core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new", urgent=True)
     db.session.commit()
     return ref
 
@@ -37,7 +38,7 @@ def test_quarterly_counts(app, factory, marac):
     repeat = make_referral(marac.police_rep, v2, incidents_12_months=4)
     assert repeat.repeat_of_case_id == first.case_id
     referrals.decide(marac.coordinator, repeat, accept=True, reason=None, version=repeat.version_id)
-    meetings.list_case(marac.coordinator, second_meeting, repeat.case, reason="repeat", urgent=True)
+    core_meetings.list_case(marac.coordinator, second_meeting, repeat.case, reason="repeat", urgent=True)
     db.session.commit()
     start, end = quarter_of(meeting.starts_at.date())
     if second_meeting.starts_at.date() > end:  # the quarter turned between the two meetings

@@ -5,12 +5,15 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from casework.core import actions as core_actions
+from casework.core import meetings as core_meetings
 from casework.core.access import can_view_case
 from casework.core.models import Action
 from casework.core.services import ConflictError, ServiceError
 from casework.extensions import db
-from casework.marac import actions, dash, meetings, referrals
+from casework.marac import dash, meetings, referrals
 from casework.marac.agenda import build
+from tests.helpers import item_action
 
 from .conftest import all_yes, make_referral, record_dash, schedule
 
@@ -180,15 +183,15 @@ def test_accepted_referral_goes_to_first_meeting_whose_cutoff_it_meets(app, mara
     # Listing shares the case with the meeting's agencies, and only while it stays listed.
     assert can_view_case(marac.housing_rep, ref.case) and can_view_case(marac.police_rep, ref.case)
     assert not can_view_case(marac.health_rep, ref.case)
-    meetings.update_distribution(marac.coordinator, later, {marac.police.id}, later.version_id)
+    core_meetings.update_distribution(marac.coordinator, later, {marac.police.id}, later.version_id)
     db.session.commit()
     assert not can_view_case(marac.housing_rep, ref.case)
     assert can_view_case(marac.police_rep, ref.case)
     with pytest.raises(ServiceError, match="already listed"):
-        meetings.list_case(marac.coordinator, later, ref.case, reason="new")
+        core_meetings.list_case(marac.coordinator, later, ref.case, reason="new")
     with pytest.raises(ServiceError, match="cut-off"):
-        meetings.list_case(marac.coordinator, too_soon, ref.case, reason="new")
-    urgent = meetings.list_case(marac.coordinator, too_soon, ref.case, reason="new", urgent=True)
+        core_meetings.list_case(marac.coordinator, too_soon, ref.case, reason="new")
+    urgent = core_meetings.list_case(marac.coordinator, too_soon, ref.case, reason="new", urgent=True)
     assert urgent.reason == "urgent"
 
 
@@ -198,20 +201,20 @@ def test_remove_and_reorder(app, marac, factory):
     for _ in range(3):
         ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
         referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
-        items.append(meetings.list_case(marac.coordinator, meeting, ref.case, reason="new"))
-    meetings.move_item(marac.coordinator, items[2], -1)
-    assert [i.id for i in meetings.active_items(meeting)] == [items[0].id, items[2].id, items[1].id]
+        items.append(core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new"))
+    core_meetings.move_item(marac.coordinator, items[2], -1)
+    assert [i.id for i in core_meetings.active_items(meeting)] == [items[0].id, items[2].id, items[1].id]
     with pytest.raises(ServiceError, match="reason"):
-        meetings.remove_item(marac.coordinator, items[0], " ")
-    meetings.remove_item(marac.coordinator, items[0], "Victim moved area")
+        core_meetings.remove_item(marac.coordinator, items[0], " ")
+    core_meetings.remove_item(marac.coordinator, items[0], "Victim moved area")
     db.session.commit()
-    assert items[0].id not in [i.id for i in meetings.active_items(meeting)]
+    assert items[0].id not in [i.id for i in core_meetings.active_items(meeting)]
 
 
 def _listed_case(marac, factory, meeting):
     ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
     referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
-    return meetings.list_case(marac.coordinator, meeting, ref.case, reason="new", urgent=True)
+    return core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new", urgent=True)
 
 
 def test_outstanding_actions_carry_to_next_meeting(app, marac, factory):
@@ -219,15 +222,11 @@ def test_outstanding_actions_carry_to_next_meeting(app, marac, factory):
     second = schedule(marac.coordinator, days_ahead=30, agencies=[marac.housing, marac.police])
     item = _listed_case(marac, factory, first)
     due = first.starts_at.date() + timedelta(days=7)
-    open_a = actions.create_action(
-        marac.coordinator, item, agency_id=marac.housing.id, description="Open one", due_on=due
-    )
-    not_done = actions.create_action(
-        marac.coordinator, item, agency_id=marac.police.id, description="Not done", due_on=due
-    )
-    done = actions.create_action(marac.coordinator, item, agency_id=marac.police.id, description="Done one", due_on=due)
+    open_a = item_action(marac.coordinator, item, agency_id=marac.housing.id, description="Open one", due_on=due)
+    not_done = item_action(marac.coordinator, item, agency_id=marac.police.id, description="Not done", due_on=due)
+    done = item_action(marac.coordinator, item, agency_id=marac.police.id, description="Done one", due_on=due)
     db.session.commit()
-    actions.update_action(
+    core_actions.update_action(
         marac.police_rep,
         not_done,
         status="not_done",
@@ -235,11 +234,11 @@ def test_outstanding_actions_carry_to_next_meeting(app, marac, factory):
         not_done_reason="circumstances_changed",
         version=not_done.version_id,
     )
-    actions.update_action(
+    core_actions.update_action(
         marac.police_rep, done, status="done", note="ok", not_done_reason=None, version=done.version_id
     )
     db.session.commit()
-    carried = {a.id for a in meetings.outstanding_actions(second)}
+    carried = {a.id for a in core_actions.outstanding_actions(second)}
     assert carried == {open_a.id, not_done.id}
     doc = build(marac.coordinator, second)
     assert {a.id for a in doc.outstanding} == {open_a.id, not_done.id}
@@ -249,20 +248,18 @@ def test_action_rules(app, marac, factory):
     meeting = schedule(marac.coordinator, days_ahead=2, agencies=[marac.housing])
     item = _listed_case(marac, factory, meeting)
     with pytest.raises(ServiceError, match="owns this action"):
-        actions.create_action(
-            marac.coordinator, item, agency_id=None, description="x", due_on=date.today() + timedelta(days=9)
-        )
+        item_action(marac.coordinator, item, agency_id=None, description="x", due_on=date.today() + timedelta(days=9))
     with pytest.raises(ServiceError, match="deadline"):
-        actions.create_action(marac.coordinator, item, agency_id=marac.housing.id, description="x", due_on=None)
-    a = actions.create_action(
+        item_action(marac.coordinator, item, agency_id=marac.housing.id, description="x", due_on=None)
+    a = item_action(
         marac.coordinator, item, agency_id=marac.housing.id, description="x", due_on=date.today() + timedelta(days=9)
     )
     with pytest.raises(ServiceError, match="why"):
-        actions.update_action(
+        core_actions.update_action(
             marac.housing_rep, a, status="not_done", note=None, not_done_reason=None, version=a.version_id
         )
     with pytest.raises(ConflictError):
-        actions.update_action(
+        core_actions.update_action(
             marac.housing_rep, a, status="done", note=None, not_done_reason=None, version=a.version_id - 1
         )
 
@@ -271,20 +268,18 @@ def test_rep_sees_only_own_agency_actions(app, marac, factory):
     meeting = schedule(marac.coordinator, days_ahead=2, agencies=[marac.housing, marac.police])
     item = _listed_case(marac, factory, meeting)
     due = date.today() + timedelta(days=9)
-    mine = actions.create_action(
-        marac.coordinator, item, agency_id=marac.housing.id, description="Housing's", due_on=due
-    )
-    actions.create_action(marac.coordinator, item, agency_id=marac.police.id, description="Police's", due_on=due)
+    mine = item_action(marac.coordinator, item, agency_id=marac.housing.id, description="Housing's", due_on=due)
+    item_action(marac.coordinator, item, agency_id=marac.police.id, description="Police's", due_on=due)
     db.session.commit()
-    page = actions.actions_page(marac.housing_rep, actions.ActionFilter(), 1)
+    page = core_actions.actions_page(marac.housing_rep, "marac", core_actions.ActionFilter(), 1)
     assert [a.id for a in page.items] == [mine.id]
-    assert len(actions.actions_page(marac.coordinator, actions.ActionFilter(), 1).items) == 2
+    assert len(core_actions.actions_page(marac.coordinator, "marac", core_actions.ActionFilter(), 1).items) == 2
 
 
 def test_overdue_filter(app, marac, factory):
     meeting = schedule(marac.coordinator, days_ahead=1, agencies=[marac.housing])
     item = _listed_case(marac, factory, meeting)
-    a = actions.create_action(
+    a = item_action(
         marac.coordinator,
         item,
         agency_id=marac.housing.id,
@@ -293,9 +288,14 @@ def test_overdue_filter(app, marac, factory):
     )
     db.session.commit()
     later = meeting.starts_at.date() + timedelta(days=5)
-    page = actions.actions_page(marac.coordinator, actions.ActionFilter(overdue_only=True), 1, today=later)
+    page = core_actions.actions_page(
+        marac.coordinator, "marac", core_actions.ActionFilter(overdue_only=True), 1, today=later
+    )
     assert [x.id for x in page.items] == [a.id]
-    assert actions.actions_page(marac.coordinator, actions.ActionFilter(overdue_only=True), 1).items == []
+    assert (
+        core_actions.actions_page(marac.coordinator, "marac", core_actions.ActionFilter(overdue_only=True), 1).items
+        == []
+    )
 
 
 def test_research_only_from_distribution_agencies(app, marac, factory):
@@ -313,8 +313,9 @@ def test_research_only_from_distribution_agencies(app, marac, factory):
 
 def test_meeting_in_past_refused(app, marac):
     with pytest.raises(ServiceError, match="past"):
-        meetings.schedule(
+        core_meetings.schedule(
             marac.coordinator,
+            kind="marac",
             starts_at=datetime.combine(date.today() - timedelta(days=3), time(9), tzinfo=UTC),
             venue="x",
             chair_user_id=None,
@@ -325,7 +326,7 @@ def test_meeting_in_past_refused(app, marac):
 def test_attendance_needs_confidentiality(app, marac):
     meeting = schedule(marac.coordinator, days_ahead=3, agencies=[marac.police])
     with pytest.raises(ServiceError, match="confidentiality"):
-        meetings.record_attendance(
+        core_meetings.record_attendance(
             marac.coordinator,
             meeting,
             agency_id=marac.police.id,
@@ -334,7 +335,7 @@ def test_attendance_needs_confidentiality(app, marac):
             confidentiality_ack=False,
             information_sent=False,
         )
-    meetings.record_attendance(
+    core_meetings.record_attendance(
         marac.coordinator,
         meeting,
         agency_id=marac.police.id,
@@ -360,7 +361,7 @@ def test_transfer_out_and_close(app, marac, factory):
     db.session.commit()
     assert ref.status == "transferred_out" and ref.case.closed_on == date.today()
     other = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=5)
-    with pytest.raises(ServiceError, match="before the referral"):
+    with pytest.raises(ServiceError, match="on or after the referral date"):
         referrals.close_case(
             marac.coordinator, other, on=date.today() - timedelta(days=3), reason="x", version=other.version_id
         )
@@ -381,6 +382,6 @@ def test_removing_a_case_from_the_agenda_withdraws_meeting_access(app, marac, fa
     item = _listed_case(marac, factory, meeting)
     db.session.commit()
     assert can_view_case(marac.housing_rep, item.case)
-    meetings.remove_item(marac.coordinator, item, "Heard elsewhere")
+    core_meetings.remove_item(marac.coordinator, item, "Heard elsewhere")
     db.session.commit()
     assert not can_view_case(marac.housing_rep, item.case)

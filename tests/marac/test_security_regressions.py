@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from casework.core import meetings as core_meetings
 from casework.extensions import db
 from casework.marac import meetings, referrals
 from tests.helpers import login
@@ -25,7 +26,7 @@ def test_dash_on_restricted_case_is_not_readable_through_another_case(app, facto
     visible = make_referral(marac.idva, victim, incidents_12_months=4)
     referrals.decide(marac.coordinator, visible, accept=True, reason=None, version=visible.version_id)
     meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.housing])
-    meetings.list_case(marac.coordinator, meeting, visible.case, reason="new")
+    core_meetings.list_case(marac.coordinator, meeting, visible.case, reason="new")
     db.session.commit()
     housing = _client(app, marac.housing_rep)
     assert housing.get(f"/marac/cases/{visible.case_id}").status_code == 200
@@ -100,7 +101,7 @@ def test_research_save_does_not_overwrite_a_colleagues(app, factory, marac):
     meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.housing])
     ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4)
     referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
-    item = meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    item = core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
     first = meetings.record_research(marac.housing_rep, item, no_trace=False, findings="A", risks=None, withheld=None)
     db.session.commit()
     opened = first.version_id
@@ -158,7 +159,7 @@ def test_agency_with_meeting_access_only_cannot_refer_or_edit_the_person(app, fa
     ref = make_referral(marac.idva, victim, incidents_12_months=4)
     referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
     meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.health])
-    meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
     db.session.commit()
     health = _client(app, marac.health_rep)
     assert health.get(f"/people/{victim.id}").status_code == 200  # to research the listed case
@@ -188,7 +189,7 @@ def test_pdf_survives_text_taller_than_a_page(app, factory, marac):
     )
     referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
     meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.police])
-    meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
     db.session.commit()
     resp = _client(app, marac.coordinator).get(f"/marac/meetings/{meeting.id}/agenda.pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
@@ -201,12 +202,12 @@ def test_agenda_changes_refused_on_removed_items_held_meetings_and_hidden_cases(
     meeting = schedule(marac.coordinator, days_ahead=20, agencies=[marac.police])
     ref = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4)
     referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
-    item = meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
-    meetings.remove_item(marac.coordinator, item, "Victim moved")
+    item = core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
+    core_meetings.remove_item(marac.coordinator, item, "Victim moved")
     db.session.commit()
     for attempt in (
-        lambda: meetings.move_item(marac.coordinator, item, -1),
-        lambda: meetings.remove_item(marac.coordinator, item, "again"),
+        lambda: core_meetings.move_item(marac.coordinator, item, -1),
+        lambda: core_meetings.remove_item(marac.coordinator, item, "again"),
     ):
         try:
             attempt()
@@ -218,10 +219,10 @@ def test_agenda_changes_refused_on_removed_items_held_meetings_and_hidden_cases(
     hidden = make_referral(marac.idva, factory.person(marac.idva), incidents_12_months=4, is_restricted=True)
     late = factory.user("marac_coordinator", agency=marac.csp)
     referrals.decide(marac.coordinator, hidden, accept=True, reason=None, version=hidden.version_id)
-    hidden_item = meetings.list_case(marac.coordinator, meeting, hidden.case, reason="new")
+    hidden_item = core_meetings.list_case(marac.coordinator, meeting, hidden.case, reason="new")
     db.session.commit()
     try:
-        meetings.remove_item(late, hidden_item, "x")
+        core_meetings.remove_item(late, hidden_item, "x")
     except AccessDenied:
         pass
     else:
@@ -254,9 +255,9 @@ def test_named_users_of_a_restricted_case_are_managed_and_audited(app, factory, 
     resp = coord.post(f"{case_url}/members/{late.id}/remove", data={"csrf_token": csrf_token(page.text)})
     assert resp.status_code == 302
     assert _client(app, late).get(case_url).status_code == 404
-    assert [e.action for e in audit_events() if e.action.startswith("case.member")] == [
-        "case.member_added",
-        "case.member_removed",
+    assert [e.action for e in audit_events() if e.action.startswith("marac.case.") and "name_member" in e.action] == [
+        "marac.case.name_member",
+        "marac.case.unname_member",
     ]
     # Someone who cannot work on MARAC cases cannot be named.
     page = coord.get(case_url)

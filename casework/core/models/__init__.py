@@ -2,7 +2,7 @@
 
 from ..audit import AuditEvent, AuditPerson
 from .accounts import AGENCY_KINDS, Agency, LoginAttempt, User, UserRole, UserSession
-from .cases import CASE_KINDS, PARTICIPANT_ROLES, Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter
+from .cases import PARTICIPANT_ROLES, Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter
 from .history import ChangeEvent
 from .meetings import AgendaItem, Attendance, Meeting, MeetingAgency
 from .people import Person
@@ -10,7 +10,6 @@ from .work import Action, ActionUpdate, Plan, PlanItem, PlanReview
 
 __all__ = [
     "AGENCY_KINDS",
-    "CASE_KINDS",
     "PARTICIPANT_ROLES",
     "Action",
     "ActionUpdate",

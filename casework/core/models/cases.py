@@ -13,7 +13,6 @@ from .accounts import Agency, User
 from .base import TimestampMixin, VersionedMixin, enum_column
 from .people import Person
 
-CASE_KINDS = {"marac": "MARAC", "iom": "IOM", "asb": "ASB"}
 PARTICIPANT_ROLES = {
     "victim": "Victim",
     "perpetrator": "Perpetrator",
@@ -30,7 +29,8 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(30), unique=True, nullable=False)
-    kind = enum_column(CASE_KINDS, "case_kind", nullable=False, index=True)
+    # A registered module's case kind (core/modules.py); checked by ``cases.open_case``.
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False, index=True)
     status: Mapped[str] = mapped_column(sa.String(30), nullable=False, index=True)
     opened_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     closed_on: Mapped[date | None] = mapped_column(sa.Date)

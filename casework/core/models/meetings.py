@@ -13,7 +13,6 @@ from .accounts import Agency, User
 from .base import TimestampMixin, VersionedMixin, enum_column
 from .cases import Case
 
-MEETING_KINDS = {"marac": "MARAC meeting", "iom_panel": "IOM panel", "asb_mam": "ASB multi-agency meeting"}
 MEETING_STATUSES = {"scheduled": "Scheduled", "held": "Held", "cancelled": "Cancelled"}
 ATTENDANCE_STATUSES = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 
@@ -23,11 +22,14 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     __history__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind = enum_column(MEETING_KINDS, "meeting_kind", nullable=False, index=True)
+    # A registered module's meeting kind (core/modules.py).
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False, index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
-    venue: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    # A venue can reveal where a victim's case is heard: encrypted.
+    venue: Mapped[str] = mapped_column(EncryptedText("meeting.venue"), nullable=False)
     chair_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     status = enum_column(MEETING_STATUSES, "meeting_status", nullable=False, default="scheduled")
+    cancelled_reason: Mapped[str | None] = mapped_column(EncryptedText("meeting.cancelled_reason"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_user_id])
@@ -79,7 +81,7 @@ class Attendance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"))
-    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    name: Mapped[str] = mapped_column(EncryptedText("attendance.name"), nullable=False)
     status = enum_column(ATTENDANCE_STATUSES, "attendance_status", nullable=False, default="present")
     confidentiality_ack: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     information_sent: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)

@@ -19,12 +19,6 @@ from .base import TimestampMixin, VersionedMixin, enum_column, utcnow
 from .cases import Case
 
 ACTION_STATUSES = {"open": "Open", "done": "Done", "not_done": "Not done", "cancelled": "Cancelled"}
-# SafeLives minutes class outstanding actions one of two ways.
-NOT_DONE_REASONS = {
-    "circumstances_changed": "Not possible because circumstances changed",
-    "agency_not_done": "Not done by the agency",
-}
-PLAN_KINDS = {"safety": "Safety plan", "pathway": "Pathway plan", "support": "Individual support plan"}
 PLAN_ITEM_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
 
 
@@ -41,7 +35,8 @@ class Action(TimestampMixin, VersionedMixin, db.Model):
     description: Mapped[str] = mapped_column(EncryptedText("action.description"), nullable=False)
     due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     status = enum_column(ACTION_STATUSES, "action_status", nullable=False, default="open")
-    not_done_reason = enum_column(NOT_DONE_REASONS, "action_not_done_reason", nullable=True)
+    # A code from the module's own list (``Module.not_done_reasons``), checked by core/actions.py.
+    not_done_reason: Mapped[str | None] = mapped_column(sa.String(40))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The action this one carries forward from an earlier meeting, if any.
     carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action.id"))
@@ -78,7 +73,8 @@ class Plan(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id", ondelete="CASCADE"), nullable=False, index=True)
-    kind = enum_column(PLAN_KINDS, "plan_kind", nullable=False)
+    # A plan kind registered by a module (``Module.plan_kinds``).
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     title: Mapped[str] = mapped_column(EncryptedText("plan.title"), nullable=False)
     review_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)

@@ -1,0 +1,238 @@
+"""Actions shared by every module (DESIGN §2): the twin of ``core/plans.py``.
+
+An action belongs to the agency that owns it (SafeLives: "the MARAC does not
+manage the case"). Owning an action lets the agency see and update that action,
+not the case record: access to a case follows the policy in ``core/policy.py``.
+An action that was not done carries a reason from its module's own list and is
+reviewed at the next meeting of the same kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from . import audit, cases, modules
+from .meetings import previous_meeting_id
+from .models import Action, ActionUpdate, Case, Meeting, User
+from .policy import AccessDenied, ensure_can_view_case, visible_action_clause, visible_case_clause
+from .services import ServiceError, check_version
+from .types import utcnow
+
+
+@dataclass
+class ActionFilter:
+    meeting_id: int | None = None
+    agency_id: int | None = None
+    status: str | None = None
+    overdue_only: bool = False
+
+
+def _audit_name(case: Case, verb: str) -> str:
+    return f"{case.kind}.action.{verb}"
+
+
+def create_action(
+    user: User,
+    case: Case,
+    *,
+    agency_id: int | None,
+    description: str,
+    due_on: date | None,
+    meeting: Meeting | None = None,
+    assigned_user_id: int | None = None,
+) -> Action:
+    """A new action on a case, owned by an agency (and optionally a named user)."""
+    ensure_can_view_case(user, case)
+    if not case.is_open:
+        raise ServiceError("Actions cannot be added to a closed case")
+    if not agency_id:
+        raise ServiceError("Choose the agency that owns this action", "assigned_agency_id")
+    if due_on is None:
+        raise ServiceError("Enter a deadline for this action", "due_on")
+    if meeting is not None and due_on < meeting.starts_at.date():
+        raise ServiceError("The deadline must be on or after the day of the meeting", "due_on")
+    if not (description or "").strip():
+        raise ServiceError("Describe the action", "description")
+    action = Action(
+        case_id=case.id,
+        meeting_id=meeting.id if meeting is not None else None,
+        assigned_agency_id=agency_id,
+        assigned_user_id=assigned_user_id,
+        description=description.strip(),
+        due_on=due_on,
+        status="open",
+        created_by_id=user.id,
+    )
+    db.session.add(action)
+    db.session.flush()
+    audit.record(
+        _audit_name(case, "create"),
+        object_type="action",
+        object_id=action.id,
+        recipient_agency_id=agency_id,
+        details={"case_id": case.id, "meeting_id": action.meeting_id},
+    )
+    return action
+
+
+def _scope(user: User, kind: str) -> sa.ColumnElement[bool]:
+    return visible_action_clause(user, kind)
+
+
+def actions_page(user: User, kind: str, flt: ActionFilter, page: int, per_page: int = 50, today: date | None = None):
+    """One page of the actions the user may see, filtered and ordered by due date in SQL."""
+    today = today or date.today()
+    query = (
+        sa.select(Action)
+        .join(Case, Case.id == Action.case_id)
+        .where(_scope(user, kind))
+        .options(joinedload(Action.case), joinedload(Action.assigned_agency))
+        .order_by(Action.due_on, Action.id)
+    )
+    if flt.meeting_id:
+        query = query.where(Action.meeting_id == flt.meeting_id)
+    if flt.agency_id:
+        query = query.where(Action.assigned_agency_id == flt.agency_id)
+    if flt.status:
+        query = query.where(Action.status == flt.status)
+    if flt.overdue_only:
+        query = query.where(Action.status == "open", Action.due_on < today)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=200)
+
+
+def load_action(user: User, action_id: Any, kind: str) -> Action:
+    """An action the user may see (404 otherwise): their agency's, or any on a case they
+    can see if they hold ``{kind}.actions.view_all``."""
+    try:
+        action_id = int(action_id)
+    except (TypeError, ValueError):
+        raise AccessDenied("action", action_id) from None
+    action = db.session.scalar(
+        sa.select(Action).join(Case, Case.id == Action.case_id).where(Action.id == action_id, _scope(user, kind))
+    )
+    if action is None:
+        raise AccessDenied("action", action_id)
+    return action
+
+
+def update_action(
+    user: User,
+    action: Action,
+    *,
+    status: str,
+    note: str | None,
+    not_done_reason: str | None,
+    version: int | None,
+) -> None:
+    """The owning agency (or a coordinator) reports progress on an action."""
+    load_action(user, action.id, action.case.kind)  # re-check: the service may be handed any action
+    check_version(action, version)
+    if action.status == "cancelled":
+        raise ServiceError("This action was cancelled when its case closed")
+    if status not in ("open", "done", "not_done"):
+        raise ServiceError("Choose a status", "status")
+    reasons = modules.not_done_reasons(action.case.kind)
+    if status == "not_done" and not not_done_reason:
+        raise ServiceError("Select why the action was not done", "not_done_reason")
+    if status == "not_done" and not_done_reason not in reasons:
+        raise ServiceError("Select a reason from the list", "not_done_reason")
+    if status == action.status and not (note or "").strip():
+        raise ServiceError("Change the status or add an update", "note")
+    action.status = status
+    action.not_done_reason = not_done_reason if status == "not_done" else None
+    action.completed_at = utcnow() if status == "done" else None
+    db.session.add(ActionUpdate(action=action, user_id=user.id, status=status, note=(note or "").strip() or None))
+    db.session.flush()
+    audit.record(
+        _audit_name(action.case, "update"), object_type="action", object_id=action.id, details={"status": status}
+    )
+
+
+def cancel_open_actions(case: Case, reason: str, user: User | None) -> int:
+    """The case closed: its open actions end, cancelled, with the closure as the reason."""
+    open_actions = db.session.scalars(sa.select(Action).where(Action.case_id == case.id, Action.status == "open")).all()
+    for action in open_actions:
+        action.status = "cancelled"
+        db.session.add(ActionUpdate(action=action, user_id=user.id if user else None, status="cancelled", note=reason))
+    return len(open_actions)
+
+
+def actions_for_case(case: Case) -> list[Action]:
+    return list(
+        db.session.scalars(
+            sa.select(Action)
+            .where(Action.case_id == case.id)
+            .options(joinedload(Action.assigned_agency))
+            .order_by(Action.due_on, Action.id)
+        )
+    )
+
+
+def actions_for_item(meeting_id: int, case_id: int) -> list[Action]:
+    return list(
+        db.session.scalars(
+            sa.select(Action)
+            .where(Action.meeting_id == meeting_id, Action.case_id == case_id)
+            .options(joinedload(Action.assigned_agency))
+            .order_by(Action.id)
+        )
+    )
+
+
+def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Action]:
+    """Actions to review at this meeting ("outstanding actions from last time", SafeLives minutes).
+
+    Open actions from earlier meetings of the same kind on cases still open, and actions
+    marked not done at the previous meeting (reviewed once, with their reason). With
+    ``user``, only actions on cases that user may see. Filtered and eagerly loaded in SQL.
+    """
+    earlier = sa.select(Meeting.id).where(Meeting.kind == meeting.kind, Meeting.starts_at < meeting.starts_at)
+    query = (
+        sa.select(Action)
+        .join(Case, Case.id == Action.case_id)
+        .where(
+            Action.meeting_id.in_(earlier),
+            Case.closed_on.is_(None),
+            sa.or_(
+                Action.status == "open",
+                sa.and_(Action.status == "not_done", Action.meeting_id == previous_meeting_id(meeting)),
+            ),
+        )
+        .options(joinedload(Action.case), joinedload(Action.assigned_agency))
+        .order_by(Action.due_on, Action.id)
+    )
+    if user is not None:
+        query = query.where(visible_case_clause(user))
+    return list(db.session.scalars(query))
+
+
+def my_actions(user: User, limit: int = 50) -> list[Action]:
+    """Open actions for "My work": assigned to the user, or to their agency with nobody named."""
+    kinds = [k for k in modules.case_kinds() if user.can(f"{k}.case.view")]
+    if not kinds:
+        return []
+    mine = sa.or_(
+        Action.assigned_user_id == user.id,
+        sa.and_(Action.assigned_agency_id == user.agency_id, Action.assigned_user_id.is_(None)),
+    )
+    scope = sa.or_(*(visible_action_clause(user, k) for k in kinds))
+    return list(
+        db.session.scalars(
+            sa.select(Action)
+            .join(Case, Case.id == Action.case_id)
+            .where(Action.status == "open", mine, scope)
+            .options(joinedload(Action.case), joinedload(Action.assigned_agency))
+            .order_by(Action.due_on, Action.id)
+            .limit(limit)
+        )
+    )
+
+
+def person_ids_for_actions(actions: list[Action]) -> list[int]:
+    return cases.person_ids_of_cases(a.case_id for a in actions)

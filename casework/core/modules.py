@@ -1,0 +1,356 @@
+"""The module registry: each casework module declares what it adds, in one place (DESIGN §1).
+
+Core knows no module by name. A module package (MARAC, IOM, ASB, or one written
+later) builds one :class:`Module` and calls :func:`register` when it is imported,
+before its views are; the application factory imports the packages named in the
+``CASEWORK_MODULES`` setting. Everything core needs to know about a module (its
+case and meeting kinds, roles and capabilities, who may see contact details in
+its cases, audit purposes, case page, menu, "My work" entries, meeting rules,
+the reasons an action may be "not done", demo data) is read from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from flask import Blueprint
+
+    from .models import Case, Meeting, User
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A link in the header menu, shown to users holding ``capability``."""
+
+    endpoint: str
+    label: str
+    capability: str | None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One line on "My work": a link to the page where the work is done."""
+
+    label: str
+    url: str
+    due_on: date | None = None
+    overdue: bool = False
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkSection:
+    """A module's block on "My work" (for example "Referrals awaiting your decision")."""
+
+    title: str
+    items: list[WorkItem]
+    empty: str = "Nothing waiting."
+    more_url: str | None = None
+    person_ids: list[int] = field(default_factory=list)
+    case_ids: list[int] = field(default_factory=list)
+
+
+class MeetingRules(Protocol):
+    """What a module adds to the core meeting mechanism (``core/meetings.py``).
+
+    Every method is optional in spirit: :class:`DefaultMeetingRules` does nothing,
+    and a module overrides what its meetings need (MARAC: the referral cut-off,
+    automatic listing and the case status changes that follow listing and hearing).
+    """
+
+    outcomes: Mapping[str, str]
+    listing_reasons: Mapping[str, str]
+
+    def cutoff(self, meeting: Meeting) -> date | None: ...
+    def check_listing(self, meeting: Meeting, case: Case, *, urgent: bool) -> None: ...
+    def listing_reason(self, case: Case) -> str: ...
+    def on_listed(self, case: Case) -> None: ...
+    def on_unlisted(self, case: Case) -> None: ...
+    def on_heard(self, case: Case) -> None: ...
+
+
+class DefaultMeetingRules:
+    """Meetings with no module-specific rules: any open case may be listed."""
+
+    outcomes: Mapping[str, str] = {
+        "actions_agreed": "Actions agreed",
+        "no_further_action": "No further action",
+        "deferred": "Deferred to next meeting",
+    }
+    listing_reasons: Mapping[str, str] = {"new": "New", "review": "Review", "urgent": "Urgent"}
+
+    def cutoff(self, meeting: Meeting) -> date | None:
+        return None
+
+    def check_listing(self, meeting: Meeting, case: Case, *, urgent: bool) -> None:
+        return None
+
+    def listing_reason(self, case: Case) -> str:
+        return "new"
+
+    def on_listed(self, case: Case) -> None:
+        return None
+
+    def on_unlisted(self, case: Case) -> None:
+        return None
+
+    def on_heard(self, case: Case) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Module:
+    """Everything one casework module adds to the platform.
+
+    ``capabilities`` maps a role (the module's own, or a core role such as
+    ``analyst``) to the capabilities the module grants it. ``case_statuses``
+    lists the statuses a case of this kind can have and ``status_transitions``
+    which changes are allowed (``cases.set_status`` enforces them).
+    """
+
+    name: str
+    label: str
+    case_kind: str
+    case_label: str
+    reference_prefix: str
+    roles: Mapping[str, str] = field(default_factory=dict)
+    capabilities: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    contact_detail_agency_kinds: frozenset[str] = frozenset()
+    purposes: Mapping[str, str] = field(default_factory=dict)
+    case_endpoint: str | None = None
+    menu: tuple[MenuEntry, ...] = ()
+    meeting_kind: str | None = None
+    meeting_label: str | None = None
+    meeting_rules: MeetingRules = field(default_factory=DefaultMeetingRules)
+    meeting_endpoint: str | None = None
+    # The audit purpose recorded when a meeting's case record is shown or changed.
+    meeting_purpose: str | None = None
+    not_done_reasons: Mapping[str, str] = field(
+        default_factory=lambda: {"not_done": "Not done", "circumstances_changed": "Circumstances changed"}
+    )
+    plan_kinds: Mapping[str, str] = field(default_factory=dict)
+    case_statuses: Mapping[str, str] = field(default_factory=lambda: {"open": "Open", "closed": "Closed"})
+    status_transitions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    closed_statuses: frozenset[str] = frozenset({"closed"})
+    my_work: Callable[[User, date], list[WorkSection]] | None = None
+    seed_demo: Callable[[Any], None] | None = None
+    # (email, name, agency code, roles) of the module's demo users for ``make run``.
+    demo_users: tuple[tuple[str, str, str, frozenset[str]], ...] = ()
+    blueprint: Blueprint | None = None
+    url_prefix: str | None = None
+    on_case_closed: Callable[[Case], None] | None = None
+    # Audit action names used before the ``module.object.verb`` scheme, mapped to today's
+    # names so governance filters find old and new events alike (the table is never rewritten).
+    legacy_audit_actions: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- the registry -------------------------------------------------------------------
+
+_CORE_ROLES: dict[str, str] = {}
+_CORE_DECLARED: set[str] = set()
+_CORE_LEGACY_ACTIONS: dict[str, str] = {}
+_CORE_CAPABILITIES: dict[str, frozenset[str]] = {}
+_CORE_PURPOSES: dict[str, str] = {}
+_CORE_MENU: list[tuple[int, MenuEntry]] = []
+_MODULES: dict[str, Module] = {}
+
+
+class RegistryError(RuntimeError):
+    """A module declared something that clashes with what is already registered."""
+
+
+def register_core(
+    *,
+    roles: Mapping[str, str] = {},
+    capabilities: Mapping[str, frozenset[str]] = {},
+    purposes: Mapping[str, str] = {},
+    menu: tuple[tuple[int, MenuEntry], ...] = (),
+    declared: frozenset[str] = frozenset(),
+    legacy_audit_actions: Mapping[str, str] = {},
+) -> None:
+    """Core's own roles (administrator, analyst, DPO), capabilities and menu entries.
+
+    ``declared`` names capabilities core checks but grants to no core role (for
+    example ``people.view``): modules grant them to their roles.
+    """
+    _CORE_DECLARED.update(declared)
+    _CORE_LEGACY_ACTIONS.update(legacy_audit_actions)
+    _CORE_ROLES.update(roles)
+    for role, caps in capabilities.items():
+        _CORE_CAPABILITIES[role] = _CORE_CAPABILITIES.get(role, frozenset()) | caps
+    _CORE_PURPOSES.update(purposes)
+    for position, entry in menu:
+        if entry not in [e for _, e in _CORE_MENU]:
+            _CORE_MENU.append((position, entry))
+
+
+def register(module: Module) -> Module:
+    """Add a module. Registering the same module twice is harmless; a clash is an error."""
+    existing = _MODULES.get(module.name)
+    if existing is not None:
+        if existing == module:
+            return module
+        raise RegistryError(f"module {module.name!r} is already registered")
+    for other in _MODULES.values():
+        if other.case_kind == module.case_kind:
+            raise RegistryError(f"case kind {module.case_kind!r} already belongs to {other.name!r}")
+        if module.meeting_kind and other.meeting_kind == module.meeting_kind:
+            raise RegistryError(f"meeting kind {module.meeting_kind!r} already belongs to {other.name!r}")
+        if other.reference_prefix == module.reference_prefix:
+            raise RegistryError(f"reference prefix {module.reference_prefix!r} already belongs to {other.name!r}")
+        clash = set(other.roles) & set(module.roles)
+        if clash:
+            raise RegistryError(f"roles {sorted(clash)} already belong to {other.name!r}")
+    clash = set(_CORE_ROLES) & set(module.roles)
+    if clash:
+        raise RegistryError(f"roles {sorted(clash)} belong to core")
+    unknown = set(module.capabilities) - set(module.roles) - set(_CORE_ROLES) - _all_module_roles()
+    if unknown:
+        raise RegistryError(f"{module.name}: capabilities for unknown roles {sorted(unknown)}")
+    _MODULES[module.name] = module
+    return module
+
+
+def unregister(name: str) -> None:
+    """Remove a module (tests that build a throwaway module use this to clean up)."""
+    _MODULES.pop(name, None)
+
+
+@contextlib.contextmanager
+def registered(module: Module) -> Iterator[Module]:
+    register(module)
+    try:
+        yield module
+    finally:
+        unregister(module.name)
+
+
+def _all_module_roles() -> set[str]:
+    return {role for m in _MODULES.values() for role in m.roles}
+
+
+def modules() -> list[Module]:
+    return list(_MODULES.values())
+
+
+def get(name: str) -> Module:
+    return _MODULES[name]
+
+
+def for_case_kind(kind: str) -> Module | None:
+    for module in _MODULES.values():
+        if module.case_kind == kind:
+            return module
+    return None
+
+
+def for_meeting_kind(kind: str) -> Module | None:
+    for module in _MODULES.values():
+        if module.meeting_kind == kind:
+            return module
+    return None
+
+
+def case_kinds() -> dict[str, str]:
+    return {m.case_kind: m.case_label for m in _MODULES.values()}
+
+
+def meeting_kinds() -> dict[str, str]:
+    return {m.meeting_kind: m.meeting_label or m.meeting_kind for m in _MODULES.values() if m.meeting_kind}
+
+
+def roles() -> dict[str, str]:
+    """Every role, core's first, in registration order."""
+    out = dict(_CORE_ROLES)
+    for module in _MODULES.values():
+        out.update(module.roles)
+    return out
+
+
+def capabilities() -> dict[str, frozenset[str]]:
+    """Role to capabilities, merged from core and every module."""
+    out: dict[str, frozenset[str]] = {role: frozenset() for role in roles()}
+    for role, caps in _CORE_CAPABILITIES.items():
+        out[role] = out.get(role, frozenset()) | caps
+    for module in _MODULES.values():
+        for role, caps in module.capabilities.items():
+            out[role] = out.get(role, frozenset()) | caps
+    return out
+
+
+def all_capabilities() -> frozenset[str]:
+    caps: set[str] = set(_CORE_DECLARED)
+    for values in capabilities().values():
+        caps |= values
+    return frozenset(caps)
+
+
+def purposes() -> dict[str, str]:
+    out = dict(_CORE_PURPOSES)
+    for module in _MODULES.values():
+        out.update(module.purposes)
+    return out
+
+
+def contact_detail_agency_kinds(case_kind: str) -> frozenset[str]:
+    module = for_case_kind(case_kind)
+    return module.contact_detail_agency_kinds if module else frozenset()
+
+
+def case_endpoint(case_kind: str) -> str | None:
+    module = for_case_kind(case_kind)
+    return module.case_endpoint if module else None
+
+
+def menu() -> list[MenuEntry]:
+    """Core entries at their positions, each module's entries after "My work" and "People"."""
+    entries = [e for _, e in sorted(_CORE_MENU, key=lambda pe: pe[0])]
+    module_entries = [entry for module in _MODULES.values() for entry in module.menu]
+    return entries[:2] + module_entries + entries[2:]
+
+
+def plan_kinds() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for module in _MODULES.values():
+        out.update(module.plan_kinds)
+    return out
+
+
+def reference_prefix(case_kind: str) -> str:
+    module = for_case_kind(case_kind)
+    if module is None:
+        raise RegistryError(f"no module registers case kind {case_kind!r}")
+    return module.reference_prefix
+
+
+def meeting_rules(meeting_kind: str) -> MeetingRules:
+    module = for_meeting_kind(meeting_kind)
+    return module.meeting_rules if module else DefaultMeetingRules()
+
+
+def not_done_reasons(case_kind: str) -> Mapping[str, str]:
+    module = for_case_kind(case_kind)
+    return module.not_done_reasons if module else {}
+
+
+def legacy_audit_actions() -> dict[str, str]:
+    out = dict(_CORE_LEGACY_ACTIONS)
+    for module in _MODULES.values():
+        out.update(module.legacy_audit_actions)
+    return out
+
+
+def canonical_audit_action(name: str) -> str:
+    """Today's ``module.object.verb`` name for an audit action, old or new."""
+    return legacy_audit_actions().get(name, name)
+
+
+def audit_action_aliases(name: str) -> set[str]:
+    """Every stored name that means ``name`` (itself and the older names mapped to it)."""
+    canonical = canonical_audit_action(name)
+    return {canonical} | {old for old, new in legacy_audit_actions().items() if new == canonical}

@@ -1,0 +1,244 @@
+"""Object-level access policy: who may see which case, person, meeting and action (DESIGN §5).
+
+Checked again by every service that loads an object, never only by templates.
+The capabilities named here are built from a case's (or meeting's) kind:
+``{kind}.case.view``, ``{kind}.case.view_all``, ``{kind}.case.edit`` and
+``{kind}.actions.view_all``; a module grants them to its roles when it registers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from . import modules
+from .models import (
+    Action,
+    AgendaItem,
+    Case,
+    CaseAgency,
+    CaseMember,
+    CaseParticipant,
+    Meeting,
+    MeetingAgency,
+    Person,
+    User,
+)
+from .permissions import AccessDenied
+
+
+def case_kinds_viewable(user: User) -> tuple[list[str], list[str]]:
+    """(kinds the user sees in full, kinds the user sees within agency scope)."""
+    kinds = modules.case_kinds()
+    full = [k for k in kinds if user.can(f"{k}.case.view_all")]
+    scoped = [k for k in kinds if user.can(f"{k}.case.view") and k not in full]
+    return full, scoped
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    if not user.is_authenticated or not user.can(f"{case.kind}.case.view"):
+        return False
+    if case.is_restricted:
+        return user.id in case.member_ids
+    if user.can(f"{case.kind}.case.view_all"):
+        return True
+    if user.agency_id in case.agency_ids:
+        return True
+    return bool(db.session.scalar(sa.select(_listed_for_agency(case.id, user.agency_id))))
+
+
+def _listed_for_agency(case_id, agency_id: int) -> sa.Exists:
+    """The case is on a meeting's agenda (not removed) and the agency is on that meeting's
+    distribution list. Worked out live, so taking an agency off the list, or the case off
+    the agenda, takes the access away again."""
+    return sa.exists().where(
+        AgendaItem.case_id == case_id,
+        AgendaItem.removed_reason.is_(None),
+        MeetingAgency.meeting_id == AgendaItem.meeting_id,
+        MeetingAgency.agency_id == agency_id,
+    )
+
+
+def can_edit_case(user: User, case: Case) -> bool:
+    return can_view_case(user, case) and user.can(f"{case.kind}.case.edit")
+
+
+def ensure_can_view_case(user: User, case: Case) -> None:
+    """Services call this before acting on a case they were handed (404 if not visible)."""
+    if not can_view_case(user, case):
+        raise AccessDenied("case", case.id)
+
+
+def ensure_can_edit_case(user: User, case: Case) -> None:
+    ensure_can_view_case(user, case)
+    if not can_edit_case(user, case):
+        raise AccessDenied("case", case.id, hide=False)
+
+
+def visible_case_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnElement[bool]:
+    """SQL condition matching exactly the cases ``can_view_case`` allows.
+
+    ``via_meetings=False`` leaves out access that comes only from a meeting's agenda:
+    that access is for researching the listed case, not for acting on the people in it.
+    """
+    full, scoped = case_kinds_viewable(user)
+    if not full and not scoped:
+        return sa.false()
+    routes = [
+        Case.lead_agency_id == user.agency_id,
+        sa.exists().where(CaseAgency.case_id == Case.id, CaseAgency.agency_id == user.agency_id),
+    ]
+    if via_meetings:
+        routes.append(_listed_for_agency(Case.id, user.agency_id))
+    in_agency = sa.or_(*routes)
+    is_member = sa.exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
+    open_rule = sa.or_(Case.kind.in_(full), sa.and_(Case.kind.in_(scoped), in_agency))
+    return sa.or_(
+        sa.and_(Case.is_restricted.is_(False), open_rule),
+        sa.and_(Case.is_restricted.is_(True), Case.kind.in_(full + scoped), is_member),
+    )
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+def visible_person_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnElement[bool]:
+    """People the user may see: those in a case the user can see, and their own
+    agency's records that are in no case yet. ``via_meetings=False``: the people
+    the user may act on (edit, refer, link), which a meeting listing alone does not give."""
+    if not user.can("people.view"):
+        return sa.false()
+    in_visible_case = sa.exists().where(
+        CaseParticipant.person_id == Person.id,
+        CaseParticipant.case_id == Case.id,
+        visible_case_clause(user, via_meetings=via_meetings),
+    )
+    in_any_case = sa.exists().where(CaseParticipant.person_id == Person.id)
+    own_unlinked = sa.and_(Person.created_by_agency_id == user.agency_id, sa.not_(in_any_case))
+    return sa.or_(in_visible_case, own_unlinked)
+
+
+def can_view_person(user: User, person: Person) -> bool:
+    if not user.is_authenticated:
+        return False
+    clause = visible_person_clause(user)
+    return bool(db.session.scalar(sa.select(sa.exists().where(Person.id == person.id, clause))))
+
+
+def can_act_on_person(user: User, person: Person) -> bool:
+    """Edit a person, refer them or link them into a new case: not on meeting access alone."""
+    if not user.is_authenticated:
+        return False
+    clause = visible_person_clause(user, via_meetings=False)
+    return bool(db.session.scalar(sa.select(sa.exists().where(Person.id == person.id, clause))))
+
+
+def can_see_contact_details(user: User, person: Person) -> bool:
+    """Address and phone. A person in no case: the agency that recorded them. A person in
+    cases: only agency kinds allowed for every kind of case they appear in (so a MARAC
+    victim's address goes to the IDVA service and police alone), on a case the user can see."""
+    kinds = set(
+        db.session.scalars(
+            sa.select(Case.kind)
+            .join(CaseParticipant, CaseParticipant.case_id == Case.id)
+            .where(CaseParticipant.person_id == person.id)
+        )
+    )
+    if not kinds:
+        return person.created_by_agency_id == user.agency_id
+    agency_kind = user.agency.kind
+    if not all(agency_kind in modules.contact_detail_agency_kinds(k) for k in kinds):
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    CaseParticipant.person_id == person.id,
+                    CaseParticipant.case_id == Case.id,
+                    visible_case_clause(user),
+                )
+            )
+        )
+    )
+
+
+def agency_kind_sees_contact_details(user: User, case_kind: str) -> bool:
+    """The user's agency kind is one the module lets see contact details in its cases."""
+    return user.agency.kind in modules.contact_detail_agency_kinds(case_kind)
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+
+def _meeting_case_kind(meeting: Meeting) -> str | None:
+    module = modules.for_meeting_kind(meeting.kind)
+    return module.case_kind if module else None
+
+
+def can_open_meeting(user: User, meeting: Meeting) -> bool:
+    """The module's roles who see all of its cases, and agencies on the distribution list."""
+    kind = _meeting_case_kind(meeting)
+    if kind is None or not user.can(f"{kind}.case.view"):
+        return False
+    return user.can(f"{kind}.case.view_all") or user.agency_id in meeting.agency_ids
+
+
+def can_manage_meeting(user: User, meeting: Meeting) -> bool:
+    kind = _meeting_case_kind(meeting)
+    return kind is not None and user.can(f"{kind}.meeting.manage")
+
+
+def load_meeting(user: User, meeting_id: Any, *, kind: str | None = None, manage: bool = False) -> Meeting:
+    """A meeting the user may open (404 otherwise); ``manage``: one they may also change."""
+    from .services import get_or_404
+
+    meeting = get_or_404(Meeting, meeting_id)
+    if (kind is not None and meeting.kind != kind) or not can_open_meeting(user, meeting):
+        raise AccessDenied("meeting", meeting.id)
+    if manage and not can_manage_meeting(user, meeting):
+        raise AccessDenied("meeting", meeting.id, hide=False)
+    return meeting
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+def visible_action_clause(user: User, kind: str) -> sa.ColumnElement[bool]:
+    """Actions of ``kind``'s cases the user may see (the query must join ``Case``).
+
+    Holders of ``{kind}.actions.view_all`` see the actions on every case they can see.
+    Everyone else sees their own agency's actions. Owning an action does not open its
+    case: the agency sees the action (to do it and report back), not the case record.
+    A restricted case's actions go only to the users named on it.
+    """
+    if not user.can(f"{kind}.case.view"):
+        return sa.false()
+    if user.can(f"{kind}.actions.view_all"):
+        return sa.and_(Case.kind == kind, visible_case_clause(user))
+    is_member = sa.exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
+    return sa.and_(
+        Case.kind == kind,
+        Action.assigned_agency_id == user.agency_id,
+        sa.or_(Case.is_restricted.is_(False), is_member),
+    )
+
+
+def actionable_kinds(user: User) -> list[str]:
+    return [k for k in modules.case_kinds() if user.can(f"{k}.case.view")]
+
+
+def any_visible_action_clause(user: User) -> sa.ColumnElement[bool]:
+    kinds = actionable_kinds(user)
+    if not kinds:
+        return sa.false()
+    return sa.or_(*(visible_action_clause(user, k) for k in kinds))
+
+
+def visible_case_ids(user: User, case_ids) -> set[int]:
+    """Which of these cases the user may open, in one query (for links on list pages)."""
+    ids = {int(i) for i in case_ids}
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(ids), visible_case_clause(user))))

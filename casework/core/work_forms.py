@@ -1,0 +1,163 @@
+"""Forms for the shared meeting and action mechanisms, used by every module's pages.
+
+Choices that depend on the module (meeting outcomes, "not done" reasons) are set
+by the view from the module registry, so one form serves MARAC, IOM and ASB.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from .forms import (
+    MultiCheckboxField,
+    NotBefore,
+    UKDateField,
+    VersionedForm,
+    blank_to_none,
+    choices,
+    optional_code,
+    optional_id,
+    strip,
+)
+from .models.work import ACTION_STATUSES
+
+
+class MeetingForm(FlaskForm):
+    date = UKDateField("Date", validators=[InputRequired(message="Enter the meeting date"), NotBefore()])
+    time = TimeField("Start time (UTC)", validators=[InputRequired(message="Enter the start time")])
+    venue = StringField(
+        "Venue",
+        validators=[
+            DataRequired(message="Enter the venue"),
+            Length(max=200, message="Venue must be 200 characters or fewer"),
+        ],
+        filters=[strip],
+    )
+    chair_user_id = SelectField("Chair", coerce=optional_id)
+    agency_ids = MultiCheckboxField("Agencies on the distribution list", coerce=int)
+
+
+class MeetingEditForm(VersionedForm):
+    date = UKDateField("Date", validators=[InputRequired(message="Enter the meeting date"), NotBefore()])
+    time = TimeField("Start time (UTC)", validators=[InputRequired(message="Enter the start time")])
+    venue = StringField(
+        "Venue",
+        validators=[
+            DataRequired(message="Enter the venue"),
+            Length(max=200, message="Venue must be 200 characters or fewer"),
+        ],
+        filters=[strip],
+    )
+    chair_user_id = SelectField("Chair", coerce=optional_id)
+
+
+class CancelMeetingForm(VersionedForm):
+    reason = StringField(
+        "Reason for cancelling",
+        validators=[
+            DataRequired(message="Enter the reason for cancelling the meeting"),
+            Length(max=300, message="Reason must be 300 characters or fewer"),
+        ],
+        filters=[strip],
+    )
+
+
+class MarkHeldForm(VersionedForm):
+    """Marking a meeting as held: one button, version-checked."""
+
+
+class DistributionForm(VersionedForm):
+    agency_ids = MultiCheckboxField("Agencies on the distribution list", coerce=int)
+
+
+class ListCaseForm(FlaskForm):
+    case_id = SelectField("Case", coerce=optional_id, validators=[InputRequired(message="Choose a case")])
+    urgent = BooleanField("Urgent: list even though the cut-off has passed")
+
+
+class RemoveItemForm(FlaskForm):
+    reason = StringField(
+        "Reason for removing",
+        validators=[
+            DataRequired(message="Enter the reason for removing the case"),
+            Length(max=300, message="Reason must be 300 characters or fewer"),
+        ],
+        filters=[strip],
+    )
+
+
+class MoveItemForm(FlaskForm):
+    meeting_id = SelectField(
+        "Move to meeting", coerce=optional_id, validators=[InputRequired(message="Choose a meeting")]
+    )
+
+
+class ReorderForm(FlaskForm):
+    direction = SelectField("Direction", choices=choices({"up": "Up", "down": "Down"}))
+
+
+class AttendanceForm(FlaskForm):
+    agency_id = SelectField("Agency", coerce=optional_id)
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired(message="Enter the attendee's name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+        filters=[strip],
+    )
+    status = SelectField(
+        "Attendance", choices=choices({"present": "Present", "apologies": "Apologies", "absent": "Absent"})
+    )
+    confidentiality_ack = BooleanField("Confidentiality statement acknowledged")
+    information_sent = BooleanField("Information sent (if apologies)")
+
+
+class MinutesForm(VersionedForm):
+    minutes = TextAreaField("Discussion", validators=[Optional(), Length(max=20000)], filters=[blank_to_none])
+    outcome = SelectField("Outcome", coerce=optional_code)
+
+    def set_outcomes(self, outcomes) -> MinutesForm:
+        self.outcome.choices = choices(outcomes, blank="Not yet decided")
+        return self
+
+
+class ActionForm(FlaskForm):
+    assigned_agency_id = SelectField(
+        "Owning agency",
+        coerce=optional_id,
+        validators=[InputRequired(message="Choose the agency that owns this action")],
+    )
+    description = TextAreaField(
+        "Action",
+        validators=[
+            DataRequired(message="Describe the action"),
+            Length(max=2000, message="Action must be 2,000 characters or fewer"),
+        ],
+        filters=[strip],
+    )
+    due_on = UKDateField(
+        "Deadline", validators=[InputRequired(message="Enter a deadline for this action"), NotBefore()]
+    )
+
+
+class ActionUpdateForm(VersionedForm):
+    status = SelectField("Status", choices=choices({k: v for k, v in ACTION_STATUSES.items() if k != "cancelled"}))
+    not_done_reason = SelectField("If not done, why", coerce=optional_code)
+    note = TextAreaField("Update", validators=[Optional(), Length(max=2000)], filters=[blank_to_none])
+
+    def set_reasons(self, reasons) -> ActionUpdateForm:
+        self.not_done_reason.choices = choices(reasons, blank="Choose")
+        return self
+
+
+class ActionFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    meeting_id = SelectField("Meeting", coerce=optional_id, validate_choice=False)
+    agency_id = SelectField("Agency", coerce=optional_id, validate_choice=False)
+    status = SelectField("Status", choices=choices(ACTION_STATUSES, blank="Any"), coerce=optional_code)
+    overdue = BooleanField("Overdue only")
