@@ -174,14 +174,14 @@ def set_status(case: Case, status: str) -> None:
         raise ServiceError(f"{status!r} is not a status of this kind of case")
     if status == case.status:
         return
+    if status in module.closed_statuses and case.closed_on is None:
+        raise ServiceError("Use close_case to close a case")
     allowed = module.status_transitions.get(case.status)
     if allowed is not None and status not in allowed:
         raise ServiceError(
             f"A case that is {module.case_statuses[case.status].lower()} cannot become "
             f"{module.case_statuses[status].lower()}"
         )
-    if status in module.closed_statuses and case.closed_on is None:
-        raise ServiceError("Use close_case to close a case")
     case.status = status
 
 
