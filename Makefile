@@ -40,9 +40,8 @@ format: $(STAMP)
 otp: $(STAMP)  ## current two-factor code for a demo account: make otp EMAIL=coordinator@example.org
 	@$(FLASK) demo-otp $(EMAIL)
 
-bench: $(STAMP)
-	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.core
-	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.marac
+bench: $(STAMP)  ## core, then every registered module's benchmarks/<module>.py
+	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.run
 
 # MARAC pages on 20,000 cases; BENCH_MARAC_ARGS="--cases 2000 --meetings 200" for a quick run.
 bench-marac: $(STAMP)

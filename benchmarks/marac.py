@@ -500,7 +500,6 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
             transfer_in=transfer_in,
             transfer_from_area="Westshire MARAC" if transfer_in else None,
             transfer_in_date=referral_date if transfer_in else None,
-            status=status,
             transfer_out_date=closed_on if status == "transferred_out" else None,
             transfer_out_area="Northshire MARAC" if status == "transferred_out" else None,
             idva_user_id=rng.choice(idvas).id if rng.random() < 0.85 else None,

@@ -7,16 +7,15 @@ from datetime import date
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from ..core import actions, audit, cases
-from ..core.access import require
-from ..core.forms import choices, page_arg
-from ..core.policy import visible_case_ids
-from ..core.views import submit
-from ..core.work_forms import ActionFilterForm, ActionUpdateForm
-from . import NOT_DONE_REASONS, bp, queries
+from ...core import actions, audit, cases
+from ...core.access import require
+from ...core.forms import choices, page_arg
+from ...core.policy import visible_case_ids
+from ...core.views import submit
+from ...core.work_forms import ActionFilterForm, ActionUpdateForm
+from .. import NOT_DONE_REASONS, queries
 
 
-@bp.route("/actions")
 @require("marac.case.view")
 def action_list():
     form = ActionFilterForm(request.args)
@@ -49,7 +48,6 @@ def action_list():
     )
 
 
-@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
 @require("marac.actions.update")
 def action_view(action_id: int):
     action = actions.load_action(current_user, action_id, "marac")

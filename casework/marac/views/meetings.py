@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core import actions, audit, cases
-from ..core import meetings as core_meetings
-from ..core.access import require
-from ..core.forms import choices, page_arg
-from ..core.models import AgendaItem, Meeting
-from ..core.policy import can_open_meeting, load_meeting
-from ..core.services import get_or_404
-from ..core.views import act_and_redirect, submit
-from ..core.work_forms import (
+from ...core import actions, audit, cases
+from ...core import meetings as core_meetings
+from ...core.access import require
+from ...core.forms import choices, page_arg
+from ...core.models import AgendaItem, Meeting
+from ...core.policy import can_open_meeting, load_meeting
+from ...core.services import get_or_404
+from ...core.views import act_and_redirect, submit
+from ...core.work_forms import (
     ActionForm,
     AttendanceForm,
     CancelMeetingForm,
@@ -29,10 +29,10 @@ from ..core.work_forms import (
     RemoveItemForm,
     ReorderForm,
 )
-from ..extensions import db
-from . import agenda, bp, meetings, queries
-from .forms import ResearchForm
-from .models import ResearchResponse
+from ...extensions import db
+from .. import agenda, meetings, queries
+from ..forms import ResearchForm
+from ..models import ResearchResponse
 
 
 def _agency_choices():
@@ -53,7 +53,6 @@ def _chair_choices():
     return choices([(u.id, u.display_name) for u in queries.coordinators_and_chairs()], blank="Choose")
 
 
-@bp.route("/meetings")
 @require("marac.case.view")
 def meeting_list():
     page = core_meetings.meetings_page("marac", page_arg(), 25)
@@ -67,7 +66,6 @@ def meeting_list():
     )
 
 
-@bp.route("/meetings/new", methods=["GET", "POST"])
 @require("marac.meeting.manage")
 def meeting_new():
     form = MeetingForm()
@@ -143,13 +141,11 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
     ), status
 
 
-@bp.route("/meetings/<int:meeting_id>")
 @require("marac.case.view")
 def meeting_view(meeting_id: int):
     return _meeting_page(load_meeting(current_user, meeting_id, kind="marac"))
 
 
-@bp.route("/meetings/<int:meeting_id>/distribution", methods=["POST"])
 @require("marac.meeting.manage")
 def meeting_distribution(meeting_id: int):
     meeting = _managed(meeting_id)
@@ -166,7 +162,6 @@ def meeting_distribution(meeting_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/list", methods=["POST"])
 @require("marac.meeting.manage")
 def meeting_list_case(meeting_id: int):
     meeting = _managed(meeting_id)
@@ -188,7 +183,6 @@ def meeting_list_case(meeting_id: int):
     )
 
 
-@bp.route("/agenda-items/<int:item_id>/reorder", methods=["POST"])
 @require("marac.meeting.manage")
 def item_reorder(item_id: int):
     item = _item(item_id, manage=True)
@@ -202,7 +196,6 @@ def item_reorder(item_id: int):
     )
 
 
-@bp.route("/agenda-items/<int:item_id>/remove", methods=["POST"])
 @require("marac.meeting.manage")
 def item_remove(item_id: int):
     item = _item(item_id, manage=True)
@@ -218,7 +211,6 @@ def item_remove(item_id: int):
     )
 
 
-@bp.route("/agenda-items/<int:item_id>/move", methods=["POST"])
 @require("marac.meeting.manage")
 def item_move(item_id: int):
     item = _item(item_id, manage=True)
@@ -240,7 +232,6 @@ def item_move(item_id: int):
 # --- agenda and minutes output ----------------------------------------------------------------
 
 
-@bp.route("/meetings/<int:meeting_id>/agenda")
 @require("marac.case.view")
 def agenda_html(meeting_id: int):
     meeting = load_meeting(current_user, meeting_id, kind="marac")
@@ -255,7 +246,6 @@ def _pdf(data: bytes, filename: str) -> Response:
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/agenda.pdf")
 @require("marac.case.view")
 def agenda_pdf(meeting_id: int):
     meeting = load_meeting(current_user, meeting_id, kind="marac")
@@ -265,7 +255,6 @@ def agenda_pdf(meeting_id: int):
     return _pdf(data, f"marac-agenda-{meeting.starts_at:%Y-%m-%d}.pdf")
 
 
-@bp.route("/meetings/<int:meeting_id>/circulate", methods=["POST"])
 @require("marac.agenda.generate")
 def agenda_circulate(meeting_id: int):
     meeting = _managed(meeting_id)
@@ -276,7 +265,6 @@ def agenda_circulate(meeting_id: int):
     return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
 
 
-@bp.route("/meetings/<int:meeting_id>/minutes.pdf")
 @require("marac.case.view")
 def minutes_pdf(meeting_id: int):
     meeting = load_meeting(current_user, meeting_id, kind="marac")
@@ -296,7 +284,6 @@ def minutes_pdf(meeting_id: int):
 # --- research -----------------------------------------------------------------------------------
 
 
-@bp.route("/agenda-items/<int:item_id>/research", methods=["GET", "POST"])
 @require("marac.research.record")
 def research(item_id: int):
     item = _item(item_id)
@@ -337,7 +324,6 @@ def research(item_id: int):
 # --- running the meeting ----------------------------------------------------------------------
 
 
-@bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
 @require("marac.minutes.record")
 def attendance_add(meeting_id: int):
     meeting = _managed(meeting_id)
@@ -380,7 +366,6 @@ def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action
     ), status
 
 
-@bp.route("/agenda-items/<int:item_id>/minutes", methods=["GET", "POST"])
 @require("marac.minutes.record")
 def minutes(item_id: int):
     item = _item(item_id, manage=True)
@@ -399,7 +384,6 @@ def minutes(item_id: int):
     )
 
 
-@bp.route("/agenda-items/<int:item_id>/actions", methods=["POST"])
 @require("marac.minutes.record")
 def action_add(item_id: int):
     item = _item(item_id, manage=True)
@@ -423,7 +407,6 @@ def action_add(item_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])
 @require("marac.minutes.record")
 def meeting_held(meeting_id: int):
     meeting = _managed(meeting_id)
@@ -438,7 +421,6 @@ def meeting_held(meeting_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @require("marac.meeting.manage")
 def meeting_cancel(meeting_id: int):
     meeting = _managed(meeting_id)
@@ -452,7 +434,6 @@ def meeting_cancel(meeting_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @require("marac.meeting.manage")
 def meeting_edit(meeting_id: int):
     meeting = _managed(meeting_id)

@@ -12,11 +12,10 @@ from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..core import audit
-from ..core.access import require
-from ..core.forms import choices
-from . import bp
-from .reports import quarter_of, quarterly_return
+from ...core import audit
+from ...core.access import require
+from ...core.forms import choices
+from ..reports import quarter_of, quarterly_return
 
 
 class QuarterForm(FlaskForm):
@@ -37,7 +36,6 @@ def _period(form: QuarterForm) -> tuple[date, date]:
     return quarter_of(date(form.year.data, month, 1))
 
 
-@bp.route("/reports/quarterly")
 @require("marac.reports.view")
 def report_quarterly():
     today = date.today()

@@ -7,16 +7,16 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core import audit, cases, plans
-from ..core.access import AccessDenied, require
-from ..core.forms import attach_errors, choices, page_arg
-from ..core.models import Plan, PlanItem
-from ..core.services import ServiceError, get_or_404
-from ..core.views import act_and_redirect, submit
-from ..extensions import db
-from ..people import services as people
-from . import bp, casepage, dash, meetings, queries, referrals
-from .forms import (
+from ...core import audit, cases, plans
+from ...core.access import AccessDenied, require
+from ...core.forms import attach_errors, choices, page_arg
+from ...core.models import Plan, PlanItem
+from ...core.services import ServiceError, get_or_404
+from ...core.views import act_and_redirect, submit
+from ...extensions import db
+from ...people import services as people
+from .. import casepage, dash, meetings, queries, referrals
+from ..forms import (
     AllocateForm,
     CaseListFilterForm,
     CloseForm,
@@ -32,7 +32,7 @@ from .forms import (
     TransferOutForm,
     dash_form_class,
 )
-from .models import DashAssessment
+from ..models import DashAssessment
 
 CONFLICT = (
     "Someone else changed this case while you were working on it. Nothing was saved: "
@@ -48,7 +48,6 @@ def fail(form, exc: ServiceError) -> None:
 # --- dashboard and case list -------------------------------------------------------------
 
 
-@bp.route("/")
 @require("marac.case.view")
 def dashboard():
     data = queries.dashboard(current_user)
@@ -56,7 +55,6 @@ def dashboard():
     return render_template("marac/dashboard.html", data=data)
 
 
-@bp.route("/cases")
 @require("marac.case.view")
 def case_list():
     form = CaseListFilterForm(request.args)
@@ -119,7 +117,6 @@ def _submission(form) -> referrals.ReferralSubmission:
     )
 
 
-@bp.route("/referrals/new/<int:person_id>", methods=["GET", "POST"])
 @require("marac.referral.create")
 def referral_new(person_id: int):
     victim = people.load_person(current_user, person_id, log=request.method == "GET", act=True)
@@ -199,7 +196,6 @@ def _case_page(case, referral, status: int = 200, **forms):
     ), status
 
 
-@bp.route("/cases/<int:case_id>")
 @require("marac.case.view")
 def case_view(case_id: int):
     case, referral = _load(case_id)
@@ -224,7 +220,6 @@ def _case_post(case_id: int, form_key: str, form, action, success: str, *, edit:
     )
 
 
-@bp.route("/cases/<int:case_id>/decision", methods=["POST"])
 @require("marac.referral.decide")
 def case_decision(case_id: int):
     def act(case, referral, form):
@@ -240,7 +235,6 @@ def case_decision(case_id: int):
     return _case_post(case_id, "decision_form", DecisionForm(), act, "Decision recorded.")
 
 
-@bp.route("/cases/<int:case_id>/repeat", methods=["POST"])
 @require("marac.referral.decide")
 def case_repeat(case_id: int):
     def act(case, referral, form):
@@ -251,7 +245,6 @@ def case_repeat(case_id: int):
     return _case_post(case_id, "repeat_form", RepeatForm(), act, "Repeat status confirmed.")
 
 
-@bp.route("/cases/<int:case_id>/allocate", methods=["POST"])
 @require("marac.referral.decide")
 def case_allocate(case_id: int):
     form = AllocateForm()
@@ -269,7 +262,6 @@ def _member_choices(case):
     )
 
 
-@bp.route("/cases/<int:case_id>/members", methods=["POST"])
 @require("marac.referral.decide")
 def case_member_add(case_id: int):
     case, _ = _load(case_id)
@@ -282,7 +274,6 @@ def case_member_add(case_id: int):
     return _case_post(case_id, "member_form", form, act, "User named on the case.")
 
 
-@bp.route("/cases/<int:case_id>/members/<int:user_id>/remove", methods=["POST"])
 @require("marac.referral.decide")
 def case_member_remove(case_id: int, user_id: int):
     case, _ = _load(case_id, edit=True)
@@ -293,7 +284,6 @@ def case_member_remove(case_id: int, user_id: int):
     )
 
 
-@bp.route("/cases/<int:case_id>/contacts", methods=["POST"])
 @require("marac.idva.casework")
 def case_contact(case_id: int):
     def act(case, referral, form):
@@ -309,7 +299,6 @@ def case_contact(case_id: int):
     return _case_post(case_id, "contact_form", ContactForm(), act, "Contact recorded.")
 
 
-@bp.route("/cases/<int:case_id>/plan", methods=["POST"])
 @require("marac.idva.casework")
 def plan_create(case_id: int):
     def act(case, referral, form):
@@ -326,7 +315,6 @@ def _plan_for(plan_id: int) -> Plan:
     return plan
 
 
-@bp.route("/plans/<int:plan_id>/items", methods=["POST"])
 @require("marac.idva.casework")
 def plan_item_add(plan_id: int):
     plan = _plan_for(plan_id)
@@ -346,7 +334,6 @@ def plan_item_add(plan_id: int):
     return _case_post(plan.case_id, "item_form", form, act, "Added to the safety plan.")
 
 
-@bp.route("/plan-items/<int:item_id>/status", methods=["POST"])
 @require("marac.idva.casework")
 def plan_item_status(item_id: int):
     item = get_or_404(PlanItem, item_id)
@@ -359,7 +346,6 @@ def plan_item_status(item_id: int):
     return _case_post(item.plan.case_id, "status_form", form, act, "Safety plan updated.")
 
 
-@bp.route("/plans/<int:plan_id>/review", methods=["POST"])
 @require("marac.idva.casework")
 def plan_review(plan_id: int):
     plan = _plan_for(plan_id)
@@ -376,7 +362,6 @@ def plan_review(plan_id: int):
     return _case_post(plan.case_id, "review_form", PlanReviewForm(), act, "Review recorded.")
 
 
-@bp.route("/cases/<int:case_id>/transfer-out", methods=["POST"])
 @require("marac.case.edit")
 def case_transfer_out(case_id: int):
     def act(case, referral, form):
@@ -392,7 +377,6 @@ def case_transfer_out(case_id: int):
     return _case_post(case_id, "transfer_form", TransferOutForm(), act, "Transfer out recorded and the case closed.")
 
 
-@bp.route("/cases/<int:case_id>/close", methods=["POST"])
 @require("marac.case.edit")
 def case_close(case_id: int):
     def act(case, referral, form):
@@ -406,7 +390,6 @@ def case_close(case_id: int):
 # --- DASH ---------------------------------------------------------------------------------
 
 
-@bp.route("/people/<int:person_id>/dash/new", methods=["GET", "POST"])
 @require("marac.dash.record")
 def dash_new(person_id: int):
     person = people.load_person(current_user, person_id, log=request.method == "GET", act=True)
@@ -445,7 +428,6 @@ def _load_dash(dash_id: int) -> DashAssessment:
     return assessment
 
 
-@bp.route("/dash/<int:dash_id>")
 @require("marac.case.view")
 def dash_view(dash_id: int):
     assessment = _load_dash(dash_id)
@@ -460,7 +442,6 @@ def dash_view(dash_id: int):
     )
 
 
-@bp.route("/dash/<int:older_id>/compare/<int:newer_id>")
 @require("marac.case.view")
 def dash_compare(older_id: int, newer_id: int):
     older, newer = _load_dash(older_id), _load_dash(newer_id)
@@ -472,6 +453,3 @@ def dash_compare(older_id: int, newer_id: int):
         "marac.dash.view", object_type="marac_dash", object_id=f"{older.id},{newer.id}", person_ids=[newer.person_id]
     )
     return render_template("marac/dash_compare.html", older=older, newer=newer, changes=changes)
-
-
-from . import views_actions, views_meetings, views_reports  # noqa: E402,F401
