@@ -1,7 +1,7 @@
 """Core models shared by every module."""
 
 from ..audit import AuditEvent, AuditPerson
-from .accounts import AGENCY_KINDS, Agency, LoginAttempt, User, UserRole, UserSession
+from .accounts import AGENCY_KINDS, Agency, LoginAttempt, PendingSignIn, User, UserRole, UserSession
 from .cases import CASE_KINDS, PARTICIPANT_ROLES, Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter
 from .history import ChangeEvent
 from .meetings import AgendaItem, Attendance, Meeting, MeetingAgency
@@ -27,6 +27,7 @@ __all__ = [
     "LoginAttempt",
     "Meeting",
     "MeetingAgency",
+    "PendingSignIn",
     "Person",
     "Plan",
     "PlanItem",
