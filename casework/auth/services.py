@@ -200,10 +200,16 @@ def reset_mfa(user: User) -> None:
 # last failure once a decaying count passes a free allowance (SECURITY.md, "Sign-in").
 
 
+def sign_in_identity(email: str | None) -> str:
+    """The e-mail address as accounts are looked up (stored addresses are lower case)."""
+    return (email or "").strip().lower()
+
+
 def account_key(email: str) -> bytes:
     """Keyed hash of the e-mail address typed: the same work and the same counting whether
-    or not an account has it, and no e-mail address stored with the failures."""
-    return crypto.blind_index("login.account", crypto.normalise_text(email or ""))
+    or not an account has it, and no e-mail address stored with the failures. Any two
+    spellings that reach the same account share the key."""
+    return crypto.blind_index("login.account", sign_in_identity(email))
 
 
 def decayed_count(times: list[datetime], now: datetime, half_life: timedelta) -> float:
@@ -343,7 +349,7 @@ def check_password_step(email: str, password: str, ip: str, now: datetime | None
         return PasswordCheck(failure=Failure(stage, key, refused=True))
     if len(password) > current_app.config["PASSWORD_MAX_LENGTH"]:
         return PasswordCheck(failure=Failure("password_too_long", key))
-    user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+    user = db.session.scalar(sa.select(User).where(User.email == sign_in_identity(email)))
     usable = user is not None and user.is_active and user.agency.is_active
     user_id = user.id if user is not None else None
     target = user.password_hash if usable else dummy
