@@ -227,6 +227,11 @@ def backoff(count: float, free: int, cap: timedelta) -> timedelta:
     return min(timedelta(seconds=2 ** min(beyond, 30)), cap)
 
 
+# Only the most recent failures are read: a few dozen already reach the longest wait, and a
+# flood from many addresses must not make every check read thousands of rows.
+_COUNTED_FAILURES = 64
+
+
 @dataclass(frozen=True)
 class Wait:
     """Whether the next attempt must wait, until when, and which count asked for it."""
@@ -255,18 +260,18 @@ def sign_in_wait(key: bytes, ip: str, now: datetime | None = None) -> Wait:
     if ip_rows[0] >= cfg["LOGIN_IP_MAX_ACCOUNTS"]:
         return Wait(ip_rows[1] + cfg["LOGIN_IP_WINDOW"], "ip")
 
-    rows = db.session.execute(
-        sa.select(LoginAttempt.at, LoginAttempt.ip).where(
-            LoginAttempt.account_key == key, LoginAttempt.at >= now - cfg["LOGIN_FAILURE_HORIZON"]
-        )
-    ).all()
     half_life = cfg["LOGIN_FAILURE_HALF_LIFE"]
-    here = [r.at for r in rows if r.ip == ip]
-    everywhere = [r.at for r in rows]
-    for reason, times, free, cap in (
-        ("account_ip", here, cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_BACKOFF_CAP"]),
-        ("account", everywhere, cfg["LOGIN_ACCOUNT_FREE_FAILURES"], cfg["LOGIN_ACCOUNT_BACKOFF_CAP"]),
+    recent = (
+        sa.select(LoginAttempt.at)
+        .where(LoginAttempt.account_key == key, LoginAttempt.at >= now - cfg["LOGIN_FAILURE_HORIZON"])
+        .order_by(LoginAttempt.at.desc())
+        .limit(_COUNTED_FAILURES)
+    )
+    for reason, query, free, cap in (
+        ("account_ip", recent.where(LoginAttempt.ip == ip), cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_BACKOFF_CAP"]),
+        ("account", recent, cfg["LOGIN_ACCOUNT_FREE_FAILURES"], cfg["LOGIN_ACCOUNT_BACKOFF_CAP"]),
     ):
+        times = list(db.session.scalars(query))
         if not times:
             continue
         until = max(times) + backoff(decayed_count(times, now, half_life), free, cap)

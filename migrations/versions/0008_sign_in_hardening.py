@@ -44,7 +44,7 @@ def upgrade():
     op.execute(sa.text("DELETE FROM login_attempt"))
     with op.batch_alter_table("login_attempt", schema=None) as batch_op:
         batch_op.add_column(sa.Column("account_key", sa.LargeBinary(length=16), nullable=False))
-        batch_op.create_index(batch_op.f("ix_login_attempt_account_key"), ["account_key"], unique=False)
+        batch_op.create_index("ix_login_attempt_account_key_at", ["account_key", "at"], unique=False)
 
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_column("locked_until")
@@ -55,7 +55,7 @@ def downgrade():
         batch_op.add_column(sa.Column("locked_until", sa.DateTime(), nullable=True))
 
     with op.batch_alter_table("login_attempt", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_login_attempt_account_key"))
+        batch_op.drop_index("ix_login_attempt_account_key_at")
         batch_op.drop_column("account_key")
 
     with op.batch_alter_table("pending_sign_in", schema=None) as batch_op:

@@ -257,6 +257,10 @@ def test_the_attacking_address_gets_the_long_wait(app, factory):
     wait = auth.sign_in_wait(key, ATTACKER_IP, now)
     assert wait.reason == "account_ip"
     assert wait.until == now - timedelta(seconds=1) + app.config["LOGIN_BACKOFF_CAP"]
+    # A flood from other addresses afterwards does not hide that address's own failures.
+    for n in range(100):
+        _fail(user.email, f"192.0.2.{n}", now + timedelta(milliseconds=n), user.id)
+    assert auth.sign_in_wait(key, ATTACKER_IP, now + timedelta(minutes=5)).reason == "account_ip"
     # Ten minutes later that address still waits; the user's own address does not.
     later = now + timedelta(minutes=10)
     assert auth.sign_in_wait(key, ATTACKER_IP, later).until is not None

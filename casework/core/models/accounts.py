@@ -142,11 +142,12 @@ class LoginAttempt(db.Model):
     """
 
     __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_account_key_at", "account_key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
     ip: Mapped[str] = mapped_column(sa.String(45), nullable=False, index=True)
-    account_key: Mapped[bytes] = mapped_column(sa.LargeBinary(16), nullable=False, index=True)
+    account_key: Mapped[bytes] = mapped_column(sa.LargeBinary(16), nullable=False)
     user_id: Mapped[int | None] = mapped_column(sa.Integer)
 
 
