@@ -41,12 +41,23 @@ class BaseConfig:
     # Sessions (DESIGN §5)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
-    # Login throttling: consecutive failures before an account locks, and how long.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT = timedelta(minutes=15)
-    # Failed attempts from one IP address within the window before it is throttled.
-    LOGIN_IP_MAX_FAILURES = 20
+    # Sign-in throttling (SECURITY.md): no account is ever locked by failures. Each failed
+    # step counts 1, halving every LOGIN_FAILURE_HALF_LIFE; past the free failures the next
+    # attempt waits 2, 4, 8 … seconds after the last failure, up to the cap. Counted per
+    # (account, address), and per account from every address with a short cap, so someone
+    # elsewhere can only delay the real user by that cap.
+    LOGIN_FAILURE_HALF_LIFE = timedelta(hours=1)
+    LOGIN_FAILURE_HORIZON = timedelta(hours=24)  # older failures are ignored and deleted
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_BACKOFF_CAP = timedelta(minutes=15)
+    LOGIN_ACCOUNT_FREE_FAILURES = 10
+    LOGIN_ACCOUNT_BACKOFF_CAP = timedelta(minutes=1)
+    # One address that failed for this many distinct accounts within the window is refused
+    # (password spraying); many people mistyping their own password behind one NAT are not.
+    LOGIN_IP_MAX_ACCOUNTS = 10
     LOGIN_IP_WINDOW = timedelta(minutes=15)
+    # Time allowed between the password step and the two-factor code.
+    LOGIN_PENDING_LIFETIME = timedelta(minutes=5)
 
     # argon2id parameters (SecureDrop uses 64 MiB, t=4, p=2).
     ARGON2_TIME_COST = 4

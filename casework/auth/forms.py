@@ -1,8 +1,16 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..core.forms import strip
+from .services import CODE_ERROR, normalise_code
+
+
+def six_ascii_digits(form, field) -> None:
+    """A code is six ASCII digits (spaces allowed between them); anything else is a form
+    error, never a failed attempt and never an error page."""
+    if normalise_code(field.data) is None:
+        raise ValidationError(CODE_ERROR)
 
 
 class LoginForm(FlaskForm):
@@ -21,7 +29,7 @@ class CodeForm(FlaskForm):
     code = StringField(
         "Security code",
         description="The 6-digit code from your authenticator app",
-        validators=[DataRequired(message="Enter the 6-digit code"), Length(max=12)],
+        validators=[DataRequired(message=CODE_ERROR), six_ascii_digits],
         filters=[strip],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )

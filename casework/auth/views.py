@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..core import audit
 from ..core.access import authenticated, public
-from ..core.models import User
+from ..core.models import PendingSignIn, User
 from ..core.types import utcnow
 from ..extensions import db, login_manager
 from . import bp, services
 from .forms import ChangePasswordForm, CodeForm, LoginForm
-
-PENDING_LIFETIME = timedelta(minutes=5)
 
 
 @login_manager.user_loader
@@ -47,24 +42,23 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _pending_user() -> User | None:
-    """The user who has passed the password step in this browser, if still fresh."""
-    user_id, started = session.get("mfa_user_id"), session.get("mfa_started")
-    if not user_id or not started:
-        return None
-    if datetime.now(UTC) - datetime.fromtimestamp(started, UTC) > PENDING_LIFETIME:
-        session.pop("mfa_user_id", None)
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or services.is_locked(user):
-        return None
-    return user
+def _pending() -> PendingSignIn | None:
+    """This browser's pending sign-in (password step passed), held server-side."""
+    return services.pending_sign_in(session.get("pending_sign_in"), session.get("pending_binding"))
 
 
-def _fail(form, user: User | None, stage: str, template: str, status: int = 200, **ctx):
-    services.record_failure(user, _client_ip(), stage)
+def _refuse_pending():
+    if request.method == "POST":
+        services.record_refused_pending()
+    session.pop("pending_sign_in", None)
+    session.pop("pending_binding", None)
+    return redirect(url_for("auth.login"))
+
+
+def _fail(form, failure: services.Failure, template: str, **ctx):
+    services.record_failure(failure, _client_ip())
     flash(services.GENERIC_FAILURE, "error")
-    return render_template(template, form=form, **ctx), status
+    return render_template(template, form=form, **ctx), (429 if failure.refused else 200)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,29 +71,13 @@ def login():
         flash("You were signed out because your session timed out.", "info")
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), (400 if form.errors else 200)
-    ip = _client_ip()
-    if services.ip_throttled(ip):
-        return _fail(form, None, "ip_throttled", "auth/login.html", 429)
-    email = form.email.data.lower()
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is None or not user.is_active or not user.agency.is_active:
-        services.burn_password_check(form.password.data)
-        return _fail(form, user, "password", "auth/login.html")
-    if services.is_locked(user):
-        services.burn_password_check(form.password.data)
-        return _fail(form, user, "locked", "auth/login.html")
-    user_id, password_hash = user.id, user.password_hash
-    db.session.commit()  # end the transaction: argon2 must not run while holding the database lock
-    ok, new_hash = services.verify_password(password_hash, form.password.data)
-    user = db.session.get(User, user_id)
-    if not ok:
-        return _fail(form, user, "password", "auth/login.html")
-    if new_hash:
-        user.password_hash = new_hash
+    result = services.check_password_step(form.email.data, form.password.data, _client_ip())
+    if result.user is None:
+        return _fail(form, result.failure, "auth/login.html")
+    user = result.user
     next_url = request.args.get("next")
     session.clear()  # regenerate: nothing from before sign-in survives
-    session["mfa_user_id"] = user.id
-    session["mfa_started"] = datetime.now(UTC).timestamp()
+    session["pending_sign_in"], session["pending_binding"] = services.begin_pending_sign_in(user)
     session["next"] = _safe_next(next_url)
     if user.mfa_enrolled:
         return redirect(url_for("auth.code"))
@@ -110,6 +88,7 @@ def _complete_login(user: User, *, enrolled_now: bool = False):
     next_url = session.get("next")
     session.clear()
     services.start_session(user)
+    services.clear_failures(user, _client_ip())
     login_user(user)
     if enrolled_now:
         audit.record("auth.mfa_enrolled", object_type="user", object_id=user.id)
@@ -123,33 +102,35 @@ def _complete_login(user: User, *, enrolled_now: bool = False):
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
 def code():
-    user = _pending_user()
-    if user is None or not user.mfa_enrolled:
-        return redirect(url_for("auth.login"))
+    pending = _pending()
+    if pending is None or not pending.user.mfa_enrolled:
+        return _refuse_pending()
+    user = pending.user
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("auth/code.html", form=form), (400 if form.errors else 200)
-    if not services.accept_totp(user, form.code.data):
-        return _fail(form, user, "totp", "auth/code.html")
+    if failure := services.check_code_step(pending, form.code.data, _client_ip()):
+        return _fail(form, failure, "auth/code.html")
     return _complete_login(user)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
 @public
 def enrol():
-    user = _pending_user()
-    if user is None:
-        return redirect(url_for("auth.login"))
+    pending = _pending()
+    if pending is None:
+        return _refuse_pending()
+    user = pending.user
     if user.mfa_enrolled:
         return redirect(url_for("auth.code"))
-    secret = services.pending_enrolment_secret(session, user)
+    secret = services.pending_enrolment_secret(session, pending)
     uri = services.provisioning_uri(user, secret)
     ctx = {"qr_svg": services.qr_svg(uri), "secret": secret}
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("auth/enrol.html", form=form, **ctx), (400 if form.errors else 200)
-    if not services.accept_totp(user, form.code.data, secret=secret):
-        return _fail(form, user, "totp_enrol", "auth/enrol.html", **ctx)
+    if failure := services.check_code_step(pending, form.code.data, _client_ip(), secret=secret, stage="totp_enrol"):
+        return _fail(form, failure, "auth/enrol.html", **ctx)
     user.totp_secret = secret  # stored only now that a code from it has been verified
     user.totp_enrolled_at = utcnow()
     return _complete_login(user, enrolled_now=True)

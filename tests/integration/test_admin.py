@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from casework.auth import services as auth
 from casework.core import crypto
 from casework.core.models import Agency, User
-from casework.core.types import utcnow
 from casework.extensions import db
 from tests.helpers import PASSWORD, audit_events, csrf_token, login, page_token, post_form, signed_in
 
@@ -257,18 +256,16 @@ def test_reset_mfa(app, admin, factory):
 def test_unlock(app, admin, factory):
     _, client = admin
     target = factory.user("idva")
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == target.id)
-        .values(failed_logins=7, locked_until=utcnow() + timedelta(minutes=10))
-    )
-    db.session.commit()
+    for _ in range(7):
+        auth.record_failure(auth.Failure("password", auth.account_key(target.email), target.id), "192.0.2.9")
+    assert auth.sign_in_wait(auth.account_key(target.email), "192.0.2.9").until is not None
     page = client.get(f"/admin/users/{target.id}")
-    assert "locked until" in page.text
+    assert "7 since the last sign-in" in page.text
     resp = client.post(f"/admin/users/{target.id}/unlock", data={"csrf_token": csrf_token(page.text)})
     assert resp.status_code == 302
     fresh = _fresh_user(target.id)
-    assert (fresh.failed_logins, fresh.locked_until) == (0, None)
+    assert fresh.failed_logins == 0
+    assert auth.sign_in_wait(auth.account_key(target.email), "192.0.2.9").until is None
     assert audit_events("admin.user_unlocked")[-1].object_id == str(target.id)
     login(app.test_client(), fresh)
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from casework.auth import services as auth
 from casework.auth.services import GENERIC_FAILURE
 from casework.core import crypto
-from casework.core.models import User, UserSession
+from casework.core.models import LoginAttempt, PendingSignIn, User, UserSession
 from casework.core.types import utcnow
 from casework.extensions import db
 from tests.helpers import (
@@ -57,32 +57,36 @@ def _signed_in(client) -> bool:
 # --- lockout and throttling ---------------------------------------------------------------
 
 
-def test_account_locks_after_repeated_failures(app, factory, client):
+def test_repeated_failures_make_the_next_attempt_wait(app, factory, client):
     user = factory.user("idva")
-    limit = app.config["LOGIN_MAX_FAILURES"]
-    assert limit == 5
-    for n in range(limit):
+    free = app.config["LOGIN_FREE_FAILURES"]
+    assert free == 5
+    for n in range(free):
         resp = _password_step(client, user.email, f"wrong password number {n}")
         assert resp.status_code == 200
         assert GENERIC_FAILURE in resp.text
         assert _fresh(user.id).failed_logins == n + 1
-    locked = _fresh(user.id)
-    assert locked.locked_until is not None and locked.locked_until > utcnow()
 
-    # The right password now fails too, with exactly the same message.
+    # Within the wait the right password fails too, with exactly the same message, and the
+    # refused attempt is audited but does not make the wait longer.
     resp = _password_step(client, user.email, PASSWORD)
-    assert resp.status_code == 200
+    assert resp.status_code == 429
     assert GENERIC_FAILURE in resp.text
-    assert "locked" not in resp.text.lower().replace("unlock your account", "")
+    assert "locked" not in resp.text.lower()
     assert not _signed_in(client)
-    assert audit_events("auth.login_failed")[-1].data["details"]["stage"] == "locked"
+    assert audit_events("auth.login_failed")[-1].data["details"]["stage"] == "throttled"
+    assert _fresh(user.id).failed_logins == free
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == free
 
-    # Once the lock expires the right password works again.
-    db.session.execute(sa.update(User).where(User.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1)))
+    # Once the wait (2 seconds after the fifth failure) has passed, the right password works.
+    for row in db.session.scalars(sa.select(LoginAttempt)):
+        row.at -= timedelta(seconds=3)
     db.session.commit()
     login(client, user)
     assert _signed_in(client)
     assert _fresh(user.id).failed_logins == 0
+    # A full sign-in clears this address's failures for the account.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 0
 
 
 def test_unknown_account_and_wrong_password_look_the_same(app, factory):
@@ -106,13 +110,14 @@ def test_wrong_totp_counts_towards_lockout(app, factory, client):
 
 
 def test_per_ip_throttle(app, factory):
-    app.config["LOGIN_IP_MAX_FAILURES"] = 3
+    app.config["LOGIN_IP_MAX_ACCOUNTS"] = 3
     user = factory.user("idva")
     attacker = app.test_client()
     for n in range(3):
         resp = _password_step(attacker, f"guess{n}@example.org", "some password guess", ip="203.0.113.7")
         assert resp.status_code == 200 and GENERIC_FAILURE in resp.text
-    # From that address even correct details are refused, with the same message.
+    # Three distinct accounts failed from that address: even correct details are now
+    # refused there, with the same message.
     resp = _password_step(attacker, user.email, PASSWORD, ip="203.0.113.7")
     assert resp.status_code == 429
     assert GENERIC_FAILURE in resp.text
@@ -509,8 +514,8 @@ def test_signed_in_user_visiting_login_goes_home(app, factory):
 def test_pending_password_step_expires(app, factory, client):
     user = factory.user("idva")
     _password_step(client, user.email, PASSWORD)
-    with client.session_transaction() as sess:
-        sess["mfa_started"] = sess["mfa_started"] - 6 * 60
+    db.session.execute(sa.update(PendingSignIn).values(created_at=utcnow() - timedelta(minutes=5, seconds=1)))
+    db.session.commit()
     assert is_login_redirect(client.get("/login/code"))
     resp = client.post("/login/code", data={"csrf_token": page_token(client, "/login"), "code": totp_now(user)})
     assert is_login_redirect(resp)

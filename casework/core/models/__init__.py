@@ -1,7 +1,7 @@
 """Core models shared by every module."""
 
 from ..audit import AuditEvent, AuditPerson
-from .accounts import AGENCY_KINDS, Agency, LoginAttempt, User, UserRole, UserSession
+from .accounts import AGENCY_KINDS, Agency, LoginAttempt, PendingSignIn, User, UserRole, UserSession
 from .cases import PARTICIPANT_ROLES, Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter
 from .history import ChangeEvent
 from .meetings import AgendaItem, Attendance, Meeting, MeetingAgency
@@ -26,6 +26,7 @@ __all__ = [
     "LoginAttempt",
     "Meeting",
     "MeetingAgency",
+    "PendingSignIn",
     "Person",
     "Plan",
     "PlanItem",

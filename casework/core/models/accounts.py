@@ -71,8 +71,9 @@ class User(TimestampMixin, VersionedMixin, db.Model):
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Last accepted TOTP time step: a code for this step or an earlier one is refused.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Failed sign-in steps since the last successful sign-in, shown to administrators. The
+    # waiting time between attempts is worked out from ``login_attempt``, never from this.
     failed_logins: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
 
@@ -131,11 +132,40 @@ class UserSession(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """One row per failed sign-in step, for per-IP throttling across workers."""
+    """One row per failed sign-in step, shared by every worker.
+
+    The waiting time before the next attempt is worked out from these rows: decaying
+    counts per account and per (account, address), and the number of distinct accounts
+    that failed from one address. ``account_key`` is a keyed hash of the e-mail address
+    typed, so an address that matches no account is counted exactly like a real one and
+    the table holds no e-mail address.
+    """
 
     __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_account_key_at", "account_key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
     ip: Mapped[str] = mapped_column(sa.String(45), nullable=False, index=True)
+    account_key: Mapped[bytes] = mapped_column(sa.LargeBinary(16), nullable=False)
     user_id: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+class PendingSignIn(db.Model):
+    """A browser that has passed the password step and must now give a two-factor code.
+
+    Held server-side: the browser's session carries a random token and a binding value,
+    only their SHA-256 hashes are stored here. Single use (``used_at``), and refused
+    once older than ``LOGIN_PENDING_LIFETIME``.
+    """
+
+    __tablename__ = "pending_sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    binding_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
