@@ -352,7 +352,7 @@ class _Walk:
 
 def parse_head(text: str) -> tuple[int, str]:
     """``SEQ:HASH`` as printed by ``flask audit head``."""
-    seq, sep, digest = text.strip().partition(":")
+    seq, sep, digest = text.strip().lower().partition(":")
     if not sep or not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise ValueError("expected SEQ:HASH (a sequence number, a colon and 64 hex digits)")
     return int(seq), digest
