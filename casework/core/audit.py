@@ -47,10 +47,12 @@ GENESIS_HASH = "0" * 64
 _PG_LOCK_KEY = 0x43415345  # "CASE": the audit chain head lock
 AUDIT_KEY_PURPOSE = "audit"
 SWITCH_OVER_ACTION = "audit.chain_keyed"
-# Session.info keys: events waiting for the commit, and when the chain head lock was taken
-# (``time.perf_counter()``; read by benchmarks in an ``after_commit`` listener).
+# Session.info keys: events waiting for the commit; when the chain head lock was taken and
+# when chaining was done, just before COMMIT (``time.perf_counter()``; read by benchmarks in
+# an ``after_commit`` listener).
 PENDING_INFO_KEY = "casework.audit.pending"
 LOCKED_AT_INFO_KEY = "casework.audit.locked_at"
+CHAINED_AT_INFO_KEY = "casework.audit.chained_at"
 
 # Lawful bases offered when sharing (domain-notes §6). Codes are stored; labels shown.
 LAWFUL_BASES = {
@@ -286,6 +288,7 @@ def _write_pending(session: Session) -> None:
             prev_hash = ev.row_hash
             seq += 1
         session.flush()
+        session.info[CHAINED_AT_INFO_KEY] = time.perf_counter()
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -316,6 +319,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if transaction.parent is None:
         session.info.pop(PENDING_INFO_KEY, None)
         session.info.pop(LOCKED_AT_INFO_KEY, None)
+        session.info.pop(CHAINED_AT_INFO_KEY, None)
 
 
 def record_denial(action: str, **kwargs) -> None:
