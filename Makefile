@@ -9,7 +9,7 @@ PORT ?= 5000
 FLASK := CASEWORK_CONFIG=development $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e lint format bench bench-marac otp clean
+.PHONY: run test e2e lint format bench bench-marac bench-audit otp clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: $(STAMP)  ## core, then every registered module's benchmarks/<module>.py
 # MARAC pages on 20,000 cases; BENCH_MARAC_ARGS="--cases 2000 --meetings 200" for a quick run.
 bench-marac: $(STAMP)
 	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.marac $(BENCH_MARAC_ARGS)
+
+# Audit append and chain head lock hold; BENCH_DATABASE_URL=postgresql+psycopg://… for PostgreSQL.
+bench-audit: $(STAMP)
+	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.audit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

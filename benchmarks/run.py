@@ -1,4 +1,4 @@
-"""Run the core benchmark, then each registered module's (``benchmarks/<module name>.py``).
+"""Run the core and audit benchmarks, then each registered module's (``benchmarks/<module name>.py``).
 
     python -m benchmarks.run
 
@@ -17,11 +17,13 @@ def main() -> int:
     from casework.core import modules
     from config import get_config
 
-    from . import core
+    from . import audit, core
 
     for package in get_config("testing").CASEWORK_MODULES:
         importlib.import_module(package)  # importing a module registers it
     status = core.main([])
+    print("\n== Audit chain ==")
+    status |= audit.main([])
     for module in modules.modules():
         name = f"benchmarks.{module.name}"
         if importlib.util.find_spec(name) is None:

@@ -175,14 +175,50 @@ def keys_add(index: bool) -> None:
     click.echo(f"New current key {ring.current}; run 'flask keys rotate' to re-encrypt existing data.")
 
 
+def _head_option(value: str | None) -> tuple[int, str] | None:
+    from .core import audit
+
+    if value is None:
+        return None
+    try:
+        return audit.parse_head(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @audit_cli.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--expect-head",
+    metavar="SEQ:HASH",
+    default=None,
+    help="A head printed earlier by 'flask audit head': the chain must still reach it, unchanged.",
+)
+def audit_verify(expect_head: str | None) -> None:
     """Walk the audit chain and report the first broken link."""
     from .core import audit
 
-    result = audit.verify()
+    expected = _head_option(expect_head)
+    result = audit.verify(expect_head=expected)
     if result.ok:
-        click.echo(f"Audit chain intact: {result.checked} events verified.")
+        anchored = f"; expected head {expected[0]} matches" if expected else ""
+        click.echo(f"Audit chain intact: {result.checked} events verified{anchored}.")
         return
     click.echo(f"Audit chain BROKEN at seq {result.first_bad_seq}: {result.reason}", err=True)
     raise SystemExit(1)
+
+
+@audit_cli.command("head")
+def audit_head() -> None:
+    """Verify the chain, then print its head as SEQ:HMAC to keep outside the database.
+
+    Later, 'flask audit verify --expect-head SEQ:HMAC' proves the chain was neither
+    truncated nor rewritten up to that row.
+    """
+    from .core import audit
+
+    result = audit.verify()
+    if not result.ok:
+        click.echo(f"Audit chain BROKEN at seq {result.first_bad_seq}: {result.reason}", err=True)
+        raise SystemExit(1)
+    seq, digest = result.head or (0, audit.GENESIS_HASH)
+    click.echo(f"{seq}:{digest}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import os
 
 import flask_migrate
@@ -111,5 +113,112 @@ def test_migrated_schema_accepts_the_app(empty_database_url, keyring_json):
         runner = app.test_cli_runner()
         result = runner.invoke(args=["audit", "verify"])
         assert result.exit_code == 0 and "0 events verified" in result.output
+        result = runner.invoke(args=["audit", "head"])
+        assert result.exit_code == 0 and result.output.strip() == "0:" + "0" * 64
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _legacy_rows(n: int) -> None:
+    """Audit rows as the release before 0010 wrote them: bare SHA-256 links, no key id."""
+    from casework.core import audit
+    from casework.core.types import utcnow
+
+    prev = audit.GENESIS_HASH
+    for seq in range(1, n + 1):
+        at = utcnow()
+        data = {"seq": seq, "at": audit._format_at(at), "action": "auth.login", "result": "allowed"}
+        data |= {k: None for k in audit._MIRRORED if k not in data}
+        data |= {"person_ids": [], "details": {}}
+        payload = audit.canonical(data)
+        row_hash = hashlib.sha256((prev + payload).encode()).hexdigest()
+        values = {k: data[k] for k in audit._MIRRORED} | {"at": at, "payload": payload}
+        db.session.execute(sa.insert(audit.AuditEvent.__table__).values(prev_hash=prev, row_hash=row_hash, **values))
+        prev = row_hash
+    db.session.commit()
+
+
+def _sha256_chain_intact() -> bool:
+    rows = db.session.execute(sa.text("SELECT prev_hash, row_hash, payload FROM audit_event ORDER BY seq")).all()
+    prev = "0" * 64
+    for row in rows:
+        if row.prev_hash != prev or row.row_hash != hashlib.sha256((prev + row.payload).encode()).hexdigest():
+            return False
+        prev = row.row_hash
+    return True
+
+
+def test_keyed_chain_vouches_for_older_rows_and_downgrades(empty_database_url, keyring_json):
+    """0010 appends a keyed row vouching for the SHA-256 rows already written; the prefix it
+    vouches for can be neither rewritten nor left alone without it. Downgrade re-chains."""
+    from casework.core import audit, crypto
+    from tests.integration.test_audit import _tamper
+
+    app = make_app(empty_database_url, keyring_json)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0006_encrypt_more_free_text")
+        _legacy_rows(3)
+        db.session.remove()
+        flask_migrate.upgrade()
+
+        events = db.session.scalars(sa.select(audit.AuditEvent).order_by(audit.AuditEvent.seq)).all()
+        assert [e.key_id for e in events] == [None, None, None, crypto.keyring().index]
+        assert events[3].action == "audit.chain_keyed" and events[3].data["details"] == {"legacy_rows": 3}
+        audit.record("test.after_keying")
+        db.session.commit()
+        result = audit.verify()
+        assert result.ok and result.checked == 5
+
+        # Rewriting an older row and re-chaining the SHA-256 prefix breaks the keyed row's link.
+        first = db.session.execute(sa.text("SELECT payload FROM audit_event WHERE seq = 1")).scalar_one()
+        forged = first.replace('"result":"allowed"', '"result":"denied"')
+        prev = audit.GENESIS_HASH
+        statements = []
+        for seq in (1, 2, 3):
+            payload = (
+                forged
+                if seq == 1
+                else db.session.execute(
+                    sa.text("SELECT payload FROM audit_event WHERE seq = :s"), {"s": seq}
+                ).scalar_one()
+            )
+            row_hash = audit.chain_hash(prev, payload)
+            statements.append(
+                (
+                    "UPDATE audit_event SET payload = :p, result = :r, prev_hash = :prev, row_hash = :h WHERE seq = :s",
+                    {"p": payload, "r": json.loads(payload)["result"], "prev": prev, "h": row_hash, "s": seq},
+                )
+            )
+            prev = row_hash
+        original = db.session.execute(sa.text("SELECT seq, payload, result, prev_hash, row_hash FROM audit_event"))
+        original = [dict(r._mapping) for r in original if r.seq <= 3]
+        _tamper(statements)
+        result = audit.verify()
+        assert (result.ok, result.first_bad_seq) == (False, 4) and "prev_hash" in result.reason
+        restore = (
+            "UPDATE audit_event SET payload = :payload, result = :result, prev_hash = :prev_hash, "
+            "row_hash = :row_hash WHERE seq = :seq"
+        )
+        _tamper([(restore, row) for row in original])
+        assert audit.verify().ok
+        db.session.remove()
+
+        # Downgrade: the older release can verify only SHA-256, so the keyed rows are re-chained.
+        flask_migrate.downgrade(revision="0006_encrypt_more_free_text")
+        assert "key_id" not in {c["name"] for c in sa.inspect(db.engine).get_columns("audit_event")}
+        assert _sha256_chain_intact()
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert _diff(db.engine) == []
+        result = audit.verify()
+        assert result.ok and result.checked == 6
+        assert audit.verify().head[0] == 6
+        switch = db.session.scalar(sa.select(audit.AuditEvent).where(audit.AuditEvent.seq == 6))
+        assert switch.action == "audit.chain_keyed" and switch.data["details"] == {"legacy_rows": 5}
+
+        # Deleting the keyed rows leaves SHA-256 rows that nothing vouches for.
+        _tamper([("DELETE FROM audit_event WHERE seq >= 6", {})])
+        result = audit.verify()
+        assert (result.ok, result.first_bad_seq) == (False, 1) and "no keyed row vouches" in result.reason
         db.session.remove()
         db.engine.dispose()
