@@ -188,6 +188,7 @@ def insert_people(app, n: int, agency_id: int, user_id: int, target: tuple[str, 
         sa.column("created_at", sa.DateTime),
         sa.column("updated_at", sa.DateTime),
         sa.column("version_id", sa.Integer),
+        sa.column("row_uid", sa.String),
     )
     rng = random.Random(20250101)
     now = datetime.now().replace(microsecond=0)
@@ -200,11 +201,13 @@ def insert_people(app, n: int, agency_id: int, user_id: int, target: tuple[str, 
             else:
                 given, surname = rng.choice(GIVEN), rng.choice(SURNAMES)
                 dob = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 65))
+            uid = crypto.new_row_uid()  # values are bound to their row, as the ORM does on flush
             batch.append(
                 {
-                    "given_names": crypto.encrypt(given.encode(), "person.given_names", ring),
-                    "surname": crypto.encrypt(surname.encode(), "person.surname", ring),
-                    "dob": crypto.encrypt(dob.isoformat().encode(), "person.dob", ring),
+                    "row_uid": uid,
+                    "given_names": crypto.encrypt(given.encode(), "person.given_names", ring, row_uid=uid),
+                    "surname": crypto.encrypt(surname.encode(), "person.surname", ring, row_uid=uid),
+                    "dob": crypto.encrypt(dob.isoformat().encode(), "person.dob", ring, row_uid=uid),
                     "bi_surname_dob": surname_dob_index(surname, dob),
                     "created_by_id": user_id,
                     "created_by_agency_id": agency_id,

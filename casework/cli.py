@@ -149,6 +149,7 @@ def keys_rotate(batch_size: int) -> None:
             "rows_scanned": report.rows_scanned,
             "values_reencrypted": report.values_reencrypted,
             "indexes_updated": report.indexes_updated,
+            "values_unreadable": report.values_unreadable,
         },
     )
     db.session.commit()
@@ -156,6 +157,8 @@ def keys_rotate(batch_size: int) -> None:
         f"Scanned {report.rows_scanned} rows; re-encrypted {report.values_reencrypted} values; "
         f"updated {report.indexes_updated} blind indexes."
     )
+    if report.values_unreadable:
+        click.echo(f"WARNING: {report.values_unreadable} values could not be read and were left as they are", err=True)
 
 
 @keys_cli.command("add")

@@ -1,9 +1,11 @@
 """Key status and rotation over every encrypted column (DESIGN §3).
 
 Rotation walks each table with encrypted columns in primary-key batches,
-re-encrypts values written under an older key, recomputes blind indexes, and
-commits per batch. Each value carries its key id, so a run that stops part-way
-resumes by simply running again.
+re-encrypts values written under an older key, in the older unpadded format
+or bound to no row, recomputes blind indexes, and commits per batch. Each value
+carries its key id, format and row uid, so a run that stops part-way resumes by
+simply running again. Values that cannot be read are left as they are and
+counted.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from . import crypto
-from .types import _Encrypted
+from .types import _Encrypted, bind_value, is_unreadable
 
 
 def encrypted_tables() -> list[tuple[type, list[str]]]:
@@ -39,8 +41,20 @@ def key_usage(session: Session) -> dict[str, int]:
         for name in cols:
             raw = sa.type_coerce(table.c[name], sa.LargeBinary)
             for (blob,) in session.execute(sa.select(raw).where(table.c[name].is_not(None))):
-                counts[crypto.key_id_of(bytes(blob))] += 1
+                try:
+                    counts[crypto.key_id_of(bytes(blob))] += 1
+                except crypto.DecryptionError:
+                    counts["(unreadable)"] += 1
     return dict(counts)
+
+
+def needs_rewrite(blob: bytes, row_uid: str | None, ring: crypto.Keyring) -> bool:
+    """True if a stored value is not in the current format, under the current key, bound to ``row_uid``."""
+    try:
+        env = crypto.parse(blob)
+    except crypto.DecryptionError:
+        return False  # unreadable: nothing to re-encrypt it from
+    return env.version != crypto.FORMAT_VERSION or env.key_id != ring.current or env.row_uid != row_uid
 
 
 @dataclass
@@ -48,6 +62,7 @@ class RotationReport:
     rows_scanned: int = 0
     values_reencrypted: int = 0
     indexes_updated: int = 0
+    values_unreadable: int = 0
     per_table: dict[str, int] = field(default_factory=dict)
 
 
@@ -79,8 +94,13 @@ def rotate(session: Session, batch_size: int = 500, progress: Callable[[str], No
                 values = {}
                 raw = raw_rows[getattr(obj, pk.key)]
                 for name, blob in zip(cols, raw, strict=True):
-                    if blob is not None and crypto.key_id_of(bytes(blob)) != ring.current:
-                        values[name] = getattr(obj, name)  # decrypted; re-encrypted on write
+                    if blob is None or not needs_rewrite(bytes(blob), obj.row_uid, ring):
+                        continue
+                    value = getattr(obj, name)  # decrypted, and checked against this row
+                    if is_unreadable(value):
+                        report.values_unreadable += 1
+                        continue
+                    values[name] = bind_value(value, obj.row_uid)  # re-encrypted on write
                 for column, compute in getattr(model, "__blind_indexes__", {}).items():
                     index = compute(obj)
                     if getattr(obj, column) != index:

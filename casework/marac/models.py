@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Agency, AgendaItem, Case, Person, User
-from ..core.models.base import TimestampMixin, VersionedMixin, enum_column
+from ..core.models.base import RowBoundMixin, TimestampMixin, VersionedMixin, enum_column
 from ..core.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 from ..extensions import db
 
@@ -31,7 +31,7 @@ CONTACT_OUTCOMES = {
 }
 
 
-class DashAssessment(TimestampMixin, db.Model):
+class DashAssessment(RowBoundMixin, TimestampMixin, db.Model):
     """A completed risk identification checklist: a live record, redone when circumstances change."""
 
     __tablename__ = "marac_dash"
@@ -58,7 +58,7 @@ class DashAssessment(TimestampMixin, db.Model):
     assessor_agency: Mapped[Agency | None] = relationship()
 
 
-class Referral(TimestampMixin, VersionedMixin, db.Model):
+class Referral(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     """The MARAC part of a case: one referral, heard at one or more meetings."""
 
     __tablename__ = "marac_referral"
@@ -71,9 +71,9 @@ class Referral(TimestampMixin, VersionedMixin, db.Model):
     incident_date: Mapped[date | None] = mapped_column(sa.Date)
     referring_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), nullable=False, index=True)
     referrer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    referrer_name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
-    referrer_phone: Mapped[str | None] = mapped_column(sa.String(30))
-    referrer_email: Mapped[str | None] = mapped_column(sa.String(254))
+    referrer_name: Mapped[str] = mapped_column(EncryptedText("marac_referral.referrer_name"), nullable=False)
+    referrer_phone: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.referrer_phone"))
+    referrer_email: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.referrer_email"))
     dash_id: Mapped[int | None] = mapped_column(sa.ForeignKey("marac_dash.id"))
     # The four SafeLives referral criteria.
     crit_visible_high_risk: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
@@ -137,7 +137,7 @@ class Referral(TimestampMixin, VersionedMixin, db.Model):
         return bool(self.crit_repeat and self.repeat_confirmed is not False)
 
 
-class ResearchResponse(TimestampMixin, VersionedMixin, db.Model):
+class ResearchResponse(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     """One agency's research on one listed case before the meeting."""
 
     __tablename__ = "marac_research"
@@ -160,7 +160,7 @@ class ResearchResponse(TimestampMixin, VersionedMixin, db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class ContactLog(db.Model):
+class ContactLog(RowBoundMixin, db.Model):
     """An IDVA's contact with the victim. Only the IDVA contacts the victim (SafeLives)."""
 
     __tablename__ = "marac_contact"

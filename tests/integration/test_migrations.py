@@ -222,3 +222,72 @@ def test_keyed_chain_vouches_for_older_rows_and_downgrades(empty_database_url, k
         assert (result.ok, result.first_bad_seq) == (False, 1) and "no keyed row vouches" in result.reason
         db.session.remove()
         db.engine.dispose()
+
+
+def test_row_binding_migration_converts_existing_values(empty_database_url, keyring_json):
+    """Down one step (format 1, plain referrer fields, no row uids) and up again, with data in every form."""
+    from datetime import date
+
+    from casework.core import crypto
+    from casework.core.models import Person
+    from casework.marac.models import Referral
+    from tests.helpers import Factory
+
+    app = make_app(empty_database_url, keyring_json)
+    with app.app_context():
+        flask_migrate.upgrade()
+        factory = Factory(app)
+        user = factory.user("idva")
+        person = factory.person(user, surname="Migrated", gender="female", aliases=["Mig"])
+        case = factory.case(user)
+        referral = Referral(
+            case_id=case.id,
+            victim_id=person.id,
+            referral_date=date.today(),
+            referring_agency_id=user.agency_id,
+            referrer_name="Rita Referrer",
+            referrer_phone="07700 900321",
+            victim_aware="yes",
+            consent="yes",
+        )
+        db.session.add(referral)
+        db.session.commit()
+        pid, rid = person.id, referral.id
+        db.session.remove()
+        db.engine.dispose()
+
+        flask_migrate.downgrade(revision="-1")
+        with db.engine.connect() as conn:
+            assert "row_uid" not in {c["name"] for c in sa.inspect(conn).get_columns("person")}
+            surname = bytes(conn.execute(sa.text("SELECT surname FROM person WHERE id = :i"), {"i": pid}).scalar_one())
+            assert crypto.parse(surname).version == crypto.LEGACY_FORMAT_VERSION
+            assert crypto.decrypt(surname, "person.surname") == b"Migrated"
+            name, phone = conn.execute(
+                sa.text("SELECT referrer_name, referrer_phone FROM marac_referral WHERE id = :i"), {"i": rid}
+            ).one()
+            assert (name, phone) == ("Rita Referrer", "07700 900321")
+        db.engine.dispose()
+
+        flask_migrate.upgrade()
+        assert _diff(db.engine) == []
+        with db.engine.connect() as conn:
+            uid, surname, gender = conn.execute(
+                sa.text("SELECT row_uid, surname, gender FROM person WHERE id = :i"), {"i": pid}
+            ).one()
+            for blob in (surname, gender):
+                env = crypto.parse(bytes(blob))
+                assert (env.version, env.row_uid) == (crypto.FORMAT_VERSION, uid)
+            raw_name = bytes(
+                conn.execute(sa.text("SELECT referrer_name FROM marac_referral WHERE id = :i"), {"i": rid}).scalar_one()
+            )
+            assert b"Rita" not in raw_name
+        person = db.session.get(Person, pid)
+        assert (person.surname, person.gender, person.aliases) == ("Migrated", "female", ["Mig"])
+        referral = db.session.get(Referral, rid)
+        assert (referral.referrer_name, referral.referrer_phone, referral.referrer_email) == (
+            "Rita Referrer",
+            "07700 900321",
+            None,
+        )
+        db.session.remove()
+        db.engine.dispose()

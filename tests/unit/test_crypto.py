@@ -15,7 +15,15 @@ from casework.core import crypto
 from casework.core.crypto import DecryptionError, Keyring, KeyringError
 from casework.core.models import Person
 from casework.core.models.people import phone_index, surname_dob_index
-from casework.core.types import EncryptedComparisonError, EncryptedDate, EncryptedJSON, EncryptedText
+from casework.core.types import (
+    UNREADABLE,
+    EncryptedComparisonError,
+    EncryptedDate,
+    EncryptedJSON,
+    EncryptedText,
+    bind_value,
+    is_unreadable,
+)
 from casework.extensions import db
 
 
@@ -52,11 +60,15 @@ def keyed(keyring_json):
     ],
 )
 def test_type_round_trip(keyed, column_type, value):
-    stored = column_type.process_bind_param(value, db.engine.dialect)
+    uid = crypto.new_row_uid()
+    stored = column_type.process_bind_param(bind_value(value, uid), db.engine.dialect)
     assert isinstance(stored, bytes)
     assert stored[0] == crypto.FORMAT_VERSION
     assert crypto.key_id_of(stored) == crypto.keyring().current
-    assert column_type.process_result_value(stored, db.engine.dialect) == value
+    assert crypto.parse(stored).row_uid == uid
+    read = column_type.process_result_value(stored, db.engine.dialect)
+    assert read == value
+    assert read.row_uid == uid
 
 
 def test_none_stays_none(keyed):
@@ -67,9 +79,24 @@ def test_none_stays_none(keyed):
 
 def test_types_refuse_wrong_python_types(keyed):
     with pytest.raises(TypeError):
-        EncryptedText("t.c").process_bind_param(123, db.engine.dialect)
+        EncryptedText("t.c").encrypt(123, crypto.new_row_uid())
     with pytest.raises(TypeError):
-        EncryptedDate("t.c").process_bind_param("1990-01-01", db.engine.dialect)
+        EncryptedDate("t.c").encrypt("1990-01-01", crypto.new_row_uid())
+    with pytest.raises(TypeError):
+        EncryptedJSON("t.c").encrypt(True, crypto.new_row_uid())
+
+
+def test_types_refuse_values_not_bound_to_a_row(keyed):
+    """A plain value (a Core write that bypassed the ORM) is refused, never stored unbound."""
+    with pytest.raises(ValueError, match="bound to their row"):
+        EncryptedText("t.c").process_bind_param("plain", db.engine.dialect)
+
+
+def test_unreadable_value_cannot_be_written_back(keyed):
+    with pytest.raises(ValueError, match="unreadable"):
+        EncryptedText("t.c").encrypt(UNREADABLE, crypto.new_row_uid())
+    with pytest.raises(ValueError, match="unreadable"):
+        bind_value(UNREADABLE, crypto.new_row_uid())
 
 
 def test_aad_must_name_table_and_column():
@@ -155,8 +182,8 @@ def test_tampered_column_in_database_fails(app, factory):
     db.session.execute(sa.text("UPDATE person SET surname = :v WHERE id = :i"), {"v": bytes(raw), "i": pid})
     db.session.commit()
     db.session.expunge_all()
-    with pytest.raises(DecryptionError, match=r"person\.surname"):
-        db.session.get(Person, pid)
+    person = db.session.get(Person, pid)
+    assert is_unreadable(person.surname) and str(person.surname) == "[unreadable]"
 
 
 def test_ciphertext_copied_to_another_column_fails(app, factory):
@@ -165,8 +192,9 @@ def test_ciphertext_copied_to_another_column_fails(app, factory):
     db.session.execute(sa.text("UPDATE person SET given_names = surname WHERE id = :i"), {"i": pid})
     db.session.commit()
     db.session.expunge_all()
-    with pytest.raises(DecryptionError, match=r"person\.given_names"):
-        db.session.get(Person, pid)
+    person = db.session.get(Person, pid)
+    assert is_unreadable(person.given_names)
+    assert person.surname == "Moved"
 
 
 @pytest.mark.parametrize(
@@ -346,3 +374,145 @@ def test_testing_app_without_key_ring_fails_closed_on_first_use(tmp_path):
     app.config["KEYRING_FILE"] = None
     with app.app_context(), pytest.raises(KeyringError):
         crypto.keyring()
+
+
+# --- padding, row binding and malformed values ---------------------------------------------------
+
+
+def test_padding_hides_length_within_a_bucket(ring):
+    lengths = {len(crypto.encrypt(b"x" * n, "t.c", ring)) for n in range(crypto.PAD_BLOCK)}
+    assert len(lengths) == 1  # 0..31 bytes: one length
+    assert len(crypto.encrypt(b"x" * crypto.PAD_BLOCK, "t.c", ring)) == lengths.pop() + crypto.PAD_BLOCK
+
+
+@pytest.mark.parametrize("size", [2, 16, 32, 64])
+def test_pad_round_trip_and_fixed_size(size):
+    for n in range(0, 3 * size):
+        data = bytes(range(256))[:n] if n < 256 else b"\x00" * n
+        padded = crypto.pad(data, size)
+        assert len(padded) % size == 0 and len(padded) > n
+        assert crypto.unpad(padded) == data
+    # Trailing zero bytes in the value survive: the 0x80 marks where padding starts.
+    assert crypto.unpad(crypto.pad(b"ab\x00\x00", size)) == b"ab\x00\x00"
+
+
+@pytest.mark.parametrize("padded", [b"", b"\x00" * 32, b"abc" + b"\x00" * 29, b"abc\x81" + b"\x00" * 28])
+def test_bad_padding_is_refused(padded):
+    with pytest.raises(DecryptionError, match="padding"):
+        crypto.unpad(padded)
+
+
+def test_value_is_bound_to_its_row_uid(ring):
+    uid, other = crypto.new_row_uid(), crypto.new_row_uid()
+    blob = crypto.encrypt(b"secret", "person.surname", ring, row_uid=uid)
+    assert crypto.parse(blob).row_uid == uid
+    assert bytes.fromhex(uid) in blob  # carried in clear, authenticated as associated data
+    assert crypto.open_value(blob, "person.surname", ring) == (b"secret", uid)
+    assert crypto.decrypt(blob, "person.surname", ring, row_uid=uid) == b"secret"
+    with pytest.raises(DecryptionError, match="another row"):
+        crypto.decrypt(blob, "person.surname", ring, row_uid=other)
+
+
+def test_rewriting_the_row_uid_in_a_value_fails_authentication(ring):
+    uid, other = crypto.new_row_uid(), crypto.new_row_uid()
+    blob = crypto.encrypt(b"secret", "person.surname", ring, row_uid=uid)
+    forged = blob.replace(bytes.fromhex(uid), bytes.fromhex(other))
+    assert crypto.parse(forged).row_uid == other
+    with pytest.raises(DecryptionError, match="authentication"):
+        crypto.open_value(forged, "person.surname", ring)
+    # Nor can the binding be stripped: dropping the uid from the header fails too.
+    env = crypto.parse(blob)
+    unbound = env.header[: -crypto.ROW_UID_BYTES - 1] + b"\x00" + env.body
+    with pytest.raises(DecryptionError, match="authentication"):
+        crypto.open_value(unbound, "person.surname", ring)
+
+
+def _legacy_blob(ring: Keyring, plaintext: bytes, aad: str) -> bytes:
+    """A value in format 1, as versions before padding and row binding wrote it."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key_id = ring.current.encode()
+    nonce = os.urandom(12)
+    ct = AESGCM(ring.encryption_key(ring.current)).encrypt(nonce, plaintext, aad.encode())
+    return bytes([1, len(key_id)]) + key_id + nonce + ct
+
+
+def test_format_1_values_are_still_read(ring):
+    blob = _legacy_blob(ring, b"Old value", "person.surname")
+    assert crypto.parse(blob).version == crypto.LEGACY_FORMAT_VERSION
+    assert crypto.open_value(blob, "person.surname", ring) == (b"Old value", None)
+    with pytest.raises(DecryptionError):
+        crypto.open_value(blob, "person.given_names", ring)
+
+
+def _bad_padding_blob(ring: Keyring, aad: str, uid: str) -> bytes:
+    """Authentic ciphertext whose plaintext lacks the 0x80 padding marker."""
+    key_id = ring.current.encode()
+    header = bytes([crypto.FORMAT_VERSION, len(key_id)]) + key_id + bytes([16]) + bytes.fromhex(uid)
+    nonce = os.urandom(12)
+    return (
+        header
+        + nonce
+        + ring.cipher(ring.current).encrypt(nonce, b"no marker" + bytes(23), header + b"\x00" + aad.encode())
+    )
+
+
+def test_every_malformed_value_raises_decryption_error(ring):
+    uid = crypto.new_row_uid()
+    good = crypto.encrypt(b"secret", "t.c", ring, row_uid=uid)
+    cases = {
+        "empty": b"",
+        "one byte": good[:1],
+        "truncated header": good[:5],
+        "truncated body": good[:-20],
+        "no tag": good[: len(crypto.parse(good).header) + 12],
+        "unknown version": bytes([7]) + good[1:],
+        "zero key id length": good[:1] + b"\x00" + good[2:],
+        "bad uid length": good[: 2 + good[1]] + b"\x05" + good[3 + good[1] :],
+        "bad padding": _bad_padding_blob(ring, "t.c", uid),
+    }
+    for name, blob in cases.items():
+        with pytest.raises(DecryptionError):
+            crypto.open_value(blob, "t.c", ring)
+        assert name  # every case raised the one error callers handle
+    other = crypto.new_keyring()
+    with pytest.raises(DecryptionError):
+        crypto.open_value(crypto.encrypt(b"secret", "t.c", other, row_uid=uid), "t.c", ring)
+
+
+@pytest.mark.parametrize(
+    ("column_type", "marker_type"),
+    [(EncryptedText("t.c"), str), (EncryptedDate("t.c"), date), (EncryptedJSON("t.c"), dict)],
+)
+def test_types_read_any_undecryptable_value_as_unreadable(keyed, column_type, marker_type, caplog):
+    ring = crypto.keyring()
+    uid = crypto.new_row_uid()
+    good = crypto.encrypt(b"\xffSECRETVALUE", "t.c", ring, row_uid=uid)
+    for blob in (good[:-3], b"\x02", bytes([9]) + good[1:], _bad_padding_blob(ring, "t.c", uid), good):
+        with caplog.at_level("WARNING", logger="casework.crypto"):
+            value = column_type.process_result_value(blob, db.engine.dialect)
+        assert is_unreadable(value) and isinstance(value, marker_type)
+        assert str(value) == "[unreadable]"
+    # The last one decrypted but is not valid for the type (not UTF-8): its content is not logged.
+    assert "unreadable value in t.c" in caplog.text
+    assert "SECRETVALUE" not in caplog.text
+
+
+def test_unreadable_markers_survive_the_ways_pages_use_values():
+    from casework.core.types import UNREADABLE_DATE, UnreadableJSON
+
+    assert UNREADABLE.upper() == "[unreadable]" and UNREADABLE.strip() is UNREADABLE
+    assert UNREADABLE_DATE.strftime("%-d %b %Y") == "[unreadable]" and f"{UNREADABLE_DATE}" == "[unreadable]"
+    aliases = UnreadableJSON()
+    assert ", ".join(aliases) == "[unreadable]"
+    assert aliases.get("school") is None and aliases
+    assert str(aliases) == "[unreadable]"
+
+
+def test_subkeys_and_ciphers_are_cached_per_key(ring):
+    assert ring.cipher(ring.current) is ring.cipher(ring.current)
+    other = crypto.add_key(ring)
+    assert other.cipher(other.current) is not ring.cipher(ring.current)
+    assert other.cipher(ring.current) is ring.cipher(ring.current)  # same key bytes, same object
+    with pytest.raises(KeyringError):
+        ring.cipher("missing")

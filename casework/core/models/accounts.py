@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ..types import EncryptedText, UTCDateTime
-from .base import TimestampMixin, VersionedMixin, enum_column, utcnow
+from .base import RowBoundMixin, TimestampMixin, VersionedMixin, enum_column, utcnow
 
 AGENCY_KINDS = {
     "police": "Police",
@@ -53,7 +53,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
 
 
-class User(TimestampMixin, VersionedMixin, db.Model):
+class User(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "user"
     __history__ = True
 

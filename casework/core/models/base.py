@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, declared_attr, mapped_column
 
 from ...extensions import db
-from ..types import UTCDateTime, utcnow
+from .. import crypto
+from ..types import UNREADABLE, UTCDateTime, _Encrypted, bind_value, is_unreadable, row_uid_of, utcnow
+
+log = logging.getLogger("casework.crypto")
 
 
 def enum_column(values: Iterable[str], name: str, **kwargs: Any) -> sa.Column:
@@ -36,6 +40,110 @@ class VersionedMixin:
         return {"version_id_col": cls.version_id}
 
 
+# --- row-bound encryption -----------------------------------------------------
+
+
+def row_uid_column() -> Mapped[str]:
+    """The per-row random identity that encrypted values are bound to (never changes)."""
+    return mapped_column(sa.String(32), nullable=False, unique=True, default=crypto.new_row_uid)
+
+
+class RowBoundMixin:
+    """For every model with encrypted columns: each value is bound to this row's ``row_uid``.
+
+    The uid is assigned when the object is constructed, written into each
+    encrypted value's header and authenticated with it; a value whose uid is
+    not this row's (copied from another row) reads as unreadable.
+    """
+
+    row_uid: Mapped[str] = row_uid_column()
+
+
+_encrypted_keys_cache: dict[Mapper, tuple[str, ...]] = {}
+
+
+def encrypted_keys(mapper: Mapper) -> tuple[str, ...]:
+    """Attribute names of the mapper's encrypted columns."""
+    keys = _encrypted_keys_cache.get(mapper)
+    if keys is None:
+        keys = _encrypted_keys_cache[mapper] = tuple(
+            prop.key for prop in mapper.column_attrs if isinstance(prop.columns[0].type, _Encrypted)
+        )
+    return keys
+
+
+@event.listens_for(db.Model, "init", propagate=True)
+def _assign_row_uid(target: Any, args: Any, kwargs: Any) -> None:
+    if encrypted_keys(sa.inspect(type(target))) and kwargs.get("row_uid") is None:
+        target.row_uid = crypto.new_row_uid()
+
+
+def _bind_pending_values(mapper: Mapper, connection: Any, target: Any) -> None:
+    """Before INSERT/UPDATE: bind each new encrypted value to its row's uid."""
+    keys = encrypted_keys(mapper)
+    if not keys:
+        return
+    state = sa.inspect(target)
+    if state.has_identity and "row_uid" in state.committed_state:
+        raise ValueError(f"{mapper.class_.__name__}.row_uid cannot change: its encrypted values are bound to it")
+    if target.row_uid is None:
+        target.row_uid = crypto.new_row_uid()
+    uid = target.row_uid
+    for key in keys:
+        added = state.attrs[key].history.added
+        if added and added[0] is not None and row_uid_of(added[0]) != uid:
+            setattr(target, key, bind_value(added[0], uid))
+
+
+event.listen(db.Model, "before_insert", _bind_pending_values, propagate=True)
+event.listen(db.Model, "before_update", _bind_pending_values, propagate=True)
+
+
+def _check_row_binding(target: Any, keys: Iterable[str] | None = None) -> None:
+    """After a load: any encrypted value bound to another row becomes unreadable."""
+    state = sa.inspect(target)
+    mapper = state.mapper
+    bound_keys = encrypted_keys(mapper)
+    if not bound_keys:
+        return
+    loaded = state.dict
+    uid = loaded.get("row_uid")
+    for key in bound_keys if keys is None else (k for k in keys if k in bound_keys):
+        value = loaded.get(key)
+        if value is None or is_unreadable(value):
+            continue
+        carried = row_uid_of(value)
+        if carried is None:
+            continue  # format 1, written before values were bound to rows: read as it is
+        if uid is None or carried != uid:
+            log.warning(
+                "unreadable value in %s.%s id=%s: %s",
+                mapper.local_table.name,
+                key,
+                loaded.get("id"),
+                "bound to another row" if uid else "row uid not loaded",
+            )
+            loaded[key] = mapper.column_attrs[key].columns[0].type.unreadable
+
+
+@event.listens_for(db.Model, "load", propagate=True)
+def _on_load(target: Any, context: Any) -> None:
+    _check_row_binding(target)
+
+
+@event.listens_for(db.Model, "refresh", propagate=True)
+def _on_refresh(target: Any, context: Any, attrs: Iterable[str] | None) -> None:
+    _check_row_binding(target, attrs)
+
+
+@event.listens_for(Mapper, "after_configured")
+def _require_row_binding() -> None:
+    """Refuse to start if a model has encrypted columns but no row uid to bind them to."""
+    for mapper in db.Model.registry.mappers:
+        if encrypted_keys(mapper) and "row_uid" not in mapper.column_attrs:
+            raise TypeError(f"{mapper.class_.__name__} has encrypted columns: add RowBoundMixin to its bases")
+
+
 # --- blind indexes -----------------------------------------------------------
 
 BlindSpec = dict[str, Callable[[Any], bytes | None]]
@@ -54,7 +162,7 @@ def refresh_blind_indexes(obj: Any) -> bool:
 
 # --- change history ------------------------------------------------------------
 
-_SKIP_FIELDS = {"version_id", "updated_at", "created_at"}
+_SKIP_FIELDS = {"version_id", "updated_at", "created_at", "row_uid"}
 
 
 def _changed_fields(obj: Any) -> list[str]:
@@ -116,4 +224,15 @@ def _after_flush(session: Session, flush_context) -> None:
     session.connection().execute(sa.insert(ChangeEvent), rows)
 
 
-__all__ = ["TimestampMixin", "VersionedMixin", "db", "enum_column", "refresh_blind_indexes", "utcnow"]
+__all__ = [
+    "UNREADABLE",
+    "RowBoundMixin",
+    "TimestampMixin",
+    "VersionedMixin",
+    "db",
+    "encrypted_keys",
+    "enum_column",
+    "refresh_blind_indexes",
+    "row_uid_column",
+    "utcnow",
+]

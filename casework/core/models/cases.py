@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...extensions import db
 from ..types import EncryptedJSON, EncryptedText
 from .accounts import Agency, User
-from .base import TimestampMixin, VersionedMixin, enum_column
+from .base import RowBoundMixin, TimestampMixin, VersionedMixin, enum_column
 from .people import Person
 
 PARTICIPANT_ROLES = {
@@ -23,7 +23,7 @@ PARTICIPANT_ROLES = {
 }
 
 
-class Case(TimestampMixin, VersionedMixin, db.Model):
+class Case(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "case"
     __history__ = True
 
@@ -96,7 +96,7 @@ class CaseMember(db.Model):
     user: Mapped[User] = relationship()
 
 
-class CaseParticipant(db.Model):
+class CaseParticipant(RowBoundMixin, db.Model):
     """A person's role in a case (victim, perpetrator, child, offender …)."""
 
     __tablename__ = "case_participant"

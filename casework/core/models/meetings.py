@@ -10,14 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...extensions import db
 from ..types import EncryptedText, UTCDateTime
 from .accounts import Agency, User
-from .base import TimestampMixin, VersionedMixin, enum_column
+from .base import RowBoundMixin, TimestampMixin, VersionedMixin, enum_column
 from .cases import Case
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "held": "Held", "cancelled": "Cancelled"}
 ATTENDANCE_STATUSES = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 
 
-class Meeting(TimestampMixin, VersionedMixin, db.Model):
+class Meeting(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "meeting"
     __history__ = True
 
@@ -57,7 +57,7 @@ class MeetingAgency(db.Model):
     agency: Mapped[Agency] = relationship()
 
 
-class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
+class AgendaItem(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "agenda_item"
     __history__ = True
     __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id", name="uq_agenda_item_meeting_case"),)
@@ -75,7 +75,7 @@ class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
     case: Mapped[Case] = relationship()
 
 
-class Attendance(db.Model):
+class Attendance(RowBoundMixin, db.Model):
     __tablename__ = "attendance"
 
     id: Mapped[int] = mapped_column(primary_key=True)

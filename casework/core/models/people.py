@@ -13,8 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from .. import crypto
-from ..types import EncryptedDate, EncryptedJSON, EncryptedText
-from .base import TimestampMixin, VersionedMixin
+from ..types import EncryptedDate, EncryptedJSON, EncryptedText, is_unreadable
+from .base import RowBoundMixin, TimestampMixin, VersionedMixin
 
 GENDERS = {"female": "Female", "male": "Male", "non_binary": "Non-binary", "other": "Other", "not_known": "Not known"}
 ETHNICITIES = {
@@ -37,6 +37,10 @@ SEXUALITIES = {
 }
 
 
+# Every code of the enumerated fields fits in this many bytes, so all their ciphertexts have one length.
+CODE_SIZE = 32
+
+
 def surname_dob_index(surname: str | None, dob: date | None) -> bytes | None:
     if not surname or not dob:
         return None
@@ -50,7 +54,7 @@ def phone_index(phone: str | None) -> bytes | None:
     return crypto.blind_index("person.phone", normalised) if normalised else None
 
 
-class Person(TimestampMixin, VersionedMixin, db.Model):
+class Person(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "person"
     __history__ = True
     __blind_indexes__ = {
@@ -69,11 +73,11 @@ class Person(TimestampMixin, VersionedMixin, db.Model):
     email: Mapped[str | None] = mapped_column(EncryptedText("person.email"))
     notes: Mapped[str | None] = mapped_column(EncryptedText("person.notes"))
     # Demographics for statutory returns: special-category data, encrypted and aggregated in Python.
-    gender: Mapped[str | None] = mapped_column(EncryptedText("person.gender"))
-    ethnicity: Mapped[str | None] = mapped_column(EncryptedText("person.ethnicity"))
-    disability: Mapped[str | None] = mapped_column(EncryptedText("person.disability"))
-    sexuality: Mapped[str | None] = mapped_column(EncryptedText("person.sexuality"))
-    is_lgbt: Mapped[str | None] = mapped_column(EncryptedText("person.is_lgbt"))
+    gender: Mapped[str | None] = mapped_column(EncryptedText("person.gender", fixed=CODE_SIZE))
+    ethnicity: Mapped[str | None] = mapped_column(EncryptedText("person.ethnicity", fixed=CODE_SIZE))
+    disability: Mapped[str | None] = mapped_column(EncryptedText("person.disability", fixed=CODE_SIZE))
+    sexuality: Mapped[str | None] = mapped_column(EncryptedText("person.sexuality", fixed=CODE_SIZE))
+    is_lgbt: Mapped[str | None] = mapped_column(EncryptedText("person.is_lgbt", fixed=CODE_SIZE))
 
     bi_surname_dob: Mapped[bytes | None] = mapped_column(sa.LargeBinary(16), index=True)
     bi_phone: Mapped[bytes | None] = mapped_column(sa.LargeBinary(16), index=True)
@@ -96,7 +100,7 @@ class Person(TimestampMixin, VersionedMixin, db.Model):
         return "".join(p[0].upper() for p in parts if p) or "?"
 
     def age_on(self, when: date) -> int | None:
-        if not self.dob:
+        if not self.dob or is_unreadable(self.dob):
             return None
         return when.year - self.dob.year - ((when.month, when.day) < (self.dob.month, self.dob.day))
 

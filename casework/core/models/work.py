@@ -15,14 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...extensions import db
 from ..types import EncryptedText, UTCDateTime
 from .accounts import Agency, User
-from .base import TimestampMixin, VersionedMixin, enum_column, utcnow
+from .base import RowBoundMixin, TimestampMixin, VersionedMixin, enum_column, utcnow
 from .cases import Case
 
 ACTION_STATUSES = {"open": "Open", "done": "Done", "not_done": "Not done", "cancelled": "Cancelled"}
 PLAN_ITEM_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
 
 
-class Action(TimestampMixin, VersionedMixin, db.Model):
+class Action(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "action"
     __history__ = True
     __table_args__ = (sa.Index("ix_action_status_due_on", "status", "due_on"),)
@@ -53,7 +53,7 @@ class Action(TimestampMixin, VersionedMixin, db.Model):
         return self.status == "open" and self.due_on < today
 
 
-class ActionUpdate(db.Model):
+class ActionUpdate(RowBoundMixin, db.Model):
     __tablename__ = "action_update"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class ActionUpdate(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class Plan(TimestampMixin, VersionedMixin, db.Model):
+class Plan(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "plan"
     __history__ = True
 
@@ -94,7 +94,7 @@ class Plan(TimestampMixin, VersionedMixin, db.Model):
         return self.is_active and self.review_due_on is not None and self.review_due_on < today
 
 
-class PlanItem(TimestampMixin, VersionedMixin, db.Model):
+class PlanItem(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "plan_item"
     __history__ = True
 
@@ -113,7 +113,7 @@ class PlanItem(TimestampMixin, VersionedMixin, db.Model):
     owner_user: Mapped[User | None] = relationship()
 
 
-class PlanReview(db.Model):
+class PlanReview(RowBoundMixin, db.Model):
     __tablename__ = "plan_review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
