@@ -105,9 +105,11 @@ def visible_case_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnEl
 
 
 def visible_person_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnElement[bool]:
-    """People the user may see: those in a case the user can see, and their own
-    agency's records that are in no case yet. ``via_meetings=False``: the people
-    the user may act on (edit, refer, link), which a meeting listing alone does not give."""
+    """People the user may see: those in a case the user can see, and records in no case
+    yet that the user's agency made for casework the user works in (a record an IOM
+    officer makes is not visible to the same agency's MARAC representative, and the
+    other way round). ``via_meetings=False``: the people the user may act on (edit,
+    refer, link), which a meeting listing alone does not give."""
     if not user.can("people.view"):
         return sa.false()
     in_visible_case = sa.exists().where(
@@ -115,9 +117,21 @@ def visible_person_clause(user: User, *, via_meetings: bool = True) -> sa.Column
         CaseParticipant.case_id == Case.id,
         visible_case_clause(user, via_meetings=via_meetings),
     )
+    return sa.or_(in_visible_case, _own_unlinked(user))
+
+
+def working_kinds(user: User) -> list[str]:
+    """The case kinds (modules) the user works in."""
+    return [k for k in modules.case_kinds() if user.can(f"{k}.case.view")]
+
+
+def _own_unlinked(user: User) -> sa.ColumnElement[bool]:
     in_any_case = sa.exists().where(CaseParticipant.person_id == Person.id)
-    own_unlinked = sa.and_(Person.created_by_agency_id == user.agency_id, sa.not_(in_any_case))
-    return sa.or_(in_visible_case, own_unlinked)
+    return sa.and_(
+        Person.created_by_agency_id == user.agency_id,
+        Person.created_for_kind.in_(working_kinds(user)),
+        sa.not_(in_any_case),
+    )
 
 
 def can_view_person(user: User, person: Person) -> bool:
@@ -147,7 +161,7 @@ def can_see_contact_details(user: User, person: Person) -> bool:
         )
     )
     if not kinds:
-        return person.created_by_agency_id == user.agency_id
+        return person.created_by_agency_id == user.agency_id and person.created_for_kind in working_kinds(user)
     agency_kind = user.agency.kind
     if not all(agency_kind in modules.contact_detail_agency_kinds(k) for k in kinds):
         return False

@@ -27,9 +27,10 @@ def seed(context: DemoContext) -> None:
             "phone": "07700 900123",
             "address": "1 Demo Street, Northtown",
         },
+        kind="marac",
     )
     perpetrator = create_person(
-        idva, {"given_names": "Jo", "surname": "Sample", "dob": date(1987, 9, 3), "gender": "male"}
+        idva, {"given_names": "Jo", "surname": "Sample", "dob": date(1987, 9, 3), "gender": "male"}, kind="marac"
     )
     codes = dash.checklist().codes
     assessment = dash.record_assessment(

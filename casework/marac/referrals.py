@@ -434,12 +434,14 @@ def submit_referral(user: User, victim: Person, submission: ReferralSubmission) 
     people.update_fields(user, victim, submission.diversity, tuple(submission.diversity))
     perp_links = []
     if perpetrator is None and submission.new_perpetrator is not None:
-        perpetrator = people.create_person(user, _person_values(submission.new_perpetrator))
+        perpetrator = people.create_person(user, _person_values(submission.new_perpetrator), kind="marac")
     if perpetrator is not None:
         perp_links.append(PersonLink(perpetrator.id, submission.perpetrator_relationship))
     child_links = [
         PersonLink(
-            people.create_person(user, _person_values(child.person)).id, child.relationship_to_victim, child.details
+            people.create_person(user, _person_values(child.person), kind="marac").id,
+            child.relationship_to_victim,
+            child.details,
         )
         for child in submission.children
     ]

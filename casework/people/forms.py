@@ -14,6 +14,11 @@ PHONE = Regexp(r"^[0-9+()\-\s]{6,25}$", message="Enter a phone number using digi
 
 
 class PersonForm(VersionedForm):
+    kind = SelectField(
+        "Which casework is this record for?",
+        description="Until the person is in a case, only colleagues in your agency who work on this casework see it.",
+        validate_choice=False,
+    )
     given_names = StringField("Given names", validators=[Optional(), Length(max=200)], filters=[blank_to_none])
     surname = StringField(
         "Surname",

@@ -20,7 +20,8 @@ from ..core.access import (
 from ..core.crypto import normalise_phone, normalise_text
 from ..core.models import Case, CaseParticipant, Person, User
 from ..core.models.people import phone_index, surname_dob_index
-from ..core.services import apply_changes, check_version, get_or_404
+from ..core.policy import working_kinds
+from ..core.services import ServiceError, apply_changes, check_version, get_or_404
 from ..extensions import db
 
 PERSON_FIELDS = (
@@ -121,8 +122,15 @@ def _visible(user: User):
     return visible_person_clause(user)
 
 
-def create_person(user: User, data: dict[str, Any]) -> Person:
-    person = Person(created_by_id=user.id, created_by_agency_id=user.agency_id)
+def create_person(user: User, data: dict[str, Any], *, kind: str | None = None) -> Person:
+    """A new person record, made for one kind of casework (``kind``; by default the only one
+    the user works in). Until the person is in a case, only that casework's roles in the
+    user's agency see the record (SECURITY.md, "People")."""
+    kinds = working_kinds(user)
+    kind = kind or (kinds[0] if len(kinds) == 1 else None)
+    if kind not in kinds:
+        raise ServiceError("Choose which casework this record is for", "kind")
+    person = Person(created_by_id=user.id, created_by_agency_id=user.agency_id, created_for_kind=kind)
     apply_changes(person, data, PERSON_FIELDS)
     db.session.add(person)
     db.session.flush()

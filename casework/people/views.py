@@ -1,9 +1,12 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..core import modules
 from ..core.access import can_act_on_person, can_see_contact_details, require
-from ..core.forms import page_arg
-from ..core.services import ConflictError
+from ..core.forms import attach_errors, choices, page_arg
+from ..core.policy import working_kinds
+from ..core.services import ConflictError, ServiceError
+from ..extensions import db
 from . import bp, services
 from .forms import PersonForm, PersonSearchForm
 
@@ -26,6 +29,10 @@ def index():
 @require("people.create")
 def new():
     form = PersonForm()
+    kinds = working_kinds(current_user)
+    form.kind.choices = choices({k: modules.case_kinds()[k] for k in kinds}, blank="Choose" if len(kinds) > 1 else None)
+    if len(kinds) == 1:
+        form.kind.data = kinds[0]
     duplicates = None
     if form.validate_on_submit():
         data = form.to_data()
@@ -34,12 +41,18 @@ def new():
                 current_user, surname=data["surname"], dob=data["dob"], phone=data["phone"]
             )
         if duplicates is None or not duplicates.any:
-            person = services.create_person(current_user, data)
-            flash(f"Person record {person.reference} created.", "success")
-            return redirect(url_for("people.view", person_id=person.id))
-        form.confirm_new.data = "1"
+            try:
+                with db.session.begin_nested():
+                    person = services.create_person(current_user, data, kind=form.kind.data or None)
+            except ServiceError as exc:
+                attach_errors(form, exc)
+            else:
+                flash(f"Person record {person.reference} created.", "success")
+                return redirect(url_for("people.view", person_id=person.id))
+        else:
+            form.confirm_new.data = "1"
     status = 400 if form.errors else 200
-    return render_template("people/new.html", form=form, duplicates=duplicates), status
+    return render_template("people/new.html", form=form, duplicates=duplicates, several_kinds=len(kinds) > 1), status
 
 
 @bp.route("/<int:person_id>")

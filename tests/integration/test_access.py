@@ -440,3 +440,64 @@ def test_deactivated_user_cannot_act(app, factory):
     db.session.execute(sa.update(User).where(User.id == admin.id).values(is_active=False))
     db.session.commit()
     assert is_login_redirect(client.get("/admin/users"))
+
+
+def test_unlinked_people_are_visible_only_within_the_casework_they_were_made_for(app, factory):
+    """A record made for MARAC by the police representative is not visible to the same
+    agency's IOM officer (and the other way round) until it is in a case they may see."""
+    from casework.people.services import create_person
+
+    police = factory.agency("police")
+    marac_rep = factory.user("marac_rep", agency=police)
+    iom_officer = factory.user("iom_officer", agency=police)
+    both = factory.user("marac_rep", "iom_officer", agency=police)
+    secret = marker()
+    victim = create_person(marac_rep, {"surname": f"Victim{secret}", "address": f"1 {secret} Street"})
+    offender = create_person(iom_officer, {"surname": f"Offender{secret}"})
+    db.session.commit()
+    assert victim.created_for_kind == "marac" and offender.created_for_kind == "iom"
+
+    iom = signed_in(app, iom_officer)
+    page = iom.get(f"/people/{victim.id}")
+    assert page.status_code == 404 and secret not in page.text
+    assert f"Victim{secret}" not in iom.get("/people/").text
+    edit = iom.get(f"/people/{victim.id}/edit")
+    assert edit.status_code == 404 and secret not in edit.text
+    assert iom.get(f"/people/{offender.id}").status_code == 200
+
+    rep = signed_in(app, marac_rep)
+    page = rep.get(f"/people/{offender.id}")
+    assert page.status_code == 404 and secret not in page.text
+    assert f"1 {secret} Street" in rep.get(f"/people/{victim.id}").text
+
+    assert not can_view_person(iom_officer, victim) and not can_view_person(marac_rep, offender)
+    assert can_view_person(both, victim) and can_view_person(both, offender)
+
+    # In an IOM case of the agency, the person becomes visible to the IOM officer.
+    factory.case(iom_officer, kind="iom", people=[(victim, "offender")])
+    assert can_view_person(iom_officer, victim)
+
+
+def test_creating_a_person_needs_a_casework_the_user_works_in(app, factory):
+    from casework.core.services import ServiceError
+    from casework.people.services import create_person
+
+    both = factory.user("marac_rep", "iom_officer")
+    with pytest.raises(ServiceError, match="Choose which casework"):
+        create_person(both, {"surname": "Ambiguous"})
+    with pytest.raises(ServiceError, match="Choose which casework"):
+        create_person(factory.user("marac_rep"), {"surname": "Wrong"}, kind="asb")
+    client = signed_in(app, both)
+    form = client.get("/people/new")
+    assert 'for="kind"' in form.text
+    resp = client.post(
+        "/people/new",
+        data={"csrf_token": csrf_token(form.text), "surname": "Chosen", "kind": "", "confirm_new": "1"},
+    )
+    assert resp.status_code == 400 and "Choose which casework this record is for" in resp.text
+    resp = client.post(
+        "/people/new",
+        data={"csrf_token": csrf_token(form.text), "surname": "Chosen", "kind": "iom", "confirm_new": "1"},
+    )
+    assert resp.status_code == 302
+    assert db.session.scalar(sa.select(Person).where(Person.created_by_id == both.id)).created_for_kind == "iom"

@@ -256,7 +256,7 @@ def test_row_binding_migration_converts_existing_values(empty_database_url, keyr
         db.session.remove()
         db.engine.dispose()
 
-        flask_migrate.downgrade(revision="-1")
+        flask_migrate.downgrade(revision="0010_keyed_audit_chain")
         with db.engine.connect() as conn:
             assert "row_uid" not in {c["name"] for c in sa.inspect(conn).get_columns("person")}
             surname = bytes(conn.execute(sa.text("SELECT surname FROM person WHERE id = :i"), {"i": pid}).scalar_one())

@@ -84,6 +84,9 @@ class Person(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
 
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_by_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    # The casework (a module's case kind) the record was made for. While the person is in
+    # no case, only that module's roles in the recording agency see the record.
+    created_for_kind: Mapped[str | None] = mapped_column(sa.String(20), index=True)
 
     @property
     def reference(self) -> str:
