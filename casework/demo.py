@@ -38,6 +38,8 @@ DEMO_AGENCIES = [
 
 DEMO_USERS = [
     ("admin@example.org", "Alex Admin", "CSP", {"admin"}),
+    # A second, independent administrator: giving roles and resetting sign-in need one.
+    ("admin2@example.org", "Bailey Admin", "CSP", {"admin"}),
     ("coordinator@example.org", "Casey Coordinator", "CSP", {"marac_coordinator"}),
     ("idva@example.org", "Indira IDVA", "IDVA", {"idva"}),
     ("police@example.org", "Pat Police", "POL", {"marac_rep"}),

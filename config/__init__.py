@@ -55,6 +55,9 @@ class BaseConfig:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_LENGTH = 128
 
+    # Days a request for a second administrator's approval stays open before it expires.
+    ADMIN_REQUEST_EXPIRY_DAYS = _env_int("CASEWORK_ADMIN_REQUEST_EXPIRY_DAYS", 7)
+
     TOTP_ISSUER = os.environ.get("CASEWORK_TOTP_ISSUER", "casework")
     PAGE_SIZE = 25
 
