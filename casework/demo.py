@@ -40,6 +40,8 @@ DEMO_AGENCIES = [
 # Core's own demo users; each module adds its own (``Module.demo_users``).
 DEMO_USERS = [
     ("admin@example.org", "Alex Admin", "CSP", {"admin"}),
+    # A second, independent administrator: giving roles and resetting sign-in need one.
+    ("admin2@example.org", "Bailey Admin", "CSP", {"admin"}),
     ("analyst@example.org", "Ana Analyst", "CSP", {"analyst"}),
     ("dpo@example.org", "Dana DPO", "CSP", {"dpo"}),
 ]

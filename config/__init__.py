@@ -72,6 +72,8 @@ class BaseConfig:
         for m in os.environ.get("CASEWORK_MODULES", "casework.marac,casework.iom,casework.asb").split(",")
         if m.strip()
     )
+    # Days a request for a second administrator's approval stays open before it expires.
+    ADMIN_REQUEST_EXPIRY_DAYS = _env_int("CASEWORK_ADMIN_REQUEST_EXPIRY_DAYS", 7)
 
     TOTP_ISSUER = os.environ.get("CASEWORK_TOTP_ISSUER", "casework")
     PAGE_SIZE = 25

@@ -149,3 +149,37 @@ def item_action(user, item, **kwargs):
     from casework.core import actions
 
     return actions.create_action(user, item.case, meeting=item.meeting, **kwargs)
+
+
+# --- two-person rule ----------------------------------------------------------------
+
+
+def pending_requests(target_id: int | None = None, kind: str | None = None) -> list:
+    """Requests waiting for a second administrator, oldest first."""
+    from casework.admin.models import AdminRequest
+
+    db.session.expire_all()
+    query = sa.select(AdminRequest).where(AdminRequest.status == "pending").order_by(AdminRequest.id)
+    if target_id is not None:
+        query = query.where(AdminRequest.target_user_id == target_id)
+    if kind is not None:
+        query = query.where(AdminRequest.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def decide(client, request, decision: str = "approve", *, version: int | None = None, page: str = "/admin/approvals"):
+    """Press Approve (or Refuse) for ``request`` on the pending approvals page."""
+    token = csrf_token(client.get(page).text)
+    return client.post(
+        f"/admin/approvals/{request.id}/{decision}",
+        data={"csrf_token": token, "version_id": str(request.version_id if version is None else version)},
+    )
+
+
+def approve_only_request(client, target_id: int, kind: str | None = None):
+    """Approve the one pending request about ``target_id``; asserts it was applied."""
+    [request] = pending_requests(target_id, kind)
+    resp = decide(client, request)
+    assert resp.status_code == 302, resp.text
+    assert not pending_requests(target_id, kind), "the request was not approved"
+    return resp

@@ -22,7 +22,10 @@ class AgencyForm(VersionedForm):
 class UserForm(VersionedForm):
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[strip])
     agency_id = SelectField("Agency", coerce=int, validators=[DataRequired(message="Choose an agency")])
-    roles = MultiCheckboxField("Roles")
+    roles = MultiCheckboxField(
+        "Roles",
+        description="Roles you give take effect when another administrator approves; roles you take away go at once.",
+    )
     is_active = BooleanField("Active", default=True)
 
     def __init__(self, *args, **kwargs):
@@ -43,6 +46,10 @@ class NewUserForm(UserForm):
 
 class ActionForm(FlaskForm):
     """A one-button action (reset MFA, unlock): carries the CSRF token."""
+
+
+class DecisionForm(VersionedForm):
+    """Approve, refuse or cancel a request: carries the CSRF token and the request's version."""
 
 
 class TemporaryPasswordForm(FlaskForm):

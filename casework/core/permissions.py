@@ -63,8 +63,9 @@ modules.register_core(
         (1, MenuEntry("people.index", "People", "people.view")),
         (10, MenuEntry("governance.audit_log", "Audit log", "governance.audit.view")),
         (11, MenuEntry("admin.users", "Users", "admin.users.manage")),
-        (12, MenuEntry("admin.agencies", "Agencies", "admin.agencies.manage")),
-        (13, MenuEntry("admin.keys", "Keys", "admin.keys.view")),
+        (12, MenuEntry("admin.approvals", "Pending approvals", "admin.users.manage")),
+        (13, MenuEntry("admin.agencies", "Agencies", "admin.agencies.manage")),
+        (14, MenuEntry("admin.keys", "Keys", "admin.keys.view")),
     ),
 )
 

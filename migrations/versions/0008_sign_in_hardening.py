@@ -10,7 +10,7 @@
   the wait before the next attempt is worked out from ``login_attempt``.
 
 Revision ID: 0008_sign_in_hardening
-Revises: 0006_encrypt_more_free_text
+Revises: 0007_module_platform
 """
 
 import sqlalchemy as sa

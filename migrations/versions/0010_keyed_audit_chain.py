@@ -11,7 +11,7 @@ release can verify, then drops the column. The append-only triggers are
 recreated whenever a batch operation on SQLite rebuilds ``audit_event``.
 
 Revision ID: 0010_keyed_audit_chain
-Revises: 0006_encrypt_more_free_text
+Revises: 0009_two_person_rule
 """
 
 import hashlib
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_keyed_audit_chain"
-down_revision = "0008_sign_in_hardening"
+down_revision = "0009_two_person_rule"
 branch_labels = None
 depends_on = None
 

@@ -11,11 +11,28 @@ from casework.auth import services as auth
 from casework.core import crypto
 from casework.core.models import Agency, User
 from casework.extensions import db
-from tests.helpers import PASSWORD, audit_events, csrf_token, login, page_token, post_form, signed_in
+from tests.helpers import (
+    PASSWORD,
+    approve_only_request,
+    audit_events,
+    csrf_token,
+    login,
+    page_token,
+    pending_requests,
+    post_form,
+    signed_in,
+)
 
 
 @pytest.fixture
 def admin(app, factory):
+    user = factory.user("admin")
+    return user, signed_in(app, user)
+
+
+@pytest.fixture
+def second_admin(app, factory):
+    """An administrator independent of ``admin``: neither created nor changed the other."""
     user = factory.user("admin")
     return user, signed_in(app, user)
 
@@ -153,8 +170,8 @@ def test_unknown_agency_page_is_404(app, admin):
 # --- users ------------------------------------------------------------------------------
 
 
-def test_create_user(app, admin, factory):
-    _, client = admin
+def test_create_user(app, admin, second_admin, factory):
+    admin_user, client = admin
     agency = factory.agency("idva_service")
     resp = post_form(
         client,
@@ -171,12 +188,23 @@ def test_create_user(app, admin, factory):
     assert resp.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.org"))
     assert user is not None
-    assert user.roles == {"idva", "marac_rep"}
+    assert "Request sent for approval by another administrator" in client.get(resp.headers["Location"]).text
+    # The account exists at once, without roles: they wait for a second administrator.
+    assert user.roles == set()
     assert user.agency_id == agency.id
     assert not user.mfa_enrolled
     assert user.password_hash.startswith("$argon2id$")
     event = audit_events("admin.user_created")[-1]
-    assert event.object_id == str(user.id) and event.data["details"] == {"roles": ["idva", "marac_rep"]}
+    assert event.object_id == str(user.id) and event.data["details"] == {"roles": []}
+    [request] = pending_requests(user.id)
+    assert (request.kind, request.roles) == ("grant_roles", ["idva", "marac_rep"])
+    assert request.requested_by_id == admin_user.id
+    made = audit_events("admin.request_made")[-1]
+    assert made.object_id == str(request.id) and made.actor_user_id == admin_user.id
+    assert made.data["details"] == {"kind": "grant_roles", "target_user_id": user.id, "roles": ["idva", "marac_rep"]}
+
+    approve_only_request(second_admin[1], user.id)
+    assert _fresh_user(user.id).roles == {"idva", "marac_rep"}
     # The new user can sign in and is sent to two-factor enrolment.
     anon = app.test_client()
     resp = post_form(anon, "/login", {"email": "new.person@example.org", "password": "a long enough new passphrase"})
@@ -196,28 +224,46 @@ def test_create_user_duplicate_email_and_weak_password(app, admin, factory):
     assert db.session.scalar(sa.select(User).where(User.email == "weak@example.org")) is None
 
 
-def test_change_roles_is_audited(app, admin, factory):
+def test_change_roles_is_audited(app, admin, second_admin, factory):
     admin_user, client = admin
+    approver, approver_client = second_admin
     target = factory.user("marac_rep")
     resp = _edit_user(client, target.id, roles=["idva", "dpo"])
     assert resp.status_code == 302
-    assert _fresh_user(target.id).roles == {"idva", "dpo"}
+    assert "Request sent for approval by another administrator" in client.get(resp.headers["Location"]).text
+    # A role taken away goes at once; roles given wait for approval.
+    assert _fresh_user(target.id).roles == set()
     event = audit_events("admin.roles_changed")[-1]
     assert (event.actor_user_id, event.object_id) == (admin_user.id, str(target.id))
-    assert event.data["details"] == {"added": ["dpo", "idva"], "removed": ["marac_rep"]}
-    # Saving without a change records no role change.
+    assert event.data["details"] == {"added": [], "removed": ["marac_rep"]}
+
+    approve_only_request(approver_client, target.id)
+    assert _fresh_user(target.id).roles == {"idva", "dpo"}
+    event = audit_events("admin.roles_changed")[-1]
+    assert (event.actor_user_id, event.object_id) == (approver.id, str(target.id))
+    [request] = audit_events("admin.request_approved")
+    assert event.data["details"] == {
+        "added": ["dpo", "idva"],
+        "removed": [],
+        "request_id": int(request.object_id),
+        "requested_by_id": admin_user.id,
+    }
+    # Saving without a change records no role change and no request.
     count = len(audit_events("admin.roles_changed"))
     assert _edit_user(client, target.id).status_code == 302
     assert len(audit_events("admin.roles_changed")) == count
+    assert not pending_requests(target.id)
 
 
-def test_role_change_takes_effect_on_next_request(app, admin, factory):
+def test_role_change_takes_effect_on_next_request(app, admin, second_admin, factory):
     _, admin_client = admin
-    target = factory.user("dpo")
+    target = factory.user("analyst")
     target_client = signed_in(app, target)
-    assert target_client.get("/governance/audit").status_code == 200
-    assert _edit_user(admin_client, target.id, roles=["analyst"]).status_code == 302
     assert target_client.get("/governance/audit").status_code == 403
+    assert _edit_user(admin_client, target.id, roles=["analyst", "dpo"]).status_code == 302
+    assert target_client.get("/governance/audit").status_code == 403
+    approve_only_request(second_admin[1], target.id)
+    assert target_client.get("/governance/audit").status_code == 200
 
 
 def test_agency_change_is_audited_and_ends_sessions(app, admin, factory):
@@ -243,11 +289,15 @@ def test_deactivate_and_reactivate(app, admin, factory):
     login(app.test_client(), _fresh_user(target.id))
 
 
-def test_reset_mfa(app, admin, factory):
+def test_reset_mfa(app, admin, second_admin, factory):
     _, client = admin
     target = factory.user("idva")
     resp = client.post(f"/admin/users/{target.id}/reset-mfa", data={"csrf_token": page_token(client)})
     assert resp.status_code == 302
+    assert "Request sent for approval by another administrator" in client.get(resp.headers["Location"]).text
+    assert _fresh_user(target.id).mfa_enrolled
+    assert not audit_events("admin.mfa_reset")
+    approve_only_request(second_admin[1], target.id, "reset_mfa")
     fresh = _fresh_user(target.id)
     assert fresh.totp_secret is None and fresh.totp_enrolled_at is None and fresh.totp_last_step is None
     assert audit_events("admin.mfa_reset")[-1].object_id == str(target.id)

@@ -19,7 +19,17 @@ from casework.core.access import AccessDenied, authenticated
 from casework.core.models import Agency, AuditEvent, AuditPerson, User
 from casework.extensions import db
 from tests.conftest import make_app
-from tests.helpers import PASSWORD, audit_events, csrf_token, login, marker, page_token, post_form, signed_in
+from tests.helpers import (
+    PASSWORD,
+    approve_only_request,
+    audit_events,
+    csrf_token,
+    login,
+    marker,
+    page_token,
+    post_form,
+    signed_in,
+)
 
 
 def _actions_since(seq: int) -> list[AuditEvent]:
@@ -140,15 +150,34 @@ def test_admin_events_are_recorded(app, factory):
         data.update(overrides)
         return client.post(f"/admin/users/{target.id}", data=data)
 
+    approver = factory.user("admin")
+    approver_client = signed_in(app, approver)
+
     start = _head()
     assert edit(roles=["marac_rep", "idva"]).status_code == 302
+    event = _one(_actions_since(start), "admin.request_made")
+    assert (event.actor_user_id, event.object_type) == (admin.id, "admin_request")
+    assert event.data["details"] == {"kind": "grant_roles", "target_user_id": target.id, "roles": ["idva"]}
+    request_id = int(event.object_id)
+    start = _head()
+    approve_only_request(approver_client, target.id)
     event = _one(_actions_since(start), "admin.roles_changed")
-    assert (event.actor_user_id, event.object_id) == (admin.id, str(target.id))
-    assert event.data["details"] == {"added": ["idva"], "removed": []}
+    assert (event.actor_user_id, event.object_id) == (approver.id, str(target.id))
+    assert event.data["details"] == {
+        "added": ["idva"],
+        "removed": [],
+        "request_id": request_id,
+        "requested_by_id": admin.id,
+    }
+    event = _one(_actions_since(start), "admin.request_approved")
+    assert (event.actor_user_id, event.object_id) == (approver.id, str(request_id))
 
     start = _head()
     resp = client.post(f"/admin/users/{target.id}/reset-mfa", data={"csrf_token": page_token(client)})
     assert resp.status_code == 302
+    assert _one(_actions_since(start), "admin.request_made").data["details"]["kind"] == "reset_mfa"
+    start = _head()
+    approve_only_request(approver_client, target.id)
     assert _one(_actions_since(start), "admin.mfa_reset").object_id == str(target.id)
 
     start = _head()

@@ -18,6 +18,7 @@ from casework.core.types import utcnow
 from casework.extensions import db
 from tests.helpers import (
     PASSWORD,
+    approve_only_request,
     audit_events,
     csrf_token,
     is_login_redirect,
@@ -388,6 +389,8 @@ def test_admin_mfa_reset_ends_sessions(app, factory):
     admin = signed_in(app, factory.user("admin"))
     resp = admin.post(f"/admin/users/{user.id}/reset-mfa", data={"csrf_token": page_token(admin)})
     assert resp.status_code == 302
+    assert victim_client.get("/").status_code == 200  # nothing happens until a second administrator approves
+    approve_only_request(signed_in(app, factory.user("admin")), user.id, "reset_mfa")
     assert is_login_redirect(victim_client.get("/"))
     fresh = _fresh(user.id)
     assert fresh.totp_secret is None and not fresh.mfa_enrolled

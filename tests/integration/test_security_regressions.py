@@ -40,7 +40,8 @@ def test_changing_an_agency_kind_ends_sessions(app, factory):
 
 def test_admin_set_password_must_be_changed_before_anything_else(app, factory):
     user = factory.user("idva")
-    admin.set_temporary_password(user, "temporary horse battery 9", factory.user("admin"))
+    request = admin.request_temporary_password(factory.user("admin"), user, "temporary horse battery 9")
+    admin.approve_request(request, factory.user("admin"), request.version_id)
     db.session.commit()
     client = app.test_client()
     page = client.get("/login")
@@ -111,25 +112,31 @@ def test_every_response_has_a_request_id(client):
 
 
 def test_one_administrator_cannot_reset_both_factors(app, factory):
-    """Two-person rule: resetting MFA and the password of one account takes two administrators."""
+    """Two-person rule: resetting MFA and the password of one account takes two administrators,
+    and each reset needs the approval of a third."""
     from casework.core.services import ServiceError
 
     victim_account = factory.user("marac_coordinator")
-    first, second = factory.user("admin"), factory.user("admin")
-    admin.reset_mfa(victim_account, first)
+    first, second, third = factory.user("admin"), factory.user("admin"), factory.user("admin")
+    request = admin.request_mfa_reset(first, victim_account)
+    admin.approve_request(request, second, request.version_id)
     db.session.commit()
     try:
-        admin.set_temporary_password(victim_account, "takeover attempt phrase 1", first)
+        admin.request_temporary_password(first, victim_account, "takeover attempt phrase 1")
     except ServiceError as exc:
         assert "another administrator" in str(exc)
     else:
-        raise AssertionError("the same administrator reset both factors")
+        raise AssertionError("the same administrator asked to reset both factors")
     db.session.rollback()
-    admin.set_temporary_password(victim_account, "legitimate reset phrase 2", second)
+    request = admin.request_temporary_password(second, victim_account, "legitimate reset phrase 2")
+    # The administrator who asked for the two-factor reset may not approve the password either.
+    refusal = admin.approval_refusal(request, first)
+    assert refusal is not None and refusal.reason == "other_factor"
+    admin.approve_request(request, third, request.version_id)
     db.session.commit()
     # and the other way round, through the web page
     other = factory.user("idva")
-    admin.set_temporary_password(other, "legitimate reset phrase 3", first)
+    admin.request_temporary_password(first, other, "legitimate reset phrase 3")
     db.session.commit()
     client = app.test_client()
     login(client, first)
@@ -139,3 +146,4 @@ def test_one_administrator_cannot_reset_both_factors(app, factory):
     assert "another administrator" in client.get(f"/admin/users/{other.id}").text
     db.session.expire_all()
     assert db.session.get(User, other.id).mfa_enrolled
+    assert [r.kind for r in admin.pending_requests_for(db.session.get(User, other.id))] == ["reset_password"]
