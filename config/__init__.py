@@ -63,6 +63,9 @@ class BaseConfig:
     )
 
     TOTP_ISSUER = os.environ.get("CASEWORK_TOTP_ISSUER", "casework")
+    # The partnership's time zone: times are entered and shown in it, and reporting
+    # periods follow its local dates (DESIGN §7). An IANA name for zoneinfo.
+    TIMEZONE = os.environ.get("CASEWORK_TIMEZONE", "Europe/London")
     PAGE_SIZE = 25
 
     # Domain defaults (DESIGN §6; domain-notes §0). Override per partnership.
