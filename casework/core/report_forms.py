@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField, SelectField
 from wtforms.validators import Optional
+from wtforms.widgets import TextInput
 
 from . import periods
 from .forms import UKDateField, choices
@@ -28,7 +29,16 @@ PERIOD_KEYS = ("kind", "year", "quarter", "start", "end")
 
 
 class YearField(IntegerField):
-    """A year typed as digits; anything else is a clear error, and a huge number never reaches ``int``."""
+    """A year typed as digits; anything else is a clear error, and a huge number never reaches ``int``.
+
+    Shown as a text box with a numeric keyboard, as GOV.UK advises for numbers.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "spellcheck": "false"})
+        super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):
         self.data = None
@@ -57,6 +67,7 @@ class PeriodForm(FlaskForm):
         "Quarter",
         choices=choices({str(q): name for q, name in periods.QUARTER_NAMES.items()}),
         validate_choice=False,
+        description="For a calendar quarter",
     )
     start = UKDateField("Start date", validators=[Optional()], description="For custom dates only")
     end = UKDateField("End date", validators=[Optional()], description="For custom dates only")

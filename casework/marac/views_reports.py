@@ -7,9 +7,9 @@ from flask import abort, render_template, request
 from ..core import audit, periods
 from ..core.access import require
 from ..core.exports import FORMATS, tabular_response
-from ..core.report_forms import PeriodForm
+from ..core.report_forms import PeriodForm, period_args
 from . import bp
-from .reports import QuarterlyReturn, quarterly_return
+from .reports import Measure, QuarterlyReturn, quarterly_return
 
 REPORT_KINDS = (periods.CALENDAR_QUARTER, periods.FINANCIAL_YEAR, periods.CALENDAR_YEAR, periods.CUSTOM)
 EXPORT_HEADERS = ("Period start", "Period end", "Measure", "Value", "Unit")
@@ -57,4 +57,22 @@ def report_quarterly():
             EXPORT_HEADERS, export_rows(report), _filename_stem(period), fmt, sheet_title="MARAC return"
         )
     audit.record("marac.report.generate", object_type="report", object_id="marac_quarterly", details=details)
-    return render_template("marac/report.html", form=form, report=report, period_args=form.query_args())
+    try:
+        earlier = quarterly_return(periods.previous(period))
+    except periods.PeriodError:
+        earlier = None
+    return render_template(
+        "marac/report.html",
+        form=form,
+        report=report,
+        earlier=earlier,
+        comparison=comparison(report, earlier),
+        period_args=form.query_args(),
+        earlier_args=period_args(earlier.period) if earlier else None,
+    )
+
+
+def comparison(report: QuarterlyReturn, earlier: QuarterlyReturn | None) -> list[tuple[Measure, Measure | None]]:
+    """Each measure beside the same measure for the period before (quarter on quarter, year on year)."""
+    before = {m.label: m for m in earlier.measures()} if earlier else {}
+    return [(m, before.get(m.label)) for m in report.measures()]

@@ -115,7 +115,11 @@ def test_financial_year_report(app, factory, marac):
     assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td>' in resp.text
     csv_resp = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year}&format=csv")
     assert f'filename="marac-return-fy-{fy.start:%Y}-{fy.end:%y}.csv"' in csv_resp.headers["Content-Disposition"]
-    earlier = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year - 1}")
+    # Year on year: the financial year before is shown beside it, with a link to it.
+    before = periods.previous(fy)
+    assert f"{before.label} (period before)" in resp.text
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td><td>0</td>' in resp.text
+    earlier = client.get(f"/marac/reports/quarterly?kind=financial_year&year={before.start.year}")
     assert '<th scope="row">Cases discussed (repeats included)</th><td>0</td>' in earlier.text
 
 
