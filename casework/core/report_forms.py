@@ -94,7 +94,8 @@ class PeriodForm(FlaskForm):
             for key, value in default_args(kinds[0], today or periods.local_today()).items():
                 data[key] = value
         elif not data.get("kind"):
-            data["kind"] = kinds[0]
+            dates_only = (data.get("start") or data.get("end")) and not data.get("year")
+            data["kind"] = periods.CUSTOM if dates_only and periods.CUSTOM in kinds else kinds[0]
         return cls(data, kinds=kinds)
 
     def validate(self, extra_validators=None) -> bool:

@@ -43,6 +43,11 @@ def test_year_and_quarter_without_a_kind_is_a_calendar_quarter(ctx):
     assert form.validate() and form.period() == periods.calendar_quarter(2024, 4)
 
 
+def test_dates_without_a_kind_are_custom(ctx):
+    form = _form(start="2025-01-01", end="2025-01-31")
+    assert form.validate() and form.period().kind == "custom"
+
+
 def test_each_kind(ctx):
     cases = {
         ("financial_year", "2024"): periods.financial_year(2024),
@@ -102,3 +107,13 @@ def test_period_args_round_trip(ctx):
         form = PeriodForm.from_args(MultiDict(period_args(period)))
         assert form.validate() and form.period() == period
     assert default_args("calendar_year", date(2025, 1, 1)) == {"kind": "calendar_year", "year": "2025"}
+
+
+def test_an_unknown_time_zone_stops_the_application(tmp_path):
+    from casework import create_app
+
+    with pytest.raises(RuntimeError, match="not a time zone name"):
+        create_app(
+            "testing",
+            {"TIMEZONE": "Europe/Atlantis", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/tz.db"},
+        )
