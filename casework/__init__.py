@@ -113,5 +113,13 @@ def _check_settings(app: Flask) -> None:
         from .core.crypto import load_keyring
 
         app.extensions["casework.keyring"] = load_keyring(cfg)
+    from .core.periods import PeriodError, zone
+
+    try:
+        zone(cfg.get("TIMEZONE") or None)
+    except PeriodError:
+        raise RuntimeError(
+            f"TIMEZONE {cfg.get('TIMEZONE')!r} is not a time zone name; use one such as Europe/London"
+        ) from None
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "casework.db")

@@ -76,6 +76,9 @@ class BaseConfig:
     ADMIN_REQUEST_EXPIRY_DAYS = _env_int("CASEWORK_ADMIN_REQUEST_EXPIRY_DAYS", 7)
 
     TOTP_ISSUER = os.environ.get("CASEWORK_TOTP_ISSUER", "casework")
+    # The partnership's time zone: times are entered and shown in it, and reporting
+    # periods follow its local dates (DESIGN §7). An IANA name for zoneinfo.
+    TIMEZONE = os.environ.get("CASEWORK_TIMEZONE", "Europe/London")
     PAGE_SIZE = 25
 
     # Domain defaults (DESIGN §6; domain-notes §0). Override per partnership.

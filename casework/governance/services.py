@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 
@@ -90,12 +90,3 @@ def lookup_names(events) -> tuple[dict[int, User], dict[int, Agency]]:
         {a.id: a for a in db.session.scalars(sa.select(Agency).where(Agency.id.in_(agency_ids)))} if agency_ids else {}
     )
     return users, agencies
-
-
-def quarter_bounds(today: date) -> tuple[date, date]:
-    """The last complete calendar quarter before ``today``."""
-    q_start_month = 3 * ((today.month - 1) // 3) + 1
-    this_q = date(today.year, q_start_month, 1)
-    end = this_q - timedelta(days=1)
-    start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
-    return start, end

@@ -1,8 +1,6 @@
-from datetime import date
-
 from flask import render_template, request
 
-from ..core import audit, directory, modules
+from ..core import audit, directory, modules, periods
 from ..core.access import require
 from ..core.audit import LAWFUL_BASES
 from ..core.forms import choices, page_arg
@@ -57,9 +55,9 @@ def sharing():
     form.agency_id.choices = _agency_choices(blank=False)
     events = None
     if request.args.get("agency_id") and form.validate():
-        start, end = services.quarter_bounds(date.today())
-        start = form.date_from.data or start
-        end = form.date_to.data or end
+        last_quarter = periods.previous(periods.quarter_containing(periods.local_today()))
+        start = form.date_from.data or last_quarter.start
+        end = form.date_to.data or last_quarter.end
         events = services.shared_with(form.agency_id.data, start, end)
         audit.record("governance.sharing.view", object_type="agency", object_id=form.agency_id.data, purpose="audit")
     users, agencies = services.lookup_names(events or [])

@@ -168,6 +168,7 @@ MODULE = modules.register(
             "plan.item_added": "marac.plan.add_item",
             "plan.item_updated": "marac.plan.update_item",
             "plan.reviewed": "marac.plan.review",
+            "report.generated": "marac.report.generate",
         },
         blueprint=bp,
         url_prefix="/marac",

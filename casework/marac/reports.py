@@ -13,22 +13,32 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
 
+from ..core import periods
 from ..core.models import Agency, AgendaItem, CaseParticipant, Meeting, Person
+from ..core.periods import Period
 from ..extensions import db
 from .models import Referral
 
 NOT_MINORITISED = {"white_british", "white_other", "not_known", None}
 
 
+@dataclass(frozen=True)
+class Measure:
+    """One figure of the return: a count, a percentage or a rate (``None`` when it cannot be worked out)."""
+
+    label: str
+    value: int | float | None
+    unit: str = "count"  # count, percent or rate
+
+
 @dataclass
 class QuarterlyReturn:
-    start: date
-    end: date
+    period: Period
     meetings: int = 0
     cases: int = 0
     repeats: int = 0
@@ -44,41 +54,46 @@ class QuarterlyReturn:
     per_10k_women: float | None = None
 
     @property
+    def start(self) -> date:
+        return self.period.start
+
+    @property
+    def end(self) -> date:
+        return self.period.end
+
+    @property
     def repeat_rate(self) -> float | None:
         return round(100 * self.repeats / self.cases, 1) if self.cases else None
 
-    def rows(self) -> list[tuple[str, str]]:
-        pct = f" ({self.repeat_rate}%)" if self.repeat_rate is not None else ""
-        rows = [
-            ("Period", f"{self.start:%d %b %Y} to {self.end:%d %b %Y}"),
-            ("Meetings held", str(self.meetings)),
-            ("Cases discussed (repeats included)", str(self.cases)),
-            ("Repeat cases", f"{self.repeats}{pct}"),
-            ("Referrals from police", str(self.police_referrals)),
-            ("Referrals from partner agencies", str(self.partner_referrals)),
-            ("Victims: Black, Asian or racially minoritised", str(self.minoritised)),
-            ("Victims: LGBT+", str(self.lgbt)),
-            ("Victims: disabled", str(self.disabled)),
-            ("Victims: male", str(self.male)),
-            ("Victims: aged 16-17", str(self.aged_16_17)),
-            ("Children in the households", str(self.children)),
+    def measures(self) -> list[Measure]:
+        """Every figure on its own, one value each (a percentage is a separate measure)."""
+        out = [
+            Measure("Meetings held", self.meetings),
+            Measure("Cases discussed (repeats included)", self.cases),
+            Measure("Repeat cases", self.repeats),
+            Measure("Repeat cases (% of cases discussed)", self.repeat_rate, "percent"),
+            Measure("Referrals from police", self.police_referrals),
+            Measure("Referrals from partner agencies", self.partner_referrals),
+            Measure("Victims: Black, Asian or racially minoritised", self.minoritised),
+            Measure("Victims: LGBT+", self.lgbt),
+            Measure("Victims: disabled", self.disabled),
+            Measure("Victims: male", self.male),
+            Measure("Victims: aged 16-17", self.aged_16_17),
+            Measure("Children in the households", self.children),
         ]
         if self.per_10k_women is not None:
-            rows.append(("Cases per 10,000 women aged 16+ (annualised)", f"{self.per_10k_women:.1f}"))
-        return rows
+            out.append(Measure("Cases per 10,000 women aged 16+ (annualised)", round(self.per_10k_women, 1), "rate"))
+        return out
+
+    def agency_measures(self) -> list[Measure]:
+        """Cases discussed by referring agency, in name order."""
+        return [Measure(f"Referrals from {name}", count) for name, count in sorted(self.by_agency.items())]
 
 
-def quarter_of(day: date) -> tuple[date, date]:
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = date(day.year, first_month, 1)
-    next_start = date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
-    return start, next_start - timedelta(days=1)
-
-
-def quarterly_return(start: date, end: date) -> QuarterlyReturn:
-    out = QuarterlyReturn(start=start, end=end)
-    lo = datetime.combine(start, time.min, tzinfo=UTC)
-    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+def quarterly_return(period: Period) -> QuarterlyReturn:
+    """The return for the meetings held on the period's LOCAL dates (setting ``TIMEZONE``)."""
+    out = QuarterlyReturn(period=period)
+    lo, hi = periods.utc_bounds(period)
     in_period = sa.and_(
         Meeting.kind == "marac", Meeting.status != "cancelled", Meeting.starts_at >= lo, Meeting.starts_at < hi
     )
@@ -119,7 +134,6 @@ def quarterly_return(start: date, end: date) -> QuarterlyReturn:
         out.aged_16_17 += age in (16, 17)
         out.children += child_counts.get(case_id, 0)
     women = current_app.config.get("MARAC_WOMEN_16_PLUS")
-    days = (end - start).days + 1
     if women:
-        out.per_10k_women = out.cases * (365 / days) * 10_000 / women
+        out.per_10k_women = out.cases * (365 / period.days) * 10_000 / women
     return out

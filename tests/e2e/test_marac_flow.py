@@ -53,7 +53,7 @@ def test_marac_cycle(page: Page, live_server):
 
     # 2. The coordinator schedules a meeting, accepts the referral (listed automatically) and opens the agenda.
     login_as(page, coordinator)
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="MARAC").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="MARAC", exact=True).click()
     page.get_by_role("link", name="Meetings").click()
     page.get_by_role("link", name="Schedule a meeting").click()
     page.get_by_label("Date").fill((date.today() + timedelta(days=21)).isoformat())
@@ -106,7 +106,7 @@ def test_marac_cycle(page: Page, live_server):
     # 5. The housing representative marks the action done.
     login_as(page, housing_rep)
     expect(page.get_by_role("cell", name="Fit new locks and a door viewer")).to_be_visible()  # on "My work"
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="MARAC").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="MARAC", exact=True).click()
     page.get_by_role("link", name="Actions").click()
     page.get_by_role("link", name="Fit new locks and a door viewer").click()
     page.get_by_label("Status").select_option("done")

@@ -1,11 +1,16 @@
 """The quarterly return counts what SafeLives asks for, and nothing personal leaves it."""
 
-from datetime import date, timedelta
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import openpyxl
 
 from casework.core import meetings as core_meetings
+from casework.core import periods
 from casework.extensions import db
 from casework.marac import referrals
-from casework.marac.reports import quarter_of, quarterly_return
+from casework.marac.reports import quarterly_return
 from tests.helpers import audit_events, login
 
 from .conftest import make_referral, schedule
@@ -40,13 +45,16 @@ def test_quarterly_counts(app, factory, marac):
     referrals.decide(marac.coordinator, repeat, accept=True, reason=None, version=repeat.version_id)
     core_meetings.list_case(marac.coordinator, second_meeting, repeat.case, reason="repeat", urgent=True)
     db.session.commit()
-    start, end = quarter_of(meeting.starts_at.date())
-    if second_meeting.starts_at.date() > end:  # the quarter turned between the two meetings
-        end = second_meeting.starts_at.date()
-    r = quarterly_return(start, end)
+    period = periods.quarter_containing(periods.local_date(meeting.starts_at))
+    second_day = periods.local_date(second_meeting.starts_at)
+    if second_day > period.end:  # the quarter turned between the two meetings
+        period = periods.custom(period.start, second_day)
+    r = quarterly_return(period)
     assert (r.meetings, r.cases, r.repeats) == (2, 3, 1)
     assert (r.police_referrals, r.partner_referrals) == (2, 1)
     assert (r.minoritised, r.lgbt, r.disabled, r.male, r.aged_16_17) == (1, 1, 2, 1, 1)
+    measures = {m.label: m.value for m in r.measures()}
+    assert measures["Repeat cases"] == 1 and measures["Repeat cases (% of cases discussed)"] == 33.3
 
 
 def test_report_page_is_aggregate_and_audited(app, factory, marac):
@@ -56,17 +64,37 @@ def test_report_page_is_aggregate_and_audited(app, factory, marac):
     analyst = factory.user("analyst")
     client = app.test_client()
     login(client, analyst)
-    d = meeting.starts_at.date()
-    resp = client.get(f"/marac/reports/quarterly?year={d.year}&quarter={(d.month - 1) // 3 + 1}")
+    d = periods.local_date(meeting.starts_at)
+    query = f"kind=calendar_quarter&year={d.year}&quarter={(d.month - 1) // 3 + 1}"
+    resp = client.get(f"/marac/reports/quarterly?{query}")
     assert resp.status_code == 200
     assert "Cases discussed (repeats included)" in resp.text and "Zorrow" not in resp.text.title()
-    csv_resp = client.get(f"/marac/reports/quarterly?year={d.year}&quarter={(d.month - 1) // 3 + 1}&format=csv")
-    assert csv_resp.status_code == 200 and "Cases discussed (repeats included),1" in csv_resp.text
+    assert "Download CSV" in resp.text and "Download spreadsheet (XLSX)" in resp.text
+    csv_resp = client.get(f"/marac/reports/quarterly?{query}&format=csv")
+    assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
+    assert csv_resp.headers["Content-Disposition"].startswith('attachment; filename="marac-return-')
+    rows = list(csv.reader(io.StringIO(csv_resp.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["Period start", "Period end", "Measure", "Value", "Unit"]
+    values = {row[2]: row[3] for row in rows[1:]}
+    assert values["Cases discussed (repeats included)"] == "1"
+    assert values["Repeat cases"] == "0" and values["Repeat cases (% of cases discussed)"] == "0.0"
+    # One value a cell: every figure is a number (or empty when it cannot be worked out).
+    assert all(row[3] == "" or float(row[3]) >= 0 for row in rows[1:])
     assert "Zorrow" not in csv_resp.text.title()
-    assert len(audit_events("report.generated")) == 2
+    xlsx_resp = client.get(f"/marac/reports/quarterly?{query}&format=xlsx")
+    assert xlsx_resp.status_code == 200
+    assert xlsx_resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_resp.data)).active
+    cells = {row[2]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert cells["Cases discussed (repeats included)"] == 1 and cells["Meetings held"] == 1
+    generated = audit_events("marac.report.generate")
+    exported = audit_events("marac.report.export")
+    assert len(generated) == 1 and generated[0].data["details"]["kind"] == "calendar_quarter"
+    assert [e.data["details"]["format"] for e in exported] == ["csv", "xlsx"]
     # The analyst still cannot open the case behind the numbers.
     assert client.get("/marac/cases").status_code == 403
     assert client.get("/marac/reports/quarterly?year=abc&quarter=9").status_code == 400
+    assert client.get(f"/marac/reports/quarterly?{query}&format=pdf").status_code == 400
 
 
 def test_report_defaults_to_this_quarter(app, factory):
@@ -74,3 +102,53 @@ def test_report_defaults_to_this_quarter(app, factory):
     login(client, factory.user("marac_coordinator"))
     resp = client.get("/marac/reports/quarterly")
     assert resp.status_code == 200 and "Meetings held" in resp.text
+
+
+def test_financial_year_report(app, factory, marac):
+    meeting = schedule(marac.coordinator, days_ahead=1, agencies=[marac.police])
+    _hear(marac, meeting, factory.person(marac.idva))
+    client = app.test_client()
+    login(client, factory.user("analyst"))
+    fy = periods.financial_year_containing(periods.local_date(meeting.starts_at))
+    resp = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year}")
+    assert resp.status_code == 200 and fy.label in resp.text
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td>' in resp.text
+    csv_resp = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year}&format=csv")
+    assert f'filename="marac-return-fy-{fy.start:%Y}-{fy.end:%y}.csv"' in csv_resp.headers["Content-Disposition"]
+    # Year on year: the financial year before is shown beside it, with a link to it.
+    before = periods.previous(fy)
+    assert f"{before.label} (period before)" in resp.text
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td><td>0</td>' in resp.text
+    earlier = client.get(f"/marac/reports/quarterly?kind=financial_year&year={before.start.year}")
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>0</td>' in earlier.text
+
+
+def test_meeting_counts_in_the_period_of_its_local_date(app, factory, marac):
+    """00:30 BST on 1 July is 23:30 UTC on 30 June: the meeting belongs to July to September."""
+    meeting = schedule(marac.coordinator, days_ahead=1, agencies=[marac.police])
+    meeting.starts_at = datetime(2025, 6, 30, 23, 30, tzinfo=UTC)
+    db.session.commit()
+    assert quarterly_return(periods.calendar_quarter(2025, 3)).meetings == 1
+    assert quarterly_return(periods.calendar_quarter(2025, 2)).meetings == 0
+
+
+def test_report_form_errors_are_shown_not_raised(app, factory):
+    client = app.test_client()
+    login(client, factory.user("marac_coordinator"))
+    cases = {
+        "kind=calendar_quarter&year=&quarter=1": "Enter a year",
+        "kind=calendar_quarter&year=99999999999999999999999&quarter=1": "Year must be between 2000 and 2100",
+        "kind=financial_year&year=1066": "Year must be between 2000 and 2100",
+        "kind=calendar_quarter&year=2025&quarter=x": "Select a quarter",
+        "kind=nonsense": "Select a period",
+        "kind=custom&start=2025-03-01&end=2025-02-01": "End date must be on or after the start date",
+        "kind=custom&start=2025-13-45&end=": "Enter a real date",
+        "kind=custom": "Enter a start date",
+        "kind=custom&start=2010-01-01&end=2025-01-01": "The period must be 5 years or shorter",
+    }
+    for query, message in cases.items():
+        resp = client.get(f"/marac/reports/quarterly?{query}")
+        assert resp.status_code == 400, query
+        assert "There is a problem" in resp.text and message in resp.text, query
+    ok = client.get("/marac/reports/quarterly?kind=custom&start=2025-01-01&end=2025-01-31")
+    assert ok.status_code == 200 and "1 January 2025 to 31 January 2025" in ok.text

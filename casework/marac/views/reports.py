@@ -2,64 +2,75 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date
+from flask import abort, render_template, request
 
-from flask import Response, render_template, request
-from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
-from wtforms import IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
-
-from ...core import audit
+from ...core import audit, periods
 from ...core.access import require
-from ...core.forms import choices
-from ..reports import quarter_of, quarterly_return
+from ...core.exports import FORMATS, tabular_response
+from ...core.report_forms import PeriodForm, period_args
+from ..reports import Measure, QuarterlyReturn, quarterly_return
+
+REPORT_KINDS = (periods.CALENDAR_QUARTER, periods.FINANCIAL_YEAR, periods.CALENDAR_YEAR, periods.CUSTOM)
+EXPORT_HEADERS = ("Period start", "Period end", "Measure", "Value", "Unit")
+UNIT_NAMES = {"count": "count", "percent": "percent", "rate": "per 10,000"}
 
 
-class QuarterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    year = IntegerField("Year", validators=[InputRequired(), NumberRange(min=2000, max=2100)])
-    quarter = SelectField(
-        "Quarter",
-        choices=choices(
-            {"1": "January to March", "2": "April to June", "3": "July to September", "4": "October to December"}
-        ),
-    )
+def export_rows(report: QuarterlyReturn) -> list[tuple]:
+    """One measure a row, one value a cell: the figure is a number or empty, never text."""
+    return [
+        (report.start, report.end, m.label, m.value, UNIT_NAMES[m.unit])
+        for m in report.measures() + report.agency_measures()
+    ]
 
 
-def _period(form: QuarterForm) -> tuple[date, date]:
-    month = 3 * (int(form.quarter.data) - 1) + 1
-    return quarter_of(date(form.year.data, month, 1))
+def _filename_stem(period: periods.Period) -> str:
+    if period.kind == periods.CALENDAR_QUARTER:
+        return f"marac-return-{period.start:%Y}-Q{(period.start.month - 1) // 3 + 1}"
+    if period.kind == periods.FINANCIAL_YEAR:
+        return f"marac-return-fy-{period.start:%Y}-{period.end:%y}"
+    if period.kind == periods.CALENDAR_YEAR:
+        return f"marac-return-{period.start:%Y}"
+    return f"marac-return-{period.start.isoformat()}-to-{period.end.isoformat()}"
 
 
 @require("marac.reports.view")
 def report_quarterly():
-    today = date.today()
-    args = request.args or MultiDict({"year": str(today.year), "quarter": str((today.month - 1) // 3 + 1)})
-    form = QuarterForm(args)
+    fmt = request.args.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        abort(400)
+    form = PeriodForm.from_args(request.args, kinds=REPORT_KINDS)
     if not form.validate():
         return render_template("marac/report.html", form=form, report=None), 400
-    start, end = _period(form)
-    report = quarterly_return(start, end)
-    audit.record(
-        "report.generated",
-        object_type="report",
-        object_id="marac_quarterly",
-        details={"start": start.isoformat(), "end": end.isoformat()},
-    )
-    if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["measure", "value"])
-        writer.writerows(report.rows())
-        writer.writerows((f"Referrals from {name}", count) for name, count in sorted(report.by_agency.items()))
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="marac-return-{start:%Y}-Q{form.quarter.data}.csv"'},
+    period = form.period()
+    report = quarterly_return(period)
+    details = {"kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat()}
+    if fmt:
+        audit.record(
+            "marac.report.export",
+            object_type="report",
+            object_id="marac_quarterly",
+            details={**details, "format": fmt},
         )
-    return render_template("marac/report.html", form=form, report=report)
+        return tabular_response(
+            EXPORT_HEADERS, export_rows(report), _filename_stem(period), fmt, sheet_title="MARAC return"
+        )
+    audit.record("marac.report.generate", object_type="report", object_id="marac_quarterly", details=details)
+    try:
+        earlier = quarterly_return(periods.previous(period))
+    except periods.PeriodError:
+        earlier = None
+    return render_template(
+        "marac/report.html",
+        form=form,
+        report=report,
+        earlier=earlier,
+        comparison=comparison(report, earlier),
+        period_args=form.query_args(),
+        earlier_args=period_args(earlier.period) if earlier else None,
+    )
+
+
+def comparison(report: QuarterlyReturn, earlier: QuarterlyReturn | None) -> list[tuple[Measure, Measure | None]]:
+    """Each measure beside the same measure for the period before (quarter on quarter, year on year)."""
+    before = {m.label: m for m in earlier.measures()} if earlier else {}
+    return [(m, before.get(m.label)) for m in report.measures()]
