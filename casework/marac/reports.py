@@ -19,10 +19,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core.models import Agency, AgendaItem, CaseParticipant, Meeting, Person
+from ..core.types import UNREADABLE_TEXT
 from ..extensions import db
 from .models import Referral
 
-NOT_MINORITISED = {"white_british", "white_other", "not_known", None}
+# An unreadable value counts as not known.
+NOT_MINORITISED = {"white_british", "white_other", "not_known", None, UNREADABLE_TEXT}
 
 
 @dataclass
