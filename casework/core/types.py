@@ -161,6 +161,21 @@ def row_uid_of(value: Any) -> Any:
     )
 
 
+def verify_row(value: Any, row_uid: str | None, column_type: _Encrypted | None = None) -> Any:
+    """A value read by a column-only query, checked against the uid of the row it came from.
+
+    Entities are checked on load; a query selecting encrypted columns on their
+    own must select ``row_uid`` too and pass each value through this.
+    """
+    if value is None or is_unreadable(value):
+        return value
+    carried = row_uid_of(value)
+    if carried is None or (row_uid is not None and carried == row_uid):
+        return value
+    log.warning("unreadable value in %s: bound to another row", column_type.aad if column_type else "a column")
+    return column_type.unreadable if column_type is not None else UNREADABLE
+
+
 class EncryptedComparisonError(TypeError):
     """Raised when a query tries to compare an encrypted column."""
 

@@ -21,10 +21,12 @@ from flask import current_app
 from ..core import periods
 from ..core.models import Agency, AgendaItem, CaseParticipant, Meeting, Person
 from ..core.periods import Period
+from ..core.types import UNREADABLE_TEXT
 from ..extensions import db
 from .models import Referral
 
-NOT_MINORITISED = {"white_british", "white_other", "not_known", None}
+# An unreadable value counts as not known.
+NOT_MINORITISED = {"white_british", "white_other", "not_known", None, UNREADABLE_TEXT}
 
 
 @dataclass(frozen=True)

@@ -281,6 +281,10 @@ def test_row_binding_migration_converts_existing_values(empty_database_url, keyr
                 conn.execute(sa.text("SELECT referrer_name FROM marac_referral WHERE id = :i"), {"i": rid}).scalar_one()
             )
             assert b"Rita" not in raw_name
+        # Running the conversion again changes nothing: every value is already bound and current.
+        before = _person_blobs(db.engine, pid)
+        _run_again(db.engine, "0011_row_bound_encryption")
+        assert _person_blobs(db.engine, pid) == before
         person = db.session.get(Person, pid)
         assert (person.surname, person.gender, person.aliases) == ("Migrated", "female", ["Mig"])
         referral = db.session.get(Referral, rid)
@@ -291,3 +295,26 @@ def test_row_binding_migration_converts_existing_values(empty_database_url, keyr
         )
         db.session.remove()
         db.engine.dispose()
+
+
+def _person_blobs(engine, pid: int) -> tuple:
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT row_uid, surname, gender, aliases FROM person WHERE id = :i"), {"i": pid}
+        ).one()
+    return tuple(v if isinstance(v, str) else bytes(v) for v in row)
+
+
+def _run_again(engine, revision: str) -> None:
+    """Run one migration's upgrade() again on a database already at head."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.operations import Operations
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / f"{revision}.py"
+    spec = importlib.util.spec_from_file_location(revision, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()

@@ -291,3 +291,14 @@ def test_search_skips_unreadable_candidates(app, factory):
     user = db.session.get(User, user_id)
     assert [p.id for p in people.search(user, surname="Brown", dob=date(1990, 1, 1), phone=None)] == []
     assert [p.id for p in people.search(user, surname="Ashdown", dob=date(1990, 1, 1), phone=None)] == [a_id]
+
+
+def test_column_only_queries_check_values_with_verify_row(app, factory):
+    from casework.core.types import verify_row
+
+    _, a_id, b_id = _two_people(factory)
+    _write_raw("person", "surname", b_id, _raw("person", "surname", a_id))
+    rows = db.session.execute(sa.select(Person.id, Person.row_uid, Person.surname).order_by(Person.id)).all()
+    surnames = {pid: verify_row(surname, uid, Person.__table__.c.surname.type) for pid, uid, surname in rows}
+    assert surnames[a_id] == "Ashdown"
+    assert is_unreadable(surnames[b_id])

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from casework import create_app
 from casework.core import crypto
@@ -516,3 +517,27 @@ def test_subkeys_and_ciphers_are_cached_per_key(ring):
     assert other.cipher(ring.current) is ring.cipher(ring.current)  # same key bytes, same object
     with pytest.raises(KeyringError):
         ring.cipher("missing")
+
+
+def test_a_model_with_encrypted_columns_must_be_row_bound():
+    from casework.core.models.base import RowBoundMixin, require_row_binding
+
+    class Scratch(DeclarativeBase):
+        pass
+
+    class Unbound(Scratch):
+        __tablename__ = "unbound"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        secret: Mapped[str] = mapped_column(EncryptedText("unbound.secret"))
+
+    with pytest.raises(TypeError, match="Unbound has encrypted columns"):
+        require_row_binding(Scratch.registry)
+
+    class Bound(RowBoundMixin, Scratch):
+        __tablename__ = "bound"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        secret: Mapped[str] = mapped_column(EncryptedText("bound.secret"))
+
+    assert "row_uid" in Bound.__table__.c
+    Scratch.registry.dispose()
+    require_row_binding(db.Model.registry)  # every application model is bound

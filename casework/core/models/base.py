@@ -136,12 +136,16 @@ def _on_refresh(target: Any, context: Any, attrs: Iterable[str] | None) -> None:
     _check_row_binding(target, attrs)
 
 
-@event.listens_for(Mapper, "after_configured")
-def _require_row_binding() -> None:
-    """Refuse to start if a model has encrypted columns but no row uid to bind them to."""
-    for mapper in db.Model.registry.mappers:
+def require_row_binding(registry: Any) -> None:
+    """Refuse a model that has encrypted columns but no row uid to bind them to."""
+    for mapper in registry.mappers:
         if encrypted_keys(mapper) and "row_uid" not in mapper.column_attrs:
             raise TypeError(f"{mapper.class_.__name__} has encrypted columns: add RowBoundMixin to its bases")
+
+
+@event.listens_for(Mapper, "after_configured")
+def _require_row_binding() -> None:
+    require_row_binding(db.Model.registry)
 
 
 # --- blind indexes -----------------------------------------------------------
