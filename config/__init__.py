@@ -94,6 +94,8 @@ class BaseConfig:
     ASB_CASE_REVIEW_COMPLAINTS = 3
     ASB_CASE_REVIEW_WINDOW_DAYS = 183
     RETENTION_YEARS = 6
+    # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
+    SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)
     # Women aged 16+ in the MARAC area (census), for the SafeLives volume measure.
     MARAC_WOMEN_16_PLUS = _env_int("CASEWORK_MARAC_WOMEN_16_PLUS", 0) or None
 

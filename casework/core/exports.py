@@ -155,3 +155,14 @@ def tabular_response(
     response.headers["Content-Disposition"] = _disposition(filename_stem, fmt)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def suppress_small(value: int | float | None, threshold: int, *, basis: int | None = None) -> int | float | str | None:
+    """Small-number suppression for published figures: a count from 1 to ``threshold`` - 1
+    becomes "<threshold" (ONS and NHS Digital disclosure control: counts of 1 to 4 are
+    shown as "<5"). A figure derived from a count (a percentage, a rate) is suppressed
+    when that count (``basis``) is; 0 stays 0, since an absence discloses nobody."""
+    count = value if basis is None else basis
+    if isinstance(count, int | float) and 0 < count < threshold:
+        return f"<{threshold}"
+    return value

@@ -24,7 +24,9 @@ from .forms import (
 from .models.work import ACTION_STATUSES
 
 
-class MeetingForm(FlaskForm):
+class MeetingDetailsForm(FlaskForm):
+    """When and where a meeting is held, and who chairs it."""
+
     date = UKDateField("Date", validators=[InputRequired(message="Enter the meeting date"), NotBefore()])
     time = TimeField("Start time (UTC)", validators=[InputRequired(message="Enter the start time")])
     venue = StringField(
@@ -36,21 +38,14 @@ class MeetingForm(FlaskForm):
         filters=[strip],
     )
     chair_user_id = SelectField("Chair", coerce=optional_id)
+
+
+class MeetingForm(MeetingDetailsForm):
     agency_ids = MultiCheckboxField("Agencies on the distribution list", coerce=int)
 
 
-class MeetingEditForm(VersionedForm):
-    date = UKDateField("Date", validators=[InputRequired(message="Enter the meeting date"), NotBefore()])
-    time = TimeField("Start time (UTC)", validators=[InputRequired(message="Enter the start time")])
-    venue = StringField(
-        "Venue",
-        validators=[
-            DataRequired(message="Enter the venue"),
-            Length(max=200, message="Venue must be 200 characters or fewer"),
-        ],
-        filters=[strip],
-    )
-    chair_user_id = SelectField("Chair", coerce=optional_id)
+class MeetingEditForm(MeetingDetailsForm, VersionedForm):
+    """Changing a scheduled meeting: version-checked, so two organisers cannot overwrite each other."""
 
 
 class CancelMeetingForm(VersionedForm):

@@ -36,6 +36,8 @@ class Measure:
     label: str
     value: int | float | None
     unit: str = "count"  # count, percent or rate
+    # The count a percentage or rate rests on (for small-number suppression).
+    basis: int | None = None
 
 
 @dataclass
@@ -73,7 +75,7 @@ class QuarterlyReturn:
             Measure("Meetings held", self.meetings),
             Measure("Cases discussed (repeats included)", self.cases),
             Measure("Repeat cases", self.repeats),
-            Measure("Repeat cases (% of cases discussed)", self.repeat_rate, "percent"),
+            Measure("Repeat cases (% of cases discussed)", self.repeat_rate, "percent", basis=self.repeats),
             Measure("Referrals from police", self.police_referrals),
             Measure("Referrals from partner agencies", self.partner_referrals),
             Measure("Victims: Black, Asian or racially minoritised", self.minoritised),
@@ -84,7 +86,14 @@ class QuarterlyReturn:
             Measure("Children in the households", self.children),
         ]
         if self.per_10k_women is not None:
-            out.append(Measure("Cases per 10,000 women aged 16+ (annualised)", round(self.per_10k_women, 1), "rate"))
+            out.append(
+                Measure(
+                    "Cases per 10,000 women aged 16+ (annualised)",
+                    round(self.per_10k_women, 1),
+                    "rate",
+                    basis=self.cases,
+                )
+            )
         return out
 
     def agency_measures(self) -> list[Measure]:

@@ -76,17 +76,21 @@ def test_report_page_is_aggregate_and_audited(app, factory, marac):
     rows = list(csv.reader(io.StringIO(csv_resp.get_data().decode("utf-8-sig"))))
     assert rows[0] == ["Period start", "Period end", "Measure", "Value", "Unit"]
     values = {row[2]: row[3] for row in rows[1:]}
-    assert values["Cases discussed (repeats included)"] == "1"
+    # Exports are for publication: a count of 1 to 4 is suppressed; 0 discloses nobody.
+    assert values["Cases discussed (repeats included)"] == "<5"
     assert values["Repeat cases"] == "0" and values["Repeat cases (% of cases discussed)"] == "0.0"
-    # One value a cell: every figure is a number (or empty when it cannot be worked out).
-    assert all(row[3] == "" or float(row[3]) >= 0 for row in rows[1:])
+    # One value a cell: every figure is a number, "<5", or empty when it cannot be worked out.
+    assert all(row[3] in ("", "<5") or float(row[3]) >= 0 for row in rows[1:])
+    # The analyst's screen is suppressed too.
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td>' in resp.text
     assert "Zorrow" not in csv_resp.text.title()
     xlsx_resp = client.get(f"/marac/reports/quarterly?{query}&format=xlsx")
     assert xlsx_resp.status_code == 200
     assert xlsx_resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_resp.data)).active
     cells = {row[2]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert cells["Cases discussed (repeats included)"] == 1 and cells["Meetings held"] == 1
+    assert cells["Cases discussed (repeats included)"] == "<5" and cells["Meetings held"] == "<5"
+    assert cells["Repeat cases"] == 0
     generated = audit_events("marac.report.generate")
     exported = audit_events("marac.report.export")
     assert len(generated) == 1 and generated[0].data["details"]["kind"] == "calendar_quarter"
@@ -112,13 +116,13 @@ def test_financial_year_report(app, factory, marac):
     fy = periods.financial_year_containing(periods.local_date(meeting.starts_at))
     resp = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year}")
     assert resp.status_code == 200 and fy.label in resp.text
-    assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td>' in resp.text
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td>' in resp.text
     csv_resp = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year}&format=csv")
     assert f'filename="marac-return-fy-{fy.start:%Y}-{fy.end:%y}.csv"' in csv_resp.headers["Content-Disposition"]
     # Year on year: the financial year before is shown beside it, with a link to it.
     before = periods.previous(fy)
     assert f"{before.label} (period before)" in resp.text
-    assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td><td>0</td>' in resp.text
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td><td>0</td>' in resp.text
     earlier = client.get(f"/marac/reports/quarterly?kind=financial_year&year={before.start.year}")
     assert '<th scope="row">Cases discussed (repeats included)</th><td>0</td>' in earlier.text
 
@@ -152,3 +156,27 @@ def test_report_form_errors_are_shown_not_raised(app, factory):
         assert "There is a problem" in resp.text and message in resp.text, query
     ok = client.get("/marac/reports/quarterly?kind=custom&start=2025-01-01&end=2025-01-31")
     assert ok.status_code == 200 and "1 January 2025 to 31 January 2025" in ok.text
+
+
+def test_coordinators_see_exact_small_numbers_on_screen_but_not_in_downloads(app, factory, marac):
+    meeting = schedule(marac.coordinator, days_ahead=1, agencies=[marac.police])
+    _hear(marac, meeting, factory.person(marac.idva))
+    client = app.test_client()
+    login(client, marac.coordinator)
+    d = periods.local_date(meeting.starts_at)
+    query = f"kind=calendar_quarter&year={d.year}&quarter={(d.month - 1) // 3 + 1}"
+    page = client.get(f"/marac/reports/quarterly?{query}")
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td>' in page.text
+    rows = list(csv.reader(io.StringIO(client.get(f"/marac/reports/quarterly?{query}&format=csv").text)))
+    assert {row[2]: row[3] for row in rows[1:]}["Cases discussed (repeats included)"] == "<5"
+
+
+def test_small_number_suppression_edges(app):
+    from casework.core.exports import suppress_small
+
+    assert [suppress_small(n, 5) for n in (0, 1, 4, 5, 6)] == [0, "<5", "<5", 5, 6]
+    assert suppress_small(None, 5) is None
+    # A percentage resting on a suppressed count is suppressed with it; on zero or five, it is shown.
+    assert suppress_small(25.0, 5, basis=2) == "<5"
+    assert suppress_small(0.0, 5, basis=0) == 0.0 and suppress_small(50.0, 5, basis=5) == 50.0
+    assert suppress_small(3, 10) == "<10"

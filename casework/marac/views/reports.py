@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
 
 from ...core import audit, periods
 from ...core.access import require
-from ...core.exports import FORMATS, tabular_response
+from ...core.exports import FORMATS, suppress_small, tabular_response
 from ...core.report_forms import PeriodForm, period_args
 from ..reports import Measure, QuarterlyReturn, quarterly_return
 
@@ -15,12 +16,17 @@ EXPORT_HEADERS = ("Period start", "Period end", "Measure", "Value", "Unit")
 UNIT_NAMES = {"count": "count", "percent": "percent", "rate": "per 10,000"}
 
 
-def export_rows(report: QuarterlyReturn) -> list[tuple]:
-    """One measure a row, one value a cell: the figure is a number or empty, never text."""
+def export_rows(report: QuarterlyReturn, threshold: int) -> list[tuple]:
+    """One measure a row, one value a cell: a number, empty, or "<5" where a small count
+    is suppressed (every export is for publication)."""
     return [
-        (report.start, report.end, m.label, m.value, UNIT_NAMES[m.unit])
+        (report.start, report.end, m.label, disclosed(m, threshold), UNIT_NAMES[m.unit])
         for m in report.measures() + report.agency_measures()
     ]
+
+
+def disclosed(m: Measure, threshold: int):
+    return suppress_small(m.value, threshold, basis=m.basis)
 
 
 def _filename_stem(period: periods.Period) -> str:
@@ -43,6 +49,10 @@ def report_quarterly():
         return render_template("marac/report.html", form=form, report=None), 400
     period = form.period()
     report = quarterly_return(period)
+    threshold = current_app.config["SMALL_NUMBER_THRESHOLD"]
+    # Coordinators see the exact figures on screen; everyone else, and every download, sees
+    # small counts suppressed.
+    exact = current_user.can("marac.case.view_all")
     details = {"kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat()}
     if fmt:
         audit.record(
@@ -52,7 +62,7 @@ def report_quarterly():
             details={**details, "format": fmt},
         )
         return tabular_response(
-            EXPORT_HEADERS, export_rows(report), _filename_stem(period), fmt, sheet_title="MARAC return"
+            EXPORT_HEADERS, export_rows(report, threshold), _filename_stem(period), fmt, sheet_title="MARAC return"
         )
     audit.record("marac.report.generate", object_type="report", object_id="marac_quarterly", details=details)
     try:
@@ -67,6 +77,10 @@ def report_quarterly():
         comparison=comparison(report, earlier),
         period_args=form.query_args(),
         earlier_args=period_args(earlier.period) if earlier else None,
+        shown=(lambda m: m.value) if exact else (lambda m: disclosed(m, threshold)),
+        shown_count=(lambda n: n) if exact else (lambda n: suppress_small(n, threshold)),
+        exact=exact,
+        threshold=threshold,
     )
 
 
