@@ -134,6 +134,7 @@ MODULE = modules.register(
         # one of them was MARAC's (the only module then).
         legacy_audit_actions={
             "marac.case_list": "marac.case.list",
+            "marac.meeting_viewed": "marac.meeting.view",
             "marac.meeting_scheduled": "marac.meeting.schedule",
             "marac.meeting_updated": "marac.meeting.update",
             "marac.meeting_held": "marac.meeting.hold",

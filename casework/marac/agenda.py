@@ -23,6 +23,7 @@ from ..core import actions, audit, cases
 from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
 from ..core.policy import visible_case_clause
+from ..core.services import ServiceError
 from ..extensions import db
 from . import meetings
 from .models import Referral
@@ -142,6 +143,30 @@ def build(user: User, meeting: Meeting) -> AgendaDoc:
         row.awaiting = [a.name for a in agencies if a.id not in answered]
     outstanding = actions.outstanding_actions(meeting, user)
     return AgendaDoc(meeting=meeting, rows=rows, outstanding=outstanding, agencies=agencies, full_names=full)
+
+
+def view_meeting(user: User, meeting: Meeting) -> AgendaDoc:
+    """The meeting page's case list. Every rendering shows it (a form redrawn with errors
+    included), so each call records a view of everyone on it."""
+    doc = build(user, meeting)
+    audit.record(
+        "marac.meeting.view",
+        object_type="meeting",
+        object_id=meeting.id,
+        person_ids=doc.person_ids,
+        purpose="marac_meeting",
+    )
+    return doc
+
+
+def circulate(user: User, meeting: Meeting) -> int:
+    """Circulate the agenda: one disclosure per agency on the distribution list."""
+    if meeting.status != "scheduled":
+        raise ServiceError("Only the agenda of a meeting still to be held can be circulated")
+    doc = build(user, meeting)
+    recipients = sorted((lk.agency for lk in meeting.agency_links), key=lambda a: a.name)
+    record_share(user, doc, "marac.agenda.circulate", recipients)
+    return len(recipients)
 
 
 def record_share(user: User, doc: AgendaDoc, action: str, recipients: list[Agency] | None = None) -> None:

@@ -114,15 +114,7 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
     dist_form.agency_ids.choices = _agency_choices()
     if dist_form.agency_ids.data is None:
         dist_form.agency_ids.data = sorted(meeting.agency_ids)
-    doc = agenda.build(current_user, meeting)
-    # Every rendering shows the case list, including a form redrawn with errors: each is recorded.
-    audit.record(
-        "marac.meeting_viewed",
-        object_type="meeting",
-        object_id=meeting.id,
-        person_ids=doc.person_ids,
-        purpose="marac_meeting",
-    )
+    doc = agenda.view_meeting(current_user, meeting)
     return render_template(
         "marac/meeting.html",
         meeting=meeting,
@@ -258,11 +250,11 @@ def agenda_pdf(meeting_id: int):
 @require("marac.agenda.generate")
 def agenda_circulate(meeting_id: int):
     meeting = _managed(meeting_id)
-    doc = agenda.build(current_user, meeting)
-    recipients = sorted((lk.agency for lk in meeting.agency_links), key=lambda a: a.name)
-    agenda.record_share(current_user, doc, "marac.agenda.circulate", recipients)
-    flash(f"Agenda circulated to {len(recipients)} agencies. Each can now open it and record research.", "success")
-    return redirect(url_for("marac.meeting_view", meeting_id=meeting.id))
+    return act_and_redirect(
+        lambda: agenda.circulate(current_user, meeting),
+        success=f"Agenda circulated to {len(meeting.agency_links)} agencies. Each can now open it and record research.",
+        redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id),
+    )
 
 
 @require("marac.case.view")
