@@ -63,7 +63,11 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     # Globals (not context) so that imported macros can use them too.
     app.jinja_env.globals.update(
-        case_url=case_url, meeting_label=meeting_label, flat_errors=flat_errors, today_date=date.today
+        case_url=case_url,
+        meeting_url=meeting_url,
+        meeting_label=meeting_label,
+        flat_errors=flat_errors,
+        today_date=date.today,
     )
 
 
@@ -166,6 +170,17 @@ def case_url(case) -> str | None:
     endpoint = modules.case_endpoint(case.kind)
     if endpoint and endpoint in current_app.view_functions:
         return url_for(endpoint, case_id=case.id)
+    return None
+
+
+def meeting_url(meeting) -> str | None:
+    """Link to a meeting's page in the module that registered its kind."""
+    from flask import current_app, url_for
+
+    module = modules.for_meeting_kind(meeting.kind)
+    endpoint = module.meeting_endpoint if module else None
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint, meeting_id=meeting.id)
     return None
 
 

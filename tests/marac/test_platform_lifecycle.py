@@ -220,3 +220,38 @@ def test_moving_a_case_keeps_its_reason_and_is_not_urgent(app, marac, factory):
     assert moved.meeting_id == second.id and moved.reason == item.reason == "new"
     assert ref.case.status == "listed"
     assert db.session.scalar(sa.select(Action).limit(1)) is None
+
+
+def test_mark_held_through_the_page(app, marac):
+    from casework.core.types import utcnow
+
+    future = schedule(marac.coordinator, days_ahead=2, agencies=[marac.police])
+    client = signed_in(app, marac.coordinator)
+    page = client.get(f"/marac/meetings/{future.id}")
+    assert "once it has started" in page.text and "Mark meeting as held" not in page.text
+    resp = client.post(
+        f"/marac/meetings/{future.id}/held",
+        data={"csrf_token": csrf_token(page.text), "version_id": str(future.version_id)},
+    )
+    assert resp.status_code == 302
+    assert "A meeting can only be marked as held once it has started" in client.get(resp.location).text
+    db.session.expire_all()
+    assert future.status == "scheduled"
+    started = meetings.schedule(
+        marac.coordinator,
+        kind="marac",
+        starts_at=utcnow() - timedelta(hours=1),
+        venue="Town Hall",
+        chair_user_id=None,
+        agency_ids=[marac.police.id],
+    )
+    db.session.commit()
+    page = client.get(f"/marac/meetings/{started.id}")
+    assert "Mark meeting as held" in page.text
+    resp = client.post(
+        f"/marac/meetings/{started.id}/held",
+        data={"csrf_token": csrf_token(page.text), "version_id": str(started.version_id)},
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert started.status == "held"

@@ -14,6 +14,7 @@ from ...core.forms import choices, page_arg
 from ...core.models import AgendaItem, Meeting
 from ...core.policy import can_open_meeting, load_meeting
 from ...core.services import get_or_404
+from ...core.types import utcnow
 from ...core.views import act_and_redirect, submit
 from ...core.work_forms import (
     ActionForm,
@@ -126,6 +127,7 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
         remove_form=RemoveItemForm(),
         cancel_form=cancel_form,
         held_form=MarkHeldForm(version_id=meeting.version_id),
+        started=meeting.starts_at <= utcnow(),
         reorder_form=ReorderForm(),
         attendance_form=attendance_form,
         dist_form=dist_form,
