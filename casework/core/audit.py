@@ -122,6 +122,10 @@ _MIRRORED = (
 )
 
 
+# Columns written when an event is chained (``id`` is left to the database).
+_INSERTED = (*_MIRRORED, "at", "payload", "prev_hash", "row_hash", "key_id")
+
+
 def canonical(data: dict) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
@@ -269,16 +273,20 @@ def _write_pending(session: Session) -> None:
             sa.select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
         ).first()
         seq, prev_hash = (head.seq + 1, head.row_hash) if head else (1, GENESIS_HASH)
+        events, people = [], []
         for item in pending:
             payload = canonical({**item.data, "seq": seq, "key_id": key_id})
             ev = item.event
             ev.seq, ev.key_id, ev.payload = seq, key_id, payload
             ev.prev_hash, ev.row_hash = prev_hash, chain_hash(prev_hash, payload, key)
-            session.add(ev)
-            session.add_all(AuditPerson(event_seq=seq, person_id=p) for p in item.people)
+            events.append({c: getattr(ev, c) for c in _INSERTED})
+            people += ({"event_seq": seq, "person_id": p} for p in item.people)
             prev_hash = ev.row_hash
             seq += 1
-        session.flush()
+        # Core inserts: one statement per table, no unit of work, while the lock is held.
+        session.execute(sa.insert(AuditEvent.__table__), events)
+        if people:
+            session.execute(sa.insert(AuditPerson.__table__), people)
         session.info[CHAINED_AT_INFO_KEY] = time.perf_counter()
 
 
