@@ -11,16 +11,26 @@ class AgencyForm(VersionedForm):
     code = StringField(
         "Code",
         description="Short unique code, for example POL or IDVA",
-        validators=[DataRequired(), Length(max=20), Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, - or _")],
+        validators=[
+            DataRequired(message="Enter a code"),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, - or _"),
+        ],
         filters=[strip],
     )
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[strip])
-    kind = SelectField("Kind of agency", choices=choices(AGENCY_KINDS), validators=[DataRequired()])
+    name = StringField(
+        "Name", validators=[DataRequired(message="Enter the agency's name"), Length(max=200)], filters=[strip]
+    )
+    kind = SelectField(
+        "Kind of agency", choices=choices(AGENCY_KINDS), validators=[DataRequired(message="Select the kind of agency")]
+    )
     is_active = BooleanField("Active", default=True)
 
 
 class UserForm(VersionedForm):
-    display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    display_name = StringField(
+        "Full name", validators=[DataRequired(message="Enter the user's full name"), Length(max=120)], filters=[strip]
+    )
     agency_id = SelectField("Agency", coerce=int, validators=[DataRequired(message="Choose an agency")])
     roles = MultiCheckboxField(
         "Roles",
@@ -35,11 +45,19 @@ class UserForm(VersionedForm):
 
 
 class NewUserForm(UserForm):
-    email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired(message="Enter an email address"),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length(max=254),
+        ],
+        filters=[strip],
+    )
     password = PasswordField(
         "Initial password",
         description="At least 12 characters. Give it to the user by a separate channel; they can change it.",
-        validators=[DataRequired(), Length(max=256)],
+        validators=[DataRequired(message="Enter an initial password"), Length(max=256)],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -56,6 +74,6 @@ class TemporaryPasswordForm(FlaskForm):
     password = PasswordField(
         "Temporary password",
         description="Give it to the user by a separate channel. They must choose a new one when they sign in.",
-        validators=[DataRequired(), Length(max=256)],
+        validators=[DataRequired(message="Enter a temporary password"), Length(max=256)],
         render_kw={"autocomplete": "new-password"},
     )

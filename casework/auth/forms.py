@@ -16,12 +16,14 @@ def six_ascii_digits(form, field) -> None:
 class LoginForm(FlaskForm):
     email = EmailField(
         "Email address",
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(message="Enter your email address"), Length(max=254)],
         filters=[strip],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "current-password"}
+        "Password",
+        validators=[DataRequired(message="Enter your password"), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -36,15 +38,20 @@ class CodeForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(message="Enter your current password"), Length(max=256)]
+    )
     new_password = PasswordField(
         "New password",
         description="At least 12 characters. A few unrelated words make a strong password.",
-        validators=[DataRequired(), Length(max=256)],
+        validators=[DataRequired(message="Enter a new password"), Length(max=256)],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Confirm new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match")],
+        validators=[
+            DataRequired(message="Confirm your new password"),
+            EqualTo("new_password", message="The passwords do not match"),
+        ],
         render_kw={"autocomplete": "new-password"},
     )

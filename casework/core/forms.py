@@ -153,4 +153,11 @@ def page_arg() -> int:
 
 
 def positive_int(label: str, **kwargs) -> IntegerField:
-    return IntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=10_000)], **kwargs)
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=f"Enter {label[0].lower() + label[1:]}"),
+            NumberRange(min=0, max=10_000, message=f"{label} must be a whole number from 0 to 10,000"),
+        ],
+        **kwargs,
+    )

@@ -85,7 +85,11 @@ class ReferralForm(FlaskForm):
         "Referral date", validators=[InputRequired(message="Enter the referral date"), NotBefore()]
     )
     incident_date = UKDateField("Date of the latest incident", validators=[Optional(), NotBefore()])
-    referrer_name = StringField("Referrer's name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    referrer_name = StringField(
+        "Referrer's name",
+        validators=[DataRequired(message="Enter the referrer's name"), Length(max=120)],
+        filters=[strip],
+    )
     referrer_phone = StringField("Referrer's phone", validators=[Optional(), Length(max=30)], filters=[blank_to_none])
     referrer_email = EmailField(
         "Referrer's email", validators=[Optional(), Email(), Length(max=254)], filters=[blank_to_none]
@@ -198,7 +202,10 @@ class ContactForm(FlaskForm):
 
 class PlanForm(FlaskForm):
     title = StringField(
-        "Plan title", default="Safety plan", validators=[DataRequired(), Length(max=200)], filters=[strip]
+        "Plan title",
+        default="Safety plan",
+        validators=[DataRequired(message="Enter a title for the plan"), Length(max=200)],
+        filters=[strip],
     )
     review_due_on = UKDateField("Review date", validators=[InputRequired(message="Enter a review date"), NotBefore()])
 
@@ -207,10 +214,14 @@ class PlanItemForm(FlaskForm):
     area = StringField(
         "Need or area",
         description="For example home security, safe contact, children",
-        validators=[DataRequired(), Length(max=60)],
+        validators=[DataRequired(message="Enter the need or area"), Length(max=60)],
         filters=[strip],
     )
-    intervention = TextAreaField("What will be done", validators=[DataRequired(), Length(max=2000)], filters=[strip])
+    intervention = TextAreaField(
+        "What will be done",
+        validators=[DataRequired(message="Enter what will be done"), Length(max=2000)],
+        filters=[strip],
+    )
     owner_agency_id = SelectField("Owning agency", coerce=optional_id)
     due_on = UKDateField("Due date", validators=[Optional(), NotBefore()])
 
@@ -237,7 +248,11 @@ class TransferOutForm(VersionedForm):
     on = UKDateField(
         "Date of transfer", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()]
     )
-    area = StringField("MARAC area transferred to", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    area = StringField(
+        "MARAC area transferred to",
+        validators=[DataRequired(message="Enter the MARAC area the case is transferred to"), Length(max=120)],
+        filters=[strip],
+    )
     sent = TextAreaField(
         "What was sent",
         description="For example minutes and action plans, IDVA handover",
@@ -248,7 +263,11 @@ class TransferOutForm(VersionedForm):
 
 class CloseForm(VersionedForm):
     on = UKDateField("Closure date", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()])
-    reason = StringField("Reason", validators=[DataRequired(), Length(max=200)], filters=[strip])
+    reason = StringField(
+        "Reason",
+        validators=[DataRequired(message="Enter the reason for closing the case"), Length(max=200)],
+        filters=[strip],
+    )
 
 
 class CaseListFilterForm(FlaskForm):

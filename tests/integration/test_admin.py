@@ -123,7 +123,7 @@ BAD_AGENCY_INPUT = [
     ({"code": "OK1", "name": "N" * 201, "kind": "police"}, "Field cannot be longer than 200 characters"),
     ({"code": "OK2", "name": "Bad kind", "kind": "spaceforce"}, "Not a valid choice"),
     ({"code": "bad code!", "name": "Bad code", "kind": "police"}, "Use letters, digits, - or _"),
-    ({"code": "", "name": "", "kind": "police"}, "This field is required"),
+    ({"code": "", "name": "", "kind": "police"}, "Enter a code"),
 ]
 
 
@@ -355,7 +355,7 @@ def test_admin_accounts_hold_no_other_role(app, admin, factory):
 
 BAD_USER_INPUT = [
     ({"display_name": "N" * 121}, "Field cannot be longer than 120 characters"),
-    ({"display_name": ""}, "This field is required"),
+    ({"display_name": ""}, "Enter the user&#39;s full name"),
     ({"agency_id": "999999"}, "Not a valid choice"),
     ({"agency_id": "not-a-number"}, "Choose an agency"),
     ({"roles": ["idva", "superuser"]}, "is not a valid choice"),
