@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from . import audit, cases, modules
 from .meetings import previous_meeting_id
-from .models import Action, ActionUpdate, Case, Meeting, User
+from .models import Action, ActionUpdate, Agency, Case, Meeting, User
 from .policy import AccessDenied, ensure_can_view_case, visible_action_clause, visible_case_clause
 from .services import ServiceError, check_version
 from .types import utcnow
@@ -51,7 +51,8 @@ def create_action(
     ensure_can_view_case(user, case)
     if not case.is_open:
         raise ServiceError("Actions cannot be added to a closed case")
-    if not agency_id:
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency is None or not agency.is_active:
         raise ServiceError("Choose the agency that owns this action", "assigned_agency_id")
     if due_on is None:
         raise ServiceError("Enter a deadline for this action", "due_on")

@@ -46,6 +46,16 @@ def _ensure_manage(user: User, meeting: Meeting) -> None:
         raise AccessDenied("meeting", meeting.id, hide=False)
 
 
+def _check_chair(kind: str, chair_user_id: int | None) -> None:
+    """The chair, if named, is an active user who may run meetings of this kind."""
+    if chair_user_id is None:
+        return
+    module = modules.for_meeting_kind(kind)
+    chair = db.session.get(User, chair_user_id)
+    if chair is None or module is None or not chair.can(f"{module.case_kind}.meeting.manage"):
+        raise ServiceError("Choose a chair who runs these meetings", "chair_user_id")
+
+
 def _ensure_scheduled(meeting: Meeting) -> None:
     if meeting.status != "scheduled":
         raise ServiceError("A meeting that has been held or cancelled cannot change")
@@ -72,6 +82,7 @@ def schedule(
     agency_ids = set(agency_ids)
     if not agency_ids:
         raise ServiceError("Choose the agencies the agenda is circulated to", "agency_ids")
+    _check_chair(kind, chair_user_id)
     meeting = Meeting(
         kind=kind, starts_at=starts_at, venue=venue.strip(), chair_user_id=chair_user_id, created_by_id=user.id
     )
@@ -101,6 +112,7 @@ def reschedule(
         raise ServiceError("A meeting cannot be moved into the past", "date")
     if not (venue or "").strip():
         raise ServiceError("Enter the venue", "venue")
+    _check_chair(meeting.kind, chair_user_id)
     changed = [
         name
         for name, value in (("starts_at", starts_at), ("venue", venue.strip()), ("chair_user_id", chair_user_id))
@@ -312,6 +324,8 @@ def record_attendance(
         raise ServiceError("This meeting was cancelled")
     if not (name or "").strip():
         raise ServiceError("Enter the attendee's name", "name")
+    if agency_id is not None and agency_id not in meeting.agency_ids:
+        raise ServiceError("Choose an agency on the meeting's distribution list, or Other", "agency_id")
     if status == "present" and not confidentiality_ack:
         raise ServiceError("Attendees must acknowledge the confidentiality statement", "confidentiality_ack")
     row = Attendance(

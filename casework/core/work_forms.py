@@ -48,15 +48,17 @@ class MeetingEditForm(MeetingDetailsForm, VersionedForm):
     """Changing a scheduled meeting: version-checked, so two organisers cannot overwrite each other."""
 
 
-class CancelMeetingForm(VersionedForm):
-    reason = StringField(
-        "Reason for cancelling",
-        validators=[
-            DataRequired(message="Enter the reason for cancelling the meeting"),
-            Length(max=300, message="Reason must be 300 characters or fewer"),
-        ],
+def reason_field(label: str, missing: str) -> StringField:
+    """A required reason of up to 300 characters, with a GOV.UK message when it is missing."""
+    return StringField(
+        label,
+        validators=[DataRequired(message=missing), Length(max=300, message="Reason must be 300 characters or fewer")],
         filters=[strip],
     )
+
+
+class CancelMeetingForm(VersionedForm):
+    reason = reason_field("Reason for cancelling", "Enter the reason for cancelling the meeting")
 
 
 class MarkHeldForm(VersionedForm):
@@ -73,14 +75,7 @@ class ListCaseForm(FlaskForm):
 
 
 class RemoveItemForm(FlaskForm):
-    reason = StringField(
-        "Reason for removing",
-        validators=[
-            DataRequired(message="Enter the reason for removing the case"),
-            Length(max=300, message="Reason must be 300 characters or fewer"),
-        ],
-        filters=[strip],
-    )
+    reason = reason_field("Reason for removing", "Enter the reason for removing the case")
 
 
 class MoveItemForm(FlaskForm):

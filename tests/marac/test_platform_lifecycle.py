@@ -255,3 +255,34 @@ def test_mark_held_through_the_page(app, marac):
     assert resp.status_code == 302
     db.session.expire_all()
     assert started.status == "held"
+
+
+def test_services_refuse_ids_the_forms_would_not_offer(app, marac, factory):
+    """Called directly, the services check what the forms' choices otherwise guarantee."""
+    meeting = schedule(marac.coordinator, agencies=[marac.police])
+    starts = meeting.starts_at + timedelta(days=1)
+    for chair in (999_999, marac.housing_rep.id):
+        with pytest.raises(ServiceError, match="chair"):
+            meetings.schedule(
+                marac.coordinator, kind="marac", starts_at=starts, venue="X", chair_user_id=chair, agency_ids=[1]
+            )
+        with pytest.raises(ServiceError, match="chair"):
+            meetings.reschedule(
+                marac.coordinator, meeting, starts_at=starts, venue="X", chair_user_id=chair, version=meeting.version_id
+            )
+    with pytest.raises(ServiceError, match="distribution list"):
+        meetings.record_attendance(
+            marac.coordinator,
+            meeting,
+            agency_id=marac.housing.id,
+            name="Someone",
+            status="apologies",
+            confidentiality_ack=False,
+            information_sent=False,
+        )
+    ref = _accepted(marac, factory)
+    for agency_id in (None, 999_999):
+        with pytest.raises(ServiceError, match="agency that owns"):
+            actions.create_action(
+                marac.coordinator, ref.case, agency_id=agency_id, description="d", due_on=date.today()
+            )
