@@ -15,6 +15,14 @@ def init_app(app: Flask) -> None:
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {})
         options["connect_args"] = {**options["connect_args"], "timeout": 15}
+    elif uri.startswith("postgresql"):
+        # JIT compilation off for the web pool: it pays off only for long analytical
+        # scans, and PostgreSQL's cost-based trigger fired on ordinary page queries whose
+        # estimate was high (about 200 ms of compiling for a 2 ms query). Every page query
+        # here is indexed and bounded; a reporting job that wants JIT can SET jit = on.
+        args = dict(options.get("connect_args") or {})
+        args["options"] = " ".join(filter(None, [args.get("options"), "-c jit=off"]))
+        options["connect_args"] = args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     with app.app_context():

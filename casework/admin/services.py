@@ -14,6 +14,7 @@ from ..auth import services as auth
 from ..core import audit, directory
 from ..core.access import ROLES
 from ..core.models import Agency, User
+from ..core.pagination import paginate
 from ..core.services import ServiceError, apply_changes, check_version
 from ..core.types import utcnow
 from ..extensions import db
@@ -476,7 +477,7 @@ def pending_requests_page(page: int, per_page: int):
         .where(AdminRequest.status == "pending", AdminRequest.requested_at > utcnow() - request_expiry())
         .order_by(AdminRequest.requested_at, AdminRequest.id)
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+    return paginate(query, page, per_page, max_per_page=100)
 
 
 def pending_requests_for(user: User) -> list[AdminRequest]:
@@ -511,10 +512,10 @@ def _check_agency(agency_id: int) -> None:
 
 
 def users_page(page: int, per_page: int, *, agency_id: int | None = None):
-    query = sa.select(User).order_by(User.display_name)
+    query = sa.select(User).order_by(User.display_name, User.id)
     if agency_id:
         query = query.where(User.agency_id == agency_id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+    return paginate(query, page, per_page, max_per_page=100)
 
 
 def agencies() -> list[Agency]:

@@ -14,12 +14,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from . import audit, cases, modules
 from .meetings import previous_meeting_id
-from .models import Action, ActionUpdate, Agency, Case, Meeting, User
+from .models import Action, ActionUpdate, Agency, AgendaItem, Case, Meeting, User
+from .pagination import paginate
 from .policy import AccessDenied, ensure_can_view_case, visible_action_clause, visible_case_clause
 from .services import ServiceError, check_version
 from .types import utcnow
@@ -93,7 +94,7 @@ def actions_page(user: User, kind: str, flt: ActionFilter, page: int, per_page: 
         sa.select(Action)
         .join(Case, Case.id == Action.case_id)
         .where(_scope(user, kind))
-        .options(joinedload(Action.case), joinedload(Action.assigned_agency))
+        .options(contains_eager(Action.case), joinedload(Action.assigned_agency))
         .order_by(Action.due_on, Action.id)
     )
     if flt.meeting_id:
@@ -104,7 +105,7 @@ def actions_page(user: User, kind: str, flt: ActionFilter, page: int, per_page: 
         query = query.where(Action.status == flt.status)
     if flt.overdue_only:
         query = query.where(Action.status == "open", Action.due_on < today)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=200)
+    return paginate(query, page, per_page, max_per_page=200)
 
 
 def load_action(user: User, action_id: Any, kind: str) -> Action:
@@ -187,25 +188,32 @@ def actions_for_item(meeting_id: int, case_id: int) -> list[Action]:
 
 
 def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Action]:
-    """Actions to review at this meeting ("outstanding actions from last time", SafeLives minutes).
+    """Actions to review at this meeting ("outstanding actions from last time", SafeLives
+    MARAC minutes guidance): on cases still open,
 
-    Open actions from earlier meetings of the same kind on cases still open, and actions
-    marked not done at the previous meeting (reviewed once, with their reason). With
-    ``user``, only actions on cases that user may see. Filtered and eagerly loaded in SQL.
+    - open actions set at earlier meetings on the cases listed on this agenda;
+    - actions set at the previous meeting that are still open or were marked not done
+      (reviewed once, with their reason), whether or not the case is listed again.
+
+    Bounded by this agenda and the previous meeting, so it does not grow with the years
+    of history behind it. With ``user``, only actions on cases that user may see.
     """
+    previous = previous_meeting_id(meeting)
     earlier = sa.select(Meeting.id).where(Meeting.kind == meeting.kind, Meeting.starts_at < meeting.starts_at)
+    listed_here = sa.select(AgendaItem.case_id).where(
+        AgendaItem.meeting_id == meeting.id, AgendaItem.removed_reason.is_(None)
+    )
     query = (
         sa.select(Action)
         .join(Case, Case.id == Action.case_id)
         .where(
-            Action.meeting_id.in_(earlier),
             Case.closed_on.is_(None),
             sa.or_(
-                Action.status == "open",
-                sa.and_(Action.status == "not_done", Action.meeting_id == previous_meeting_id(meeting)),
+                sa.and_(Action.status == "open", Action.case_id.in_(listed_here), Action.meeting_id.in_(earlier)),
+                sa.and_(Action.status.in_(("open", "not_done")), Action.meeting_id == previous),
             ),
         )
-        .options(joinedload(Action.case), joinedload(Action.assigned_agency))
+        .options(contains_eager(Action.case), joinedload(Action.assigned_agency))
         .order_by(Action.due_on, Action.id)
     )
     if user is not None:
@@ -218,9 +226,16 @@ def my_actions(user: User, limit: int = 50) -> list[Action]:
     kinds = [k for k in modules.case_kinds() if user.can(f"{k}.case.view")]
     if not kinds:
         return []
-    mine = sa.or_(
-        Action.assigned_user_id == user.id,
-        sa.and_(Action.assigned_agency_id == user.agency_id, Action.assigned_user_id.is_(None)),
+    # Two indexed lookups of open actions (the agency's through a partial index), so the
+    # years of completed actions behind them are never read.
+    is_open = Action.status == "open"
+    mine = Action.id.in_(
+        sa.union(
+            sa.select(Action.id).where(is_open, Action.assigned_user_id == user.id),
+            sa.select(Action.id).where(
+                is_open, Action.assigned_agency_id == user.agency_id, Action.assigned_user_id.is_(None)
+            ),
+        )
     )
     scope = sa.or_(*(visible_action_clause(user, k) for k in kinds))
     return list(
@@ -228,7 +243,7 @@ def my_actions(user: User, limit: int = 50) -> list[Action]:
             sa.select(Action)
             .join(Case, Case.id == Action.case_id)
             .where(Action.status == "open", mine, scope)
-            .options(joinedload(Action.case), joinedload(Action.assigned_agency))
+            .options(contains_eager(Action.case), joinedload(Action.assigned_agency))
             .order_by(Action.due_on, Action.id)
             .limit(limit)
         )

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from . import audit, cases, modules
 from .models import AgendaItem, Attendance, Case, Meeting, MeetingAgency, User
+from .pagination import paginate
 from .policy import AccessDenied, can_manage_meeting, can_open_meeting, can_view_case
 from .services import ServiceError, check_version
 from .types import utcnow
@@ -375,10 +376,10 @@ def record_minutes(
 def meetings_page(kind: str, page: int, per_page: int, *, upcoming: bool | None = None):
     query = sa.select(Meeting).where(Meeting.kind == kind)
     if upcoming is True:
-        query = query.where(Meeting.starts_at >= utcnow() - timedelta(hours=12)).order_by(Meeting.starts_at)
+        query = query.where(Meeting.starts_at >= utcnow() - timedelta(hours=12)).order_by(Meeting.starts_at, Meeting.id)
     else:
-        query = query.order_by(Meeting.starts_at.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+        query = query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    return paginate(query, page, per_page, max_per_page=100)
 
 
 def upcoming_meetings(kind: str, *, limit: int = 20, now: datetime | None = None) -> list[Meeting]:

@@ -100,7 +100,7 @@ def my_plan_reviews(user: User, today: date, horizon_days: int = 14, limit: int 
     """Active plans the user owns, on open cases they can see, due for review within the
     horizon or overdue (for "My work")."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import contains_eager
 
     from .models import Case
     from .policy import visible_case_clause
@@ -116,7 +116,7 @@ def my_plan_reviews(user: User, today: date, horizon_days: int = 14, limit: int 
                 Plan.review_due_on <= today + timedelta(days=horizon_days),
                 visible_case_clause(user),
             )
-            .options(joinedload(Plan.case))
+            .options(contains_eager(Plan.case))
             .order_by(Plan.review_due_on)
             .limit(limit)
         )

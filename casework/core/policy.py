@@ -53,12 +53,28 @@ def _listed_for_agency(case_id, agency_id: int) -> sa.Exists:
     """The case is on a meeting's agenda (not removed) and the agency is on that meeting's
     distribution list. Worked out live, so taking an agency off the list, or the case off
     the agenda, takes the access away again."""
-    return sa.exists().where(
-        AgendaItem.case_id == case_id,
-        AgendaItem.removed_reason.is_(None),
-        MeetingAgency.meeting_id == AgendaItem.meeting_id,
-        MeetingAgency.agency_id == agency_id,
+    return per_row_exists(
+        sa.select(AgendaItem.id).where(
+            AgendaItem.case_id == case_id,
+            AgendaItem.removed_reason.is_(None),
+            MeetingAgency.meeting_id == AgendaItem.meeting_id,
+            MeetingAgency.agency_id == agency_id,
+        )
     )
+
+
+def per_row_exists(query: sa.Select) -> sa.Exists:
+    """EXISTS checked row by row with an index probe, never by hashing the whole subquery.
+
+    Visibility is an OR of routes (lead agency, linked agency, listed at a meeting). In an
+    OR, PostgreSQL may turn each EXISTS into a "hashed SubPlan": it reads every row the
+    subquery could match (all 100,000 links of an agency involved in most cases) to
+    answer for the 26 cases a page shows. A subquery with an OFFSET cannot be rewritten
+    that way (PostgreSQL's ``simplify_EXISTS_query``), so each case costs one probe of a
+    primary key or index, and a list page stops reading as soon as it is full. SQLite
+    checks correlated EXISTS row by row in any case; the OFFSET changes nothing there.
+    """
+    return query.offset(0).exists()
 
 
 def can_edit_case(user: User, case: Case) -> bool:
@@ -86,17 +102,26 @@ def visible_case_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnEl
     full, scoped = case_kinds_viewable(user)
     if not full and not scoped:
         return sa.false()
-    routes = [
-        Case.lead_agency_id == user.agency_id,
-        sa.exists().where(CaseAgency.case_id == Case.id, CaseAgency.agency_id == user.agency_id),
-    ]
-    if via_meetings:
-        routes.append(_listed_for_agency(Case.id, user.agency_id))
-    in_agency = sa.or_(*routes)
-    is_member = sa.exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
-    open_rule = sa.or_(Case.kind.in_(full), sa.and_(Case.kind.in_(scoped), in_agency))
+    is_member = per_row_exists(
+        sa.select(CaseMember.user_id).where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
+    )
+    open_routes = []
+    if full:
+        open_routes.append(Case.kind.in_(full))
+    if scoped:
+        routes = [
+            Case.lead_agency_id == user.agency_id,
+            per_row_exists(
+                sa.select(CaseAgency.case_id).where(
+                    CaseAgency.case_id == Case.id, CaseAgency.agency_id == user.agency_id
+                )
+            ),
+        ]
+        if via_meetings:
+            routes.append(_listed_for_agency(Case.id, user.agency_id))
+        open_routes.append(sa.and_(Case.kind.in_(scoped), sa.or_(*routes)))
     return sa.or_(
-        sa.and_(Case.is_restricted.is_(False), open_rule),
+        sa.and_(Case.is_restricted.is_(False), sa.or_(*open_routes)),
         sa.and_(Case.is_restricted.is_(True), Case.kind.in_(full + scoped), is_member),
     )
 
@@ -112,10 +137,12 @@ def visible_person_clause(user: User, *, via_meetings: bool = True) -> sa.Column
     refer, link), which a meeting listing alone does not give."""
     if not user.can("people.view"):
         return sa.false()
-    in_visible_case = sa.exists().where(
-        CaseParticipant.person_id == Person.id,
-        CaseParticipant.case_id == Case.id,
-        visible_case_clause(user, via_meetings=via_meetings),
+    in_visible_case = per_row_exists(
+        sa.select(CaseParticipant.id).where(
+            CaseParticipant.person_id == Person.id,
+            CaseParticipant.case_id == Case.id,
+            visible_case_clause(user, via_meetings=via_meetings),
+        )
     )
     return sa.or_(in_visible_case, _own_unlinked(user))
 
@@ -126,7 +153,7 @@ def working_kinds(user: User) -> list[str]:
 
 
 def _own_unlinked(user: User) -> sa.ColumnElement[bool]:
-    in_any_case = sa.exists().where(CaseParticipant.person_id == Person.id)
+    in_any_case = per_row_exists(sa.select(CaseParticipant.id).where(CaseParticipant.person_id == Person.id))
     return sa.and_(
         Person.created_by_agency_id == user.agency_id,
         Person.created_for_kind.in_(working_kinds(user)),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..core import modules
 from ..core.audit import AuditEvent, AuditPerson
 from ..core.models import Agency, User
+from ..core.pagination import paginate
 from ..extensions import db
 
 
@@ -52,7 +53,7 @@ def filtered_events(f: AuditFilter) -> sa.Select:
 
 
 def events_page(f: AuditFilter, page: int, per_page: int = 50):
-    return db.paginate(filtered_events(f), page=page, per_page=per_page, error_out=False, max_per_page=200)
+    return paginate(filtered_events(f), page, per_page, max_per_page=200)
 
 
 def who_has_seen(person_id: int) -> list[tuple[User | None, int, datetime]]:

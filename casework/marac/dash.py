@@ -151,7 +151,7 @@ def _visible(user: User) -> sa.ColumnElement[bool]:
     to a case is seen only by the agency that completed it."""
     return sa.or_(
         sa.and_(DashAssessment.case_id.is_(None), DashAssessment.assessor_agency_id == user.agency_id),
-        DashAssessment.case_id.in_(sa.select(Case.id).where(visible_case_clause(user))),
+        sa.exists().where(Case.id == DashAssessment.case_id, visible_case_clause(user)),
     )
 
 

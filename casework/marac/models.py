@@ -136,6 +136,13 @@ class Referral(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     def is_repeat(self) -> bool:
         return bool(self.crit_repeat and self.repeat_confirmed is not False)
 
+    @classmethod
+    def repeat_clause(cls) -> sa.ColumnElement[bool]:
+        """``is_repeat`` in SQL, for counting in the database."""
+        return sa.and_(
+            cls.crit_repeat.is_(True), sa.or_(cls.repeat_confirmed.is_(None), cls.repeat_confirmed.is_(True))
+        )
+
 
 class ResearchResponse(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     """One agency's research on one listed case before the meeting."""

@@ -5,14 +5,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from ..core import directory
 from ..core import meetings as core_meetings
-from ..core.models import Agency, Case, Meeting, User
+from ..core.models import Agency, Case, Meeting, Person, User
+from ..core.pagination import capped_count, paginate
 from ..core.policy import can_open_meeting, visible_case_clause
 from ..extensions import db
 from .models import ContactLog, Referral
+
+
+# What a list row shows: reference, restriction, status, referral date, criteria, agency
+# and the victim's initials. Loading only these columns keeps a page at two decryptions a
+# row (the victim's names) instead of every encrypted column of three records.
+def _list_row_options():
+    return (
+        load_only(
+            Referral.case_id,
+            Referral.victim_id,
+            Referral.referral_date,
+            Referral.referring_agency_id,
+            Referral.crit_visible_high_risk,
+            Referral.crit_professional_judgement,
+            Referral.crit_escalation,
+            Referral.incidents_12_months,
+            Referral.crit_repeat,
+            Referral.repeat_confirmed,
+            Referral.row_uid,
+        ),
+        contains_eager(Referral.case).load_only(
+            Case.reference, Case.status, Case.is_restricted, Case.opened_on, Case.closed_on
+        ),
+        joinedload(Referral.referring_agency).load_only(Agency.name),
+        joinedload(Referral.victim).load_only(Person.given_names, Person.surname, Person.row_uid),
+    )
 
 
 def cases_page(user: User, status: str | None, page: int, per_page: int = 25):
@@ -20,45 +47,55 @@ def cases_page(user: User, status: str | None, page: int, per_page: int = 25):
         sa.select(Referral)
         .join(Case, Case.id == Referral.case_id)
         .where(Case.kind == "marac", visible_case_clause(user))
-        .options(joinedload(Referral.case), joinedload(Referral.referring_agency), joinedload(Referral.victim))
-        .order_by(Referral.referral_date.desc(), Referral.id.desc())
+        .options(*_list_row_options())
+        .order_by(Case.opened_on.desc(), Case.id.desc())
     )
     if status:
         query = query.where(Case.status == status)
     else:
         query = query.where(Case.closed_on.is_(None))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+    return paginate(query, page, per_page, max_per_page=100)
 
 
 @dataclass
 class Dashboard:
     awaiting_decision: int
+    awaiting_decision_capped: bool
     awaiting_listing: int
+    awaiting_listing_capped: bool
     my_cases: list[Referral]
     upcoming: list[Meeting]
 
 
+def _mine(user: User) -> sa.ColumnElement[bool]:
+    """Cases the user is the IDVA or the lead worker for: a union of two indexed lookups
+    rather than an OR across two tables, which no index can serve."""
+    as_idva = sa.select(Referral.case_id).where(Referral.idva_user_id == user.id)
+    as_lead = sa.select(Case.id).where(Case.lead_user_id == user.id)
+    return Case.id.in_(sa.union(as_idva, as_lead))
+
+
 def dashboard(user: User) -> Dashboard:
     visible = sa.and_(Case.kind == "marac", visible_case_clause(user))
-    base = sa.select(sa.func.count()).select_from(Referral).join(Case, Case.id == Referral.case_id).where(visible)
+    base = sa.select(Case.id).where(visible)
     my_cases = list(
         db.session.scalars(
             sa.select(Referral)
             .join(Case, Case.id == Referral.case_id)
-            .where(
-                visible,
-                Case.closed_on.is_(None),
-                sa.or_(Referral.idva_user_id == user.id, Case.lead_user_id == user.id),
-            )
-            .options(joinedload(Referral.case), joinedload(Referral.victim))
-            .order_by(Referral.referral_date.desc())
+            .where(visible, Case.closed_on.is_(None), _mine(user))
+            .options(*_list_row_options())
+            .order_by(Case.opened_on.desc(), Case.id.desc())
             .limit(25)
         )
     )
     upcoming = [m for m in core_meetings.upcoming_meetings("marac", limit=10) if can_open_meeting(user, m)]
+    decision, decision_capped = capped_count(base.where(Case.status == "submitted"))
+    listing, listing_capped = capped_count(base.where(Case.status == "accepted"))
     return Dashboard(
-        awaiting_decision=db.session.scalar(base.where(Case.status == "submitted")) or 0,
-        awaiting_listing=db.session.scalar(base.where(Case.status == "accepted")) or 0,
+        awaiting_decision=decision,
+        awaiting_decision_capped=decision_capped,
+        awaiting_listing=listing,
+        awaiting_listing_capped=listing_capped,
         my_cases=my_cases,
         upcoming=upcoming,
     )
@@ -71,7 +108,7 @@ def listable_cases(user: User) -> list[Referral]:
             sa.select(Referral)
             .join(Case, Case.id == Referral.case_id)
             .where(Case.status == "accepted", Case.closed_on.is_(None), visible_case_clause(user))
-            .options(joinedload(Referral.case))
+            .options(contains_eager(Referral.case))
             .order_by(Referral.referral_date)
             .limit(200)
         )

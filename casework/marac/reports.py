@@ -5,8 +5,8 @@ Victim characteristics counted: Black, Asian or racially minoritised, LGBT+,
 disabled, male, aged 16-17 at referral; and children in the households.
 Volume is given per 10,000 women aged 16+ when the local population is set
 (MARAC_WOMEN_16_PLUS); the SafeLives benchmark is 40. Demographics are
-encrypted, so they are decrypted and counted here, in Python, and only counts
-leave this function.
+encrypted, so they alone are decrypted and counted here, in Python; everything
+else is counted in SQL, and only counts leave this function.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import load_only
 
 from ..core import periods
 from ..core.models import Agency, AgendaItem, CaseParticipant, Meeting, Person
@@ -102,48 +103,69 @@ class QuarterlyReturn:
 
 
 def quarterly_return(period: Period) -> QuarterlyReturn:
-    """The return for the meetings held on the period's LOCAL dates (setting ``TIMEZONE``)."""
+    """The return for the meetings held on the period's LOCAL dates (setting ``TIMEZONE``).
+
+    Everything not encrypted is counted by the database (hearings, repeats, referring
+    agencies, children). Only the victims' five demographic columns are decrypted, one
+    hearing at a time from a streamed result, so memory stays flat however many
+    hearings the period holds; only counts leave this function.
+    """
     out = QuarterlyReturn(period=period)
     lo, hi = periods.utc_bounds(period)
     in_period = sa.and_(
         Meeting.kind == "marac", Meeting.status != "cancelled", Meeting.starts_at >= lo, Meeting.starts_at < hi
     )
     out.meetings = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(in_period)) or 0
-    rows = db.session.execute(
-        sa.select(AgendaItem.case_id, Referral, Person, Agency.kind, Agency.name)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .join(Referral, Referral.case_id == AgendaItem.case_id)
-        .join(Person, Person.id == Referral.victim_id)
-        .join(Agency, Agency.id == Referral.referring_agency_id)
-        .where(in_period, AgendaItem.removed_reason.is_(None))
-    ).all()
-    case_ids = {r[0] for r in rows}
-    child_counts = (
-        dict(
-            db.session.execute(
-                sa.select(CaseParticipant.case_id, sa.func.count())
-                .where(CaseParticipant.case_id.in_(case_ids), CaseParticipant.role == "child")
-                .group_by(CaseParticipant.case_id)
-            ).all()
+
+    def hearings(*columns) -> sa.Select:
+        return (
+            sa.select(*columns)
+            .select_from(AgendaItem)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .join(Referral, Referral.case_id == AgendaItem.case_id)
+            .where(in_period, AgendaItem.removed_reason.is_(None))
         )
-        if case_ids
-        else {}
+
+    by_agency = (
+        hearings(
+            Agency.name,
+            Agency.kind,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((Referral.repeat_clause(), 1), else_=0)), 0),
+        )
+        .join(Agency, Agency.id == Referral.referring_agency_id)
+        .group_by(Agency.id, Agency.name, Agency.kind)
     )
-    for case_id, referral, victim, agency_kind, agency_name in rows:
-        out.cases += 1
-        out.repeats += referral.is_repeat
-        out.by_agency[agency_name] += 1
-        if agency_kind == "police":
-            out.police_referrals += 1
+    for name, kind, count, repeats in db.session.execute(by_agency):
+        out.cases += count
+        out.repeats += repeats
+        out.by_agency[name] += count
+        if kind == "police":
+            out.police_referrals += count
         else:
-            out.partner_referrals += 1
+            out.partner_referrals += count
+    out.children = (
+        db.session.scalar(
+            hearings(sa.func.count())
+            .join(CaseParticipant, CaseParticipant.case_id == AgendaItem.case_id)
+            .where(CaseParticipant.role == "child")
+        )
+        or 0
+    )
+    victims = (
+        hearings(Person, Referral.referral_date)
+        .join(Person, Person.id == Referral.victim_id)
+        .options(
+            load_only(Person.gender, Person.ethnicity, Person.disability, Person.is_lgbt, Person.dob, Person.row_uid)
+        )
+        .execution_options(yield_per=500)
+    )
+    for victim, referral_date in db.session.execute(victims):
         out.minoritised += victim.ethnicity not in NOT_MINORITISED
         out.lgbt += victim.is_lgbt == "yes"
         out.disabled += victim.disability == "yes"
         out.male += victim.gender == "male"
-        age = victim.age_on(referral.referral_date)
-        out.aged_16_17 += age in (16, 17)
-        out.children += child_counts.get(case_id, 0)
+        out.aged_16_17 += victim.age_on(referral_date) in (16, 17)
     women = current_app.config.get("MARAC_WOMEN_16_PLUS")
     if women:
         out.per_10k_women = out.cases * (365 / period.days) * 10_000 / women

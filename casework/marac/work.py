@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, load_only
 
 from ..core.models import Case, User
 from ..core.modules import WorkItem, WorkSection
@@ -23,7 +23,10 @@ def _referrals(user: User, status: str) -> list[Referral]:
             sa.select(Referral)
             .join(Case, Case.id == Referral.case_id)
             .where(Case.kind == "marac", Case.status == status, visible_case_clause(user))
-            .options(joinedload(Referral.case))
+            .options(
+                load_only(Referral.case_id, Referral.referral_date),
+                contains_eager(Referral.case).load_only(Case.reference),
+            )
             .order_by(Referral.referral_date, Referral.id)
             .limit(LIMIT)
         )

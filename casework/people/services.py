@@ -20,6 +20,7 @@ from ..core.access import (
 from ..core.crypto import normalise_phone, normalise_text
 from ..core.models import Case, CaseParticipant, Person, User
 from ..core.models.people import phone_index, surname_dob_index
+from ..core.pagination import paginate
 from ..core.policy import working_kinds
 from ..core.services import ServiceError, apply_changes, check_version, get_or_404
 from ..extensions import db
@@ -200,7 +201,7 @@ def visible_cases_of(user: User, person: Person) -> list[tuple[Case, str]]:
 def people_page(user: User, page: int, per_page: int):
     """People this user may see, newest first, one page decrypted at a time."""
     query = sa.select(Person).where(_visible(user)).order_by(Person.id.desc())
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+    result = paginate(query, page, per_page, max_per_page=100)
     if result.items:
         audit.record(
             "people.person.list", object_type="person", person_ids=[p.id for p in result.items], purpose="casework"

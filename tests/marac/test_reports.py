@@ -8,6 +8,7 @@ import openpyxl
 
 from casework.core import meetings as core_meetings
 from casework.core import periods
+from casework.core.models import CaseParticipant
 from casework.extensions import db
 from casework.marac import referrals
 from casework.marac.reports import quarterly_return
@@ -44,6 +45,9 @@ def test_quarterly_counts(app, factory, marac):
     assert repeat.repeat_of_case_id == first.case_id
     referrals.decide(marac.coordinator, repeat, accept=True, reason=None, version=repeat.version_id)
     core_meetings.list_case(marac.coordinator, second_meeting, repeat.case, reason="repeat", urgent=True)
+    for n in range(2):  # two children in the first case's household, counted per hearing
+        child = factory.person(marac.police_rep, surname=f"Child{n}", dob=today.replace(year=today.year - 5))
+        db.session.add(CaseParticipant(case_id=first.case_id, person_id=child.id, role="child"))
     db.session.commit()
     period = periods.quarter_containing(periods.local_date(meeting.starts_at))
     second_day = periods.local_date(second_meeting.starts_at)
@@ -53,6 +57,8 @@ def test_quarterly_counts(app, factory, marac):
     assert (r.meetings, r.cases, r.repeats) == (2, 3, 1)
     assert (r.police_referrals, r.partner_referrals) == (2, 1)
     assert (r.minoritised, r.lgbt, r.disabled, r.male, r.aged_16_17) == (1, 1, 2, 1, 1)
+    assert r.children == 2
+    assert r.by_agency == {marac.police.name: 2, marac.idva_service.name: 1}
     measures = {m.label: m.value for m in r.measures()}
     assert measures["Repeat cases"] == 1 and measures["Repeat cases (% of cases discussed)"] == 33.3
 

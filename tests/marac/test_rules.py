@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from casework.core import actions as core_actions
 from casework.core import meetings as core_meetings
 from casework.core.access import can_view_case
-from casework.core.models import Action
+from casework.core.models import Action, AgendaItem
 from casework.core.services import ConflictError, ServiceError
 from casework.extensions import db
 from casework.marac import dash, meetings, referrals
@@ -242,6 +242,46 @@ def test_outstanding_actions_carry_to_next_meeting(app, marac, factory):
     assert carried == {open_a.id, not_done.id}
     doc = build(marac.coordinator, second)
     assert {a.id for a in doc.outstanding} == {open_a.id, not_done.id}
+
+
+def test_outstanding_actions_are_this_agendas_cases_and_the_previous_meetings(app, marac, factory):
+    """SafeLives: the agenda reviews the open actions of the cases listed on it and what
+    the previous meeting set (open or not done); not every open action of past years."""
+    agencies = [marac.housing, marac.police]
+    oldest = schedule(marac.coordinator, days_ahead=1, agencies=agencies)
+    previous = schedule(marac.coordinator, days_ahead=20, agencies=agencies)
+    this = schedule(marac.coordinator, days_ahead=40, agencies=agencies)
+    relisted = _listed_case(marac, factory, oldest)
+    not_relisted = _listed_case(marac, factory, oldest)
+    at_previous = _listed_case(marac, factory, previous)
+    due = previous.starts_at.date() + timedelta(days=7)
+
+    def action(item, text):
+        return item_action(marac.coordinator, item, agency_id=marac.housing.id, description=text, due_on=due)
+
+    on_relisted = action(relisted, "Open, case listed again")
+    on_not_relisted = action(not_relisted, "Open, case not listed again")
+    previous_open = action(at_previous, "Open, set at the previous meeting")
+    previous_not_done = action(at_previous, "Not done at the previous meeting")
+    db.session.commit()
+    core_actions.update_action(
+        marac.housing_rep,
+        previous_not_done,
+        status="not_done",
+        note=None,
+        not_done_reason="circumstances_changed",
+        version=previous_not_done.version_id,
+    )
+    # The relisted case on this agenda (listing rules are not what is tested here).
+    db.session.add(AgendaItem(meeting_id=this.id, case_id=relisted.case_id, position=1, reason="repeat"))
+    db.session.commit()
+
+    carried = {a.id for a in core_actions.outstanding_actions(this)}
+    assert carried == {on_relisted.id, previous_open.id, previous_not_done.id}
+    assert on_not_relisted.id not in carried
+    # The not-done action was reviewed at the meeting after it; it is not carried again.
+    later = schedule(marac.coordinator, days_ahead=60, agencies=agencies)
+    assert previous_not_done.id not in {a.id for a in core_actions.outstanding_actions(later)}
 
 
 def test_action_rules(app, marac, factory):

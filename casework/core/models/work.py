@@ -25,12 +25,25 @@ PLAN_ITEM_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Don
 class Action(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "action"
     __history__ = True
-    __table_args__ = (sa.Index("ix_action_status_due_on", "status", "due_on"),)
+    # Action lists are ordered by deadline and stop at a page: all actions, an agency's
+    # actions, or those in one status, each walked in deadline order by an index.
+    __table_args__ = (
+        sa.Index("ix_action_status_due_on", "status", "due_on"),
+        sa.Index("ix_action_due_on_id", "due_on", "id"),
+        sa.Index("ix_action_agency_due_on", "assigned_agency_id", "due_on", "id"),
+        sa.Index(
+            "ix_action_open_agency",
+            "assigned_agency_id",
+            "due_on",
+            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id", ondelete="CASCADE"), nullable=False, index=True)
     meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
-    assigned_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), nullable=False, index=True)
+    assigned_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), nullable=False)
     assigned_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     description: Mapped[str] = mapped_column(EncryptedText("action.description"), nullable=False)
     due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
