@@ -332,6 +332,7 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
             bi_phone=phone_index(phone),
             created_by_id=creator.id,
             created_by_agency_id=creator.agency_id,
+            created_for_kind="marac",
             created_at=at(on),
             updated_at=at(on),
             version_id=1,
