@@ -703,6 +703,8 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
         sa.insert(ReferenceCounter), [{"kind": "marac", "year": y, "last": n} for y, n in sorted(ref_counter.items())]
     )
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        reset_sequences()
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
 
@@ -795,8 +797,6 @@ def build(uri: str, size: int, head: str) -> dict:
     with app.app_context():
         t0 = time.perf_counter()
         world = seed(app, size, meetings_for(size), POST_VICTIMS)
-        if db.engine.dialect.name == "postgresql":
-            reset_sequences()
         meta = {
             "seed_version": SEED_VERSION,
             "size": size,
