@@ -40,10 +40,14 @@ format: $(STAMP)
 otp: $(STAMP)  ## current two-factor code for a demo account: make otp EMAIL=coordinator@example.org
 	@$(FLASK) demo-otp $(EMAIL)
 
+# Core, audit, then every registered module's benchmarks/<module>.py: MARAC pages at 10,000 and
+# 100,000 cases (databases cached in benchmarks/results/cache/), on SQLite, then on PostgreSQL
+# too with BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test.
 bench: $(STAMP)  ## core, then every registered module's benchmarks/<module>.py
 	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.run
 
-# MARAC pages on 20,000 cases; BENCH_MARAC_ARGS="--cases 2000 --meetings 200" for a quick run.
+# MARAC pages at 10,000 and 100,000 cases; BENCH_MARAC_ARGS="--sizes 1000,3000 --repeat 5" for a
+# quick run, "--databases postgresql" for PostgreSQL only, "--rebuild" to rebuild the cache.
 bench-marac: $(STAMP)
 	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.marac $(BENCH_MARAC_ARGS)
 

@@ -1,25 +1,56 @@
-"""MARAC figures on a throwaway SQLite database built by running the migrations.
+"""MARAC pages timed at two database sizes (10,000 and 100,000 cases) in one process.
 
-    python -m benchmarks.marac [--cases N] [--meetings M] [--repeat R] [--posts P]
+    python -m benchmarks.marac [--sizes 10000,100000] [--repeat R] [--posts P]
+                               [--databases sqlite,postgresql] [--rebuild] [--max-age-days D]
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python -m benchmarks.marac
 
-Loads a realistic volume (default 20,000 MARAC cases and 2,000 meetings) with bulk
-SQLAlchemy Core inserts into the mapped tables, so every personal value still goes
-through the encrypted column types and the blind indexes are the real ones. Each case
-has a victim and a perpetrator (some victims are repeats, some cases have a child), a
-referral (most with a DASH), and is listed on one meeting (about 10 a meeting); one
-target meeting has 40 cases listed, with research from the agencies; actions from the
-earlier meetings, some overdue.
+Databases are built once and kept:
+- SQLite: ``benchmarks/results/cache/marac-<size>-s<seed version>-<migration head>.db``
+  (benchmarks/results/ is not committed);
+- PostgreSQL, with ``BENCH_DATABASE_URL`` (any existing database on the server: it is
+  only used to create and drop others): database ``casework_bench_<size>`` on that server.
+A database is rebuilt when ``SEED_VERSION`` below or the Alembic head has changed, when it
+is older than ``--max-age-days`` (its dates are relative to the day it was built), or with
+``--rebuild``. The build record (seed version, head, build day, the ids the run needs and
+the generated encryption key ring, so the encrypted columns can be read again) is kept in
+the database itself, in table ``bench_marac_meta``, written last, so an interrupted build
+is never used. Synthetic data only. Each run works on a throwaway copy (a file copy; on
+PostgreSQL ``CREATE DATABASE … TEMPLATE``), so the referral forms it submits never change
+the cached data. Building 100,000 cases takes a minute or two; a cached run does not.
 
-Then prints a table (median, p95 and min over several runs; nothing is asserted):
-- agenda HTML for the 40-case meeting: ``agenda.build`` alone, then GET
-  /marac/meetings/<id>/agenda through the Flask test client as a signed-in coordinator;
-- agenda PDF for the same meeting, and HTML + PDF together (target < 1 s);
-- the coordinator's overdue actions, the MARAC case list and a case page;
-- a referral form submitted by an IDVA (new victim, escalation criterion).
+Without ``--databases`` it runs SQLite, then PostgreSQL too when ``BENCH_DATABASE_URL`` is
+set, printing one table for each. Sizes run one after the other, one app each (engines
+disposed between).
 
-Each row shows the SQL statements the request ran (a ``before_cursor_execute``
+The data: bulk SQLAlchemy Core inserts into the mapped tables, so every personal value
+still goes through the encrypted column types and the blind indexes are the real ones.
+Referral dates spread over four years; each case has a victim and a perpetrator (some
+victims are repeats, some cases have a child), a referral (most with a DASH), and is
+listed on one meeting (about 10 a meeting, so 1 meeting per 10 cases); every meeting
+in the past is held, its items heard with an outcome, so at 100,000 cases a quarter holds
+about 6,000 hearings. One target meeting in about two weeks has 40 cases listed, with
+research from the agencies; actions from the earlier meetings, some overdue.
+
+Timed through the Flask test client, each request in its own app context and session,
+signed in as the MARAC coordinator unless noted (median, p95; nothing is asserted; the
+``target`` column compares with the requirement):
+- case list as coordinator and as a police MARAC representative (agency-scoped), case
+  page, MARAC dashboard, a victim's person page, 'My work' (home) for the coordinator and
+  for an IDVA, overdue actions: target median ≤ 15 ms at the largest size, and at most
+  1.3 × the smallest size's;
+- the 40-case agenda: ``agenda.build`` and ``agenda_pdf`` alone, then GET HTML, GET PDF,
+  and the two together (target < 1 s);
+- the quarterly return downloaded as CSV for the busiest full quarter (target < 1 s; a
+  third as many timed runs), with its peak memory growth measured by tracemalloc in one
+  extra, untimed request (target < 20 MiB);
+- the referral form submitted by an IDVA (new victim, escalation criterion).
+
+Each row shows the SQL statements one request ran (a ``before_cursor_execute``
 listener), and the statements repeated within one request are listed after the
 table, so an N+1 query shows up as a large count.
+
+``seed(app, n_cases, n_meetings, n_posts)`` loads the same data into any migrated
+database and returns the :class:`World` of ids, for other benchmarks to reuse.
 """
 
 from __future__ import annotations
@@ -27,18 +58,22 @@ from __future__ import annotations
 import argparse
 import bisect
 import contextvars
+import gc
+import json
 import os
 import platform
 import random
 import re
+import shutil
 import sqlite3
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -46,8 +81,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from benchmarks.core import GIVEN, SURNAMES, make_app, migrate, summary
-from casework.core.crypto import new_row_uid
+from benchmarks.core import GIVEN, SURNAMES, migrate, summary
+from casework import create_app
+from casework.core.crypto import new_keyring, new_row_uid
 from casework.core.models import (
     Action,
     AgendaItem,
@@ -69,6 +105,19 @@ from casework.marac.models import DashAssessment, Referral, ResearchResponse
 from tests.helpers import Factory, csrf_token, login
 
 TARGET_CASES = 40
+# Bump when seed() changes what it loads: every cached database is then rebuilt.
+SEED_VERSION = 2
+POST_VICTIMS = 40  # victims loaded for the referral form (each run submits on a fresh copy)
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / "benchmarks" / "results" / "cache"
+META = sa.Table(
+    "bench_marac_meta", sa.MetaData(), sa.Column("name", sa.String(40), primary_key=True), sa.Column("value", sa.Text)
+)
+PAGE_TARGET_MS = 15.0  # median at the largest size
+PAGE_TARGET_RATIO = 1.3  # largest / smallest size, medians
+AGENDA_TARGET_MS = 1000.0  # HTML + PDF for the 40-case meeting
+QUARTERLY_TARGET_MS = 1000.0
+QUARTERLY_TARGET_MIB = 20.0  # peak memory growth
 BATCH = 5000
 HISTORY_DAYS = 4 * 365
 FUTURE_DAYS = 60
@@ -124,64 +173,116 @@ class IsolatedClient(FlaskClient):
 
 
 @dataclass
-class Row:
-    name: str
-    samples: list[float]
-    statements: int | None = None
+class Measure:
+    samples: list[float]  # seconds
+    statements: int | None = None  # SQL statements in one request (the last timed one)
     note: str = ""
+    target_ms: float | None = None  # median at the largest size
+    target_ratio: float | None = None  # largest size / smallest size, medians
 
 
 @dataclass
-class Report:
-    rows: list[Row] = field(default_factory=list)
-    repeated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+class SizeRun:
+    """Every measure taken on one database size."""
 
-    def add(self, name: str, samples: list[float], statements: list[str] | None = None, note: str = "") -> None:
-        self.rows.append(Row(name, samples, len(statements) if statements is not None else None, note))
+    size: int
+    measures: dict[str, Measure] = field(default_factory=dict)
+    repeated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        name: str,
+        samples: list[float],
+        statements: list[str] | None = None,
+        note: str = "",
+        *,
+        target_ms: float | None = None,
+        target_ratio: float | None = None,
+    ) -> None:
+        count = len(statements) if statements is not None else None
+        self.measures[name] = Measure(samples, count, note, target_ms, target_ratio)
         if statements:
             self.repeated[name] = top_repeated(statements)
         med = summary(samples, 1e3)[0]
-        sql = f", {len(statements)} SQL" if statements is not None else ""
-        print(f"  … {name}: {med:,.1f} ms{sql}", file=sys.stderr, flush=True)
+        sql = f", {count} SQL" if count is not None else ""
+        print(f"  … {size_label(self.size)} {name}: {med:,.1f} ms{sql}", file=sys.stderr, flush=True)
 
-    def print(self) -> None:
-        head = ("measure", "median", "p95", "min", "unit", "SQL/req", "notes")
-        lines = [head]
-        for r in self.rows:
-            med, p95, low = summary(r.samples, 1e3)
-            sql = "" if r.statements is None else str(r.statements)
-            lines.append(
-                (r.name, f"{med:,.1f}", f"{p95:,.1f}", f"{low:,.1f}", "ms", sql, f"n={len(r.samples)} {r.note}".strip())
-            )
-        widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-        left = {0, 4, 6}
 
-        def fmt(cells) -> str:
-            return "  ".join(
-                c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-            ).rstrip()
+def size_label(n: int) -> str:
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else f"{n:,}"
 
-        print(fmt(head))
-        print("  ".join("-" * w for w in widths))
-        for line in lines[1:]:
-            print(fmt(line))
 
-    def print_repeated(self, threshold: int = 5) -> None:
-        shown = {name: rows for name, rows in self.repeated.items() if rows and rows[0][0] >= threshold}
-        if not shown:
-            print("No statement ran more than once per request.")
-            return
-        print(f"Statements run {threshold} or more times in one request (same SQL, different parameters):")
-        for name, rows in shown.items():
-            print(f"  {name}")
-            for count, sql in rows:
-                if count >= threshold:
-                    print(f"    {count:5d} × {sql}")
+def print_table(runs: list[SizeRun]) -> None:
+    """page | median and p95 at each size | SQL at each size | ratio largest/smallest | target."""
+    sizes = [size_label(r.size) for r in runs]
+    first, last = runs[0], runs[-1]
+    head = ["page"]
+    head += [f"{s} {what}" for s in sizes for what in ("median", "p95")]
+    head += [f"SQL {s}" for s in sizes]
+    if len(runs) > 1:
+        head.append(f"ratio {sizes[-1]}/{sizes[0]}")
+    head.append("target")
+    lines = [head]
+    for name in last.measures:
+        row = [name]
+        for run in runs:
+            m = run.measures.get(name)
+            med, p95, _ = summary(m.samples, 1e3) if m else (None, None, None)
+            row += [f"{med:,.1f}", f"{p95:,.1f}"] if m else ["-", "-"]
+        for run in runs:
+            m = run.measures.get(name)
+            row.append("" if m is None or m.statements is None else str(m.statements))
+        m_last = last.measures[name]
+        med_last = summary(m_last.samples, 1e3)[0]
+        ratio = None
+        if len(runs) > 1 and name in first.measures:
+            ratio = med_last / summary(first.measures[name].samples, 1e3)[0]
+            row.append(f"{ratio:.2f}")
+        elif len(runs) > 1:
+            row.append("-")
+        wanted, verdict = [], True
+        if m_last.target_ms is not None:
+            wanted.append(f"≤{m_last.target_ms:,.0f} ms")
+            verdict &= med_last <= m_last.target_ms
+        if m_last.target_ratio is not None and ratio is not None:
+            wanted.append(f"≤{m_last.target_ratio}×")
+            verdict &= ratio <= m_last.target_ratio
+        row.append(f"{', '.join(wanted)}: {'ok' if verdict else 'MISSED'}" if wanted else "")
+        lines.append(row)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    left = {0, len(head) - 1}
+
+    def fmt(cells) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    print(fmt(head))
+    print("  ".join("-" * w for w in widths))
+    for line in lines[1:]:
+        print(fmt(line))
+    print("Times in ms through the Flask test client (in-process); SQL: statements in one request.")
+
+
+def print_repeated(run: SizeRun, threshold: int = 5) -> None:
+    shown = {name: rows for name, rows in run.repeated.items() if rows and rows[0][0] >= threshold}
+    label = size_label(run.size)
+    if not shown:
+        print(f"{label}: no statement ran {threshold} or more times in one request.")
+        return
+    print(f"{label}: statements run {threshold} or more times in one request (same SQL, different parameters):")
+    for name, rows in shown.items():
+        print(f"  {name}")
+        for count, sql in rows:
+            if count >= threshold:
+                print(f"    {count:5d} × {sql}")
 
 
 def _shape(sql: str) -> str:
     sql = re.sub(r"\s+", " ", sql).strip()
-    sql = re.sub(r"\((?:\?, )*\?\)", "(…)", sql)
+    param = r"(?:\?|%\(\w+\)s(?:::[A-Z]+(?: [A-Z]+)*)?)"  # SQLite ? or psycopg %(name)s::TYPE
+    sql = re.sub(rf"\((?:{param}, )*{param}\)", "(…)", sql)
     select = re.match(r"SELECT (.*?) FROM (.*)$", sql)
     if select and len(select.group(1)) > 40:
         sql = f"SELECT … FROM {select.group(2)}"
@@ -206,12 +307,17 @@ def timed_request(log: StatementLog, fn: Callable[[], object]) -> tuple[float, l
 
 @dataclass
 class World:
+    """The ids a run needs, kept with a cached database (as JSON)."""
+
     coordinator_id: int
-    referrer_id: int
+    referrer_id: int  # an IDVA: the referral form and their 'My work'
     target_meeting_id: int
     case_page_id: int
     post_victim_ids: list[int]
     counts: dict[str, int]
+    rep_id: int = 0  # the police MARAC representative: agency-scoped case visibility
+    person_page_id: int = 0  # the victim of the case page (a repeat victim where there is one)
+    quarter: tuple[int, int, int] | None = None  # (year, quarter, hearings): the busiest full quarter
 
 
 def row_for(table: sa.Table, **values) -> dict:
@@ -332,6 +438,7 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
             bi_phone=phone_index(phone),
             created_by_id=creator.id,
             created_by_agency_id=creator.agency_id,
+            created_for_kind="marac",
             created_at=at(on),
             updated_at=at(on),
             version_id=1,
@@ -378,6 +485,8 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
     target_items: list[tuple[int, int]] = []  # (agenda item id, case id)
     repeat_case_ids: list[int] = []
     restricted_ids: set[int] = set()
+    victim_of: dict[int, int] = {}  # case id -> victim id
+    hearings: Counter[tuple[int, int]] = Counter()  # (year, quarter) -> agenda items heard
     lo = 0
     for i in range(n_cases):
         referral_date = start + timedelta(days=int(i * (HISTORY_DAYS - 1) / max(1, n_cases - 1)))
@@ -432,6 +541,7 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
             version_id=1,
         )
         case_ids.append(case_id)
+        victim_of[case_id] = victim_id
         shared = {idva_service.id} | ({a.id for a in agencies} if meeting_id else set())
         for agency_id in sorted(shared - {agency.id}):
             case_agency.add(case_id=case_id, agency_id=agency_id)
@@ -533,6 +643,8 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
                 updated_at=at(meeting_day),
                 version_id=1,
             )
+            if heard:
+                hearings[meeting_day.year, (meeting_day.month - 1) // 3 + 1] += 1
             if heard and outcome == "actions_agreed":
                 heard_items.append((case_id, meeting_id, meeting_day))
             if not heard:
@@ -591,6 +703,8 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
         sa.insert(ReferenceCounter), [{"kind": "marac", "year": y, "last": n} for y, n in sorted(ref_counter.items())]
     )
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        reset_sequences()
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
 
@@ -602,7 +716,13 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
     outstanding = db.session.scalar(
         sa.select(sa.func.count()).select_from(Action).where(Action.status.in_(("open", "not_done")))
     )
+    this_quarter = (today.year, (today.month - 1) // 3 + 1)
+    full_quarters = {q: n for q, n in hearings.items() if q < this_quarter}
+    busiest = max(full_quarters, key=full_quarters.__getitem__) if full_quarters else None
     return World(
+        rep_id=reps[police.id].id,
+        person_page_id=victim_of[case_page],
+        quarter=(*busiest, full_quarters[busiest]) if busiest else None,
         coordinator_id=coordinator.id,
         referrer_id=idva.id,
         target_meeting_id=target_id,
@@ -625,16 +745,250 @@ def seed(app, n_cases: int, n_meetings: int, n_posts: int) -> World:
     )
 
 
+# --- the cached databases -------------------------------------------------------------
+
+
+def meetings_for(n_cases: int) -> int:
+    return max(4, n_cases // 10)
+
+
+def migration_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    return "+".join(sorted(ScriptDirectory.from_config(cfg).get_heads()))
+
+
+def read_meta(uri: str) -> dict | None:
+    """The build record kept in the database, or None when there is none."""
+    engine = sa.create_engine(uri, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(META.name):
+                return None
+            value = conn.scalar(sa.select(META.c.value).where(META.c.name == "marac"))
+            return json.loads(value) if value else None
+    finally:
+        engine.dispose()
+
+
+def stale(meta: dict | None, size: int, head: str, max_age_days: int) -> str | None:
+    """Why a cached database cannot be used, or None when it can."""
+    if meta is None:
+        return "not built"
+    if meta.get("seed_version") != SEED_VERSION or meta.get("size") != size:
+        return f"seed version {meta.get('seed_version')}, now {SEED_VERSION}"
+    if meta.get("head") != head:
+        return f"migration {meta.get('head')}, now {head}"
+    age = (date.today() - date.fromisoformat(meta["built_on"])).days
+    if age > max_age_days:
+        return f"built {age} days ago (dates are relative to the build day)"
+    return None
+
+
+def build(uri: str, size: int, head: str) -> dict:
+    """Migrate an empty database, load ``size`` cases and record the build in it."""
+    keyring = json.dumps(new_keyring().to_dict())
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, "KEYRING_JSON": keyring})
+    print(f"Building {size:,} cases (migrations, then bulk load)…", file=sys.stderr, flush=True)
+    migrate(app)
+    with app.app_context():
+        t0 = time.perf_counter()
+        world = seed(app, size, meetings_for(size), POST_VICTIMS)
+        meta = {
+            "seed_version": SEED_VERSION,
+            "size": size,
+            "head": head,
+            "built_on": date.today().isoformat(),
+            "load_s": round(time.perf_counter() - t0, 1),
+            # Synthetic data only: the key ring is kept beside it so later runs can read it.
+            "keyring": keyring,
+            "world": asdict(world),
+        }
+        META.create(db.session.connection(), checkfirst=True)
+        db.session.execute(sa.insert(META), [{"name": "marac", "value": json.dumps(meta)}])
+        db.session.commit()
+        print(f"  … loaded in {meta['load_s']:.1f} s: {describe(world.counts)}", file=sys.stderr, flush=True)
+        db.session.remove()
+        db.engine.dispose()
+    return meta
+
+
+def reset_sequences() -> None:
+    """PostgreSQL: the loader chose the ids, so move each id sequence past them."""
+    quote = db.engine.dialect.identifier_preparer.quote
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and isinstance(table.c.id.type, sa.Integer):
+            name = quote(table.name)
+            seq = db.session.scalar(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": name})
+            if seq:
+                db.session.execute(
+                    sa.text(f"SELECT setval(:seq, (SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"),
+                    {"seq": seq},
+                )
+    db.session.commit()
+
+
+def describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{v:,} {k}" for k, v in counts.items())
+
+
+class SQLiteStore:
+    """benchmarks/results/cache/marac-<size>-s<seed version>-<migration head>.db; each run
+    works on a copy, so the referral forms it submits leave the cached file as built."""
+
+    label = "SQLite"
+
+    def __init__(self, size: int, head: str) -> None:
+        self.size, self.head = size, head
+        self.path = CACHE_DIR / f"marac-{size}-s{SEED_VERSION}-{head.replace('+', '_')}.db"
+
+    def version(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version} (WAL)"
+
+    def ensure(self, rebuild: bool, max_age_days: int) -> tuple[dict, bool]:
+        meta = None if rebuild or not self.path.exists() else read_meta(f"sqlite:///{self.path}")
+        why = "asked to rebuild" if rebuild else stale(meta, self.size, self.head, max_age_days)
+        if why is None:
+            return meta, False
+        print(f"SQLite {self.size:,}: building ({why})", file=sys.stderr, flush=True)
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        for old in CACHE_DIR.glob(f"marac-{self.size}-*.db*"):
+            old.unlink()
+        building = self.path.with_suffix(".building")
+        for leftover in CACHE_DIR.glob(building.name + "*"):
+            leftover.unlink()
+        meta = build(f"sqlite:///{building}", self.size, self.head)
+        building.replace(self.path)  # the last connection closed: the WAL is checkpointed
+        return meta, True
+
+    @contextmanager
+    def working_copy(self) -> Iterator[str]:
+        with tempfile.TemporaryDirectory(prefix="casework-bench-marac-") as tmp:
+            copy = Path(tmp) / "bench.db"
+            shutil.copyfile(self.path, copy)
+            yield f"sqlite:///{copy}"
+
+    def size_mb(self) -> float:
+        return self.path.stat().st_size / 1e6
+
+
+class PostgresStore:
+    """Database casework_bench_<size> on the BENCH_DATABASE_URL server, kept between runs;
+    each run works on a copy made from it as a template (dropped afterwards)."""
+
+    label = "PostgreSQL"
+
+    def __init__(self, url: str, size: int, head: str) -> None:
+        self.server = sa.make_url(url)
+        self.size, self.head = size, head
+        self.name = f"casework_bench_{size}"
+
+    def uri(self, name: str) -> str:
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def admin(self) -> sa.Engine:
+        return sa.create_engine(
+            self.uri(self.server.database), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+
+    def exists(self, conn, name: str) -> bool:
+        return bool(conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
+
+    def version(self) -> str:
+        engine = self.admin()
+        with engine.connect() as conn:
+            version = conn.scalar(sa.text("SHOW server_version"))
+        engine.dispose()
+        return f"PostgreSQL {version.split()[0]}"
+
+    def ensure(self, rebuild: bool, max_age_days: int) -> tuple[dict, bool]:
+        engine = self.admin()
+        with engine.connect() as conn:
+            present = self.exists(conn, self.name)
+        meta = read_meta(self.uri(self.name)) if present and not rebuild else None
+        why = "asked to rebuild" if rebuild else stale(meta, self.size, self.head, max_age_days)
+        if why is None:
+            engine.dispose()
+            return meta, False
+        print(f"PostgreSQL {self.size:,}: building {self.name} ({why})", file=sys.stderr, flush=True)
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+        engine.dispose()
+        return build(self.uri(self.name), self.size, self.head), True
+
+    @contextmanager
+    def working_copy(self) -> Iterator[str]:
+        copy = f"{self.name}_run"
+        engine = self.admin()
+        with engine.connect() as conn:
+            strategy = " STRATEGY FILE_COPY" if int(conn.scalar(sa.text("SHOW server_version_num"))) >= 150000 else ""
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{copy}" TEMPLATE "{self.name}"{strategy}'))
+        try:
+            yield self.uri(copy)
+        finally:
+            with engine.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            engine.dispose()
+
+    def size_mb(self) -> float:
+        engine = self.admin()
+        with engine.connect() as conn:
+            size = conn.scalar(sa.text("SELECT pg_database_size(:n)"), {"n": self.name})
+        engine.dispose()
+        return size / 1e6
+
+
 # --- measures -------------------------------------------------------------------------
 
 
-def bench_agenda(app, report: Report, log: StatementLog, world: World, client, repeat: int) -> None:
+def get_ok(client, url: str, mimetype: str = "text/html"):
+    resp = client.get(url)
+    assert resp.status_code == 200, (url, resp.status_code, resp.text[:300])
+    assert resp.mimetype == mimetype, (url, resp.mimetype)
+    return resp
+
+
+def bench_pages(run: SizeRun, log: StatementLog, world: World, clients: dict, repeat: int) -> None:
+    """The pages people open all day: target median ≤ 15 ms at the largest size, ≤ 1.3× the smallest."""
+    pages = [
+        ("case list (coordinator)", "coordinator", "/marac/cases", "open cases, 25 a page"),
+        ("case list (police rep)", "rep", "/marac/cases", "agency-scoped visibility"),
+        ("case page", "coordinator", f"/marac/cases/{world.case_page_id}", "a repeat case on the target"),
+        ("dashboard", "coordinator", "/marac/", ""),
+        ("person page (victim)", "coordinator", f"/people/{world.person_page_id}", "the case page's victim"),
+        ("My work (coordinator)", "coordinator", "/", ""),
+        ("My work (IDVA)", "idva", "/", ""),
+        ("actions, overdue", "coordinator", "/marac/actions?overdue=y", "coordinator, 50 a page"),
+    ]
+    for name, who, url, note in pages:
+        client = clients[who]
+
+        def get(client=client, url=url):
+            return get_ok(client, url)
+
+        get()
+        get()
+        gc.collect()
+        samples, statements = [], []
+        for _ in range(repeat):
+            elapsed, statements, _resp = timed_request(log, get)
+            samples.append(elapsed)
+        run.add(name, samples, statements, note, target_ms=PAGE_TARGET_MS, target_ratio=PAGE_TARGET_RATIO)
+
+
+def bench_agenda(run: SizeRun, log: StatementLog, world: World, client, repeat: int) -> None:
+    """The 40-case agenda: HTML and PDF together under 1 s."""
     meeting_id = world.target_meeting_id
     html_url = f"/marac/meetings/{meeting_id}/agenda"
     pdf_url = f"/marac/meetings/{meeting_id}/agenda.pdf"
 
     # The service alone, in a fresh session each time (no identity-map help between runs).
-    samples, statements, pdf_samples, pdf_cases_samples = [], [], [], []
+    samples, statements, pdf_samples = [], [], []
     doc = None
     for i in range(repeat + 1):
         db.session.remove()
@@ -643,83 +997,79 @@ def bench_agenda(app, report: Report, log: StatementLog, world: World, client, r
         elapsed, statements, doc = timed_request(log, lambda u=user, m=meeting: agenda.build(u, m))
         start = time.perf_counter()
         agenda.agenda_pdf(doc)
-        pdf_elapsed = time.perf_counter() - start
-        start = time.perf_counter()
-        agenda.agenda_pdf(replace(doc, outstanding=[]))
-        pdf_cases_elapsed = time.perf_counter() - start
         if i:
             samples.append(elapsed)
-            pdf_samples.append(pdf_elapsed)
-            pdf_cases_samples.append(pdf_cases_elapsed)
+            pdf_samples.append(time.perf_counter() - start)
     rows = len(doc.rows)
-    report.add(
-        "agenda.build (service only)",
-        samples,
-        statements,
-        f"{rows} cases, {len(doc.outstanding)} outstanding actions",
-    )
-    report.add("agenda_pdf(doc) (fpdf2 only)", pdf_samples, None, "from a built AgendaDoc")
-    report.add(
-        "agenda_pdf(doc), cases table only",
-        pdf_cases_samples,
-        None,
-        f"the same without the {len(doc.outstanding)} outstanding actions",
-    )
+    run.add("agenda.build (service only)", samples, statements, f"{len(doc.outstanding)} outstanding actions")
+    run.add("agenda_pdf(doc) (fpdf2 only)", pdf_samples, None, "from a built AgendaDoc")
     db.session.remove()
 
-    def get(url: str, mimetype: str):
-        resp = client.get(url)
-        assert resp.status_code == 200, (url, resp.status_code, resp.text[:300])
-        assert resp.mimetype == mimetype, resp.mimetype
-        return resp
-
     for _ in range(2):  # warm up: template compilation, font loading
-        get(html_url, "text/html")
-        get(pdf_url, "application/pdf")
+        get_ok(client, html_url)
+        get_ok(client, pdf_url, "application/pdf")
     html, pdf, both = [], [], []
     html_sql = pdf_sql = []
     size = 0
     for _ in range(repeat):
-        t_html, html_sql, resp = timed_request(log, lambda: get(html_url, "text/html"))
+        t_html, html_sql, resp = timed_request(log, lambda: get_ok(client, html_url))
         assert resp.text.count("MARAC-") >= rows, "agenda rows missing"
-        t_pdf, pdf_sql, resp = timed_request(log, lambda: get(pdf_url, "application/pdf"))
+        t_pdf, pdf_sql, resp = timed_request(log, lambda: get_ok(client, pdf_url, "application/pdf"))
         size = len(resp.data)
         html.append(t_html)
         pdf.append(t_pdf)
         both.append(t_html + t_pdf)
-    report.add(f"(1) GET agenda HTML ({rows} cases)", html, html_sql, "build + template + audit")
-    report.add("(2) GET agenda PDF", pdf, pdf_sql, f"{size / 1024:.0f} KiB")
-    report.add("(3) agenda HTML + PDF", both, None, "target < 1 s together")
+    run.add(f"agenda HTML ({rows} cases)", html, html_sql, "build + template + audit")
+    run.add("agenda PDF", pdf, pdf_sql, f"{size / 1024:.0f} KiB")
+    run.add("agenda HTML + PDF", both, None, target_ms=AGENDA_TARGET_MS)
 
 
-def bench_pages(report: Report, log: StatementLog, world: World, client, repeat: int) -> None:
-    pages = [
-        ("(4) GET /marac/actions?overdue=y", "/marac/actions?overdue=y", "coordinator, 50 a page"),
-        ("(5) GET /marac/cases", "/marac/cases", "open cases, 25 a page"),
-        ("(6) GET /marac/cases/<id>", f"/marac/cases/{world.case_page_id}", "a repeat case on the target"),
-    ]
-    for name, url, note in pages:
+def bench_quarterly(run: SizeRun, log: StatementLog, world: World, client, repeat: int) -> None:
+    """The quarterly return as a CSV download for the busiest quarter: under 1 s, and
+    peak memory growth under 20 MiB (tracemalloc, in a separate untimed request)."""
+    if world.quarter is None:
+        run.notes.append("quarterly return: no full quarter in the data")
+        return
+    year, quarter, hearings = world.quarter
+    url = f"/marac/reports/quarterly?kind=calendar_quarter&year={year}&quarter={quarter}&format=csv"
 
-        def get(url=url):
-            resp = client.get(url)
-            assert resp.status_code == 200, (url, resp.status_code, resp.text[:300])
-            return resp
+    def get():
+        return get_ok(client, url, "text/csv")
 
-        get()
-        get()
-        samples, statements = [], []
-        for _ in range(repeat):
-            elapsed, statements, _resp = timed_request(log, get)
-            samples.append(elapsed)
-        report.add(name, samples, statements, note)
-
-
-def bench_referral(report: Report, log: StatementLog, world: World, client, posts: int) -> None:
-    today = date.today().isoformat()
-    first = world.post_victim_ids[0]
-    token = csrf_token(client.get(f"/marac/referrals/new/{first}").text)
+    get()
     samples, statements = [], []
-    for i, victim_id in enumerate(world.post_victim_ids):
+    resp = None
+    for _ in range(max(3, repeat // 3)):
+        elapsed, statements, resp = timed_request(log, get)
+        samples.append(elapsed)
+    lines = resp.text.count("\n") - 1
+    tracemalloc.start()
+    try:
+        get()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    growth = peak / 2**20
+    run.add(
+        "quarterly return CSV",
+        samples,
+        statements,
+        f"{year} Q{quarter}: {hearings:,} hearings, {lines} CSV rows, peak +{growth:.1f} MiB",
+        target_ms=QUARTERLY_TARGET_MS,
+    )
+    verdict = "ok" if growth < QUARTERLY_TARGET_MIB else "MISSED"
+    run.notes.append(
+        f"quarterly return {year} Q{quarter}: {hearings:,} hearings, {lines} CSV rows; peak memory growth "
+        f"{growth:.1f} MiB (tracemalloc; target < {QUARTERLY_TARGET_MIB} MiB: {verdict})"
+    )
+
+
+def bench_referral(run: SizeRun, log: StatementLog, world: World, client, posts: int) -> None:
+    today = date.today().isoformat()
+    victims = world.post_victim_ids[: posts + 1]
+    token = csrf_token(client.get(f"/marac/referrals/new/{victims[0]}").text)
+    samples, statements = [], []
+    for i, victim_id in enumerate(victims):
         data = {
             "csrf_token": token,
             "referral_date": today,
@@ -749,7 +1099,59 @@ def bench_referral(report: Report, log: StatementLog, world: World, client, post
         if i:  # the first includes one-off start-up work
             samples.append(elapsed)
             statements = stmts
-    report.add("(7) POST referral form", samples, statements, "IDVA, new victim + perpetrator, escalation")
+    run.add("referral POST (IDVA)", samples, statements, "new victim + perpetrator, escalation")
+
+
+def bench_size(store, args) -> SizeRun:
+    """Build or reuse one size, then time every page on a working copy of it."""
+    t0 = time.perf_counter()
+    meta, built = store.ensure(args.rebuild, args.max_age_days)
+    world = World(**meta["world"])
+    run = SizeRun(store.size)
+    how = f"built in {time.perf_counter() - t0:.0f} s" if built else f"cached, built {meta['built_on']}"
+    run.notes.append(f"data ({how}, {store.size_mb():,.0f} MB): {describe(world.counts)}")
+    log = StatementLog()
+    with store.working_copy() as uri:
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, "KEYRING_JSON": meta["keyring"]})
+        app.test_client_class = IsolatedClient
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", log)
+            clients = {}
+            for who, user_id in (
+                ("coordinator", world.coordinator_id),
+                ("rep", world.rep_id),
+                ("idva", world.referrer_id),
+            ):
+                clients[who] = app.test_client()
+                login(clients[who], db.session.get(User, user_id))
+            bench_pages(run, log, world, clients, args.repeat)
+            bench_agenda(run, log, world, clients["coordinator"], args.repeat)
+            bench_quarterly(run, log, world, clients["coordinator"], args.repeat)
+            bench_referral(run, log, world, clients["idva"], args.posts)
+            sa.event.remove(db.engine, "before_cursor_execute", log)
+            db.session.remove()
+            db.engine.dispose()
+    return run
+
+
+def bench_database(make_store, sizes: list[int], args) -> None:
+    started = time.perf_counter()
+    stores = [make_store(size) for size in sizes]
+    runs = [bench_size(store, args) for store in stores]
+    print()
+    print(
+        f"casework MARAC benchmark, {stores[0].label}: {stores[0].version()}, Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, {args.repeat} timed runs a page"
+    )
+    for run in runs:
+        for note in run.notes:
+            print(f"  {size_label(run.size)} {note}")
+    print()
+    print_table(runs)
+    print()
+    for run in runs:
+        print_repeated(run)
+    print(f"({stores[0].label} total {time.perf_counter() - started:.0f} s)")
 
 
 # --- main -----------------------------------------------------------------------------
@@ -757,58 +1159,45 @@ def bench_referral(report: Report, log: StatementLog, world: World, client, post
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.marac", description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=20_000, help="MARAC cases to load (default 20000)")
-    parser.add_argument("--meetings", type=int, default=2_000, help="MARAC meetings to load (default 2000)")
-    parser.add_argument("--repeat", type=int, default=15, help="timed runs of each page (default 15)")
-    parser.add_argument("--posts", type=int, default=15, help="referral forms to submit (default 15)")
-    args = parser.parse_args(argv)
-    if args.cases < TARGET_CASES + 5 or args.meetings < 4 or args.repeat < 1 or args.posts < 1:
-        parser.error(f"need at least {TARGET_CASES + 5} cases, 4 meetings and positive repeat/posts counts")
-
-    started = time.perf_counter()
-    report = Report()
-    log = StatementLog()
-    with tempfile.TemporaryDirectory(prefix="casework-bench-marac-") as tmp:
-        db_path = Path(tmp) / "bench.db"
-        app = make_app(db_path)  # testing config: cheap argon2, fresh key ring
-        app.test_client_class = IsolatedClient
-        print("Building the benchmark database (migrations)…", file=sys.stderr, flush=True)
-        migrate(app)
-        with app.app_context():
-            t0 = time.perf_counter()
-            world = seed(app, args.cases, args.meetings, args.posts)
-            load_s = time.perf_counter() - t0
-            counts = ", ".join(f"{v:,} {k}" for k, v in world.counts.items())
-            print(f"  … loaded in {load_s:.1f} s: {counts}", file=sys.stderr, flush=True)
-            sa.event.listen(db.engine, "before_cursor_execute", log)
-
-            coordinator = db.session.get(User, world.coordinator_id)
-            coord_client = app.test_client()
-            login(coord_client, coordinator)
-            idva_client = app.test_client()
-            login(idva_client, db.session.get(User, world.referrer_id))
-
-            bench_agenda(app, report, log, world, coord_client, args.repeat)
-            bench_pages(report, log, world, coord_client, args.repeat)
-            bench_referral(report, log, world, idva_client, args.posts)
-
-            sa.event.remove(db.engine, "before_cursor_execute", log)
-            db.session.remove()
-            db.engine.dispose()
-        size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
-
-    print()
-    print(
-        f"casework MARAC benchmark: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version} (WAL), "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, database {size_mb:.0f} MB, loaded in {load_s:.0f} s"
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="MARAC cases in each database, comma-separated (default 10000,100000)"
     )
-    print(f"Data: {counts}")
-    print()
-    report.print()
-    print()
-    report.print_repeated()
-    print()
-    print(f"Total time {time.perf_counter() - started:.0f} s")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs of each page (default 15)")
+    parser.add_argument(
+        "--posts", type=int, default=15, help=f"referral forms to submit (default 15, at most {POST_VICTIMS - 1})"
+    )
+    parser.add_argument(
+        "--databases",
+        default=None,
+        help="sqlite and/or postgresql (default sqlite, then postgresql when BENCH_DATABASE_URL is set)",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases even if current")
+    parser.add_argument(
+        "--max-age-days", type=int, default=7, help="rebuild a cached database older than this (default 7)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
+    except ValueError:
+        parser.error("--sizes: comma-separated whole numbers")
+    if not sizes or sizes[0] < TARGET_CASES + 5 or args.repeat < 1 or not 1 <= args.posts < POST_VICTIMS:
+        parser.error(f"need sizes of at least {TARGET_CASES + 5} cases, repeat ≥ 1 and 1 ≤ posts < {POST_VICTIMS}")
+    url = os.environ.get("BENCH_DATABASE_URL")
+    wanted = args.databases or ("sqlite,postgresql" if url else "sqlite")
+    databases = [d.strip() for d in wanted.split(",") if d.strip()]
+    if set(databases) - {"sqlite", "postgresql"}:
+        parser.error("--databases: sqlite and/or postgresql")
+    if "postgresql" in databases and not url:
+        parser.error("postgresql needs BENCH_DATABASE_URL (postgresql+psycopg://user@host:port/any_database)")
+
+    head = migration_head()
+    for name in databases:
+        if name == "sqlite":
+            bench_database(lambda n: SQLiteStore(n, head), sizes, args)
+        else:
+            bench_database(lambda n: PostgresStore(url, n, head), sizes, args)
+        if name != databases[-1]:
+            print()
     return 0
 
 

@@ -1,5 +1,9 @@
 """Run the core and audit benchmarks, then each registered module's (``benchmarks/<module name>.py``).
 
+The MARAC module times its pages at 10,000 and 100,000 cases, from databases cached in
+benchmarks/results/cache/ (see benchmarks/marac.py). With ``BENCH_DATABASE_URL`` the audit
+figures are taken on PostgreSQL instead of SQLite, and the MARAC figures on both.
+
     python -m benchmarks.run
 
 A module adds its figures by shipping ``benchmarks/<name>.py`` with a ``main()``;
