@@ -238,7 +238,7 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
     doc.table(
         ["#", "Reference", "People", "Children", "Referral", "Repeat", "IDVA / research"],
         rows,
-        widths=[6, 31, 48, 16, 39, 24, 26],
+        widths=[6, 34, 46, 18, 36, 24, 26],
     )
     if agenda.outstanding:
         doc.heading("Outstanding actions from earlier meetings", 2)
