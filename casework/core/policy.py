@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from ..extensions import db
 from . import modules
@@ -98,7 +99,19 @@ def visible_case_clause(user: User, *, via_meetings: bool = True) -> sa.ColumnEl
 
     ``via_meetings=False`` leaves out access that comes only from a meeting's agenda:
     that access is for researching the listed case, not for acting on the people in it.
+    Built once per request for a user (a page such as "My work" asks several times;
+    roles cannot change within a request), never cached across requests.
     """
+    if not has_request_context():
+        return _visible_case_clause(user, via_meetings)
+    cache = g.setdefault("_visible_case_clauses", {})
+    key = (user.id, via_meetings)
+    if key not in cache:
+        cache[key] = _visible_case_clause(user, via_meetings)
+    return cache[key]
+
+
+def _visible_case_clause(user: User, via_meetings: bool) -> sa.ColumnElement[bool]:
     full, scoped = case_kinds_viewable(user)
     if not full and not scoped:
         return sa.false()

@@ -27,7 +27,7 @@ def _referrals(user: User, status: str) -> list[Referral]:
                 load_only(Referral.case_id, Referral.referral_date),
                 contains_eager(Referral.case).load_only(Case.reference),
             )
-            .order_by(Referral.referral_date, Referral.id)
+            .order_by(Case.opened_on, Case.id)  # oldest first (a MARAC case opens on its referral date)
             .limit(LIMIT)
         )
     )
