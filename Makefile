@@ -9,7 +9,7 @@ PORT ?= 5000
 FLASK := CASEWORK_CONFIG=development $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e lint format bench bench-marac bench-audit otp clean
+.PHONY: run test e2e lint format bench bench-marac bench-audit bench-load otp clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ bench-marac: $(STAMP)
 # Audit append and chain head lock hold; BENCH_DATABASE_URL=postgresql+psycopg://… for PostgreSQL.
 bench-audit: $(STAMP)
 	CASEWORK_CONFIG=testing $(BIN)/python -m benchmarks.audit
+
+# 50 signed-in users against gunicorn (2, then 4 sync workers) and PostgreSQL on loopback,
+# 2 minutes each, on 10,000 MARAC cases; then the audit chain is verified. The server runs
+# the production settings unchanged (the client sends the Secure cookie back over loopback).
+# BENCH_ADMIN_URL=postgresql+psycopg://… for another server; BENCH_LOAD_ARGS="--duration 60 --wait-quiet 300"
+# for a shorter run that first waits for other work on the machine to finish.
+bench-load: $(STAMP)
+	$(BIN)/python -m benchmarks.load $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
