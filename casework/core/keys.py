@@ -2,7 +2,8 @@
 
 Rotation walks each table with encrypted columns in primary-key batches,
 re-encrypts values written under an older key, in the older unpadded format
-or bound to no row, recomputes blind indexes, and commits per batch. Each value
+or bound to no row, recomputes blind indexes (and people's search tokens), and
+commits per batch. Each value
 carries its key id, format and row uid, so a run that stops part-way resumes by
 simply running again. Values that cannot be read are left as they are and
 counted.
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from . import crypto
+from .models.people import Person, replace_search_tokens
 from .types import _Encrypted, bind_value, is_unreadable
 
 
@@ -112,6 +114,9 @@ def rotate(session: Session, batch_size: int = 500, progress: Callable[[str], No
                     # A Core UPDATE: rotation rewrites ciphertext, not content, so it must not
                     # bump record versions (that would turn every open edit form into a conflict).
                     session.execute(sa.update(table).where(pk == getattr(obj, pk.key)).values(**values))
+            if model is Person:
+                # Search tokens are blind indexes too: rebuilt under the current index key.
+                replace_search_tokens(session.connection(), objs)
             last = getattr(objs[-1], pk.key)
             session.commit()
             session.expunge_all()

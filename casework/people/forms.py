@@ -3,7 +3,8 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
 
 from ..core.forms import NotBefore, NotInFuture, UKDateField, VersionedForm, blank_to_none, choices, optional_code
-from ..core.models.people import ETHNICITIES, GENDERS, SEXUALITIES, YES_NO_UNKNOWN
+from ..core.models.people import ETHNICITIES, GENDERS, SEXUALITIES, YES_NO_UNKNOWN, person_id_from_reference
+from ..core.search import name_words
 
 
 def _choices(mapping: dict[str, str]):
@@ -83,16 +84,38 @@ PERSON_FORM_FIELDS = (
 
 
 class PersonSearchForm(FlaskForm):
-    surname = StringField("Surname", validators=[Optional(), Length(max=200)], filters=[blank_to_none])
+    name = StringField(
+        "Name or alias",
+        description=(
+            "Any of their names, or the first 3 letters or more of each, for example 'Joh Smi'. "
+            "Names that sound alike are found too."
+        ),
+        validators=[Optional(), Length(max=200, message="Name or alias must be 200 characters or fewer")],
+        filters=[blank_to_none],
+    )
+    reference = StringField(
+        "Person reference",
+        description="For example P000123",
+        validators=[Optional(), Length(max=20, message="Enter a reference like P000123")],
+        filters=[blank_to_none],
+    )
     dob = UKDateField("Date of birth", validators=[Optional(), NotInFuture(), NotBefore()])
     phone = StringField("Phone number", validators=[Optional(), PHONE], filters=[blank_to_none])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if ok and not self.phone.data and not (self.surname.data and self.dob.data):
-            self.surname.errors.append("Enter a surname and date of birth, or a phone number")
+        if not ok:
             return False
-        return ok
+        if self.reference.data and person_id_from_reference(self.reference.data) is None:
+            self.reference.errors.append("Enter a reference like P000123")
+            return False
+        if self.name.data and not name_words(self.name.data):
+            self.name.errors.append("Enter a name using letters")
+            return False
+        if not (self.name.data or self.reference.data or self.dob.data or self.phone.data):
+            self.name.errors.append("Enter a name, a reference, a date of birth or a phone number")
+            return False
+        return True
 
 
 class ConfirmForm(FlaskForm):

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..core import audit
+from ..core import search as search_tokens
 from ..core.access import (
     AccessDenied,
     can_act_on_person,
@@ -18,8 +19,8 @@ from ..core.access import (
     visible_person_clause,
 )
 from ..core.crypto import normalise_phone, normalise_text
-from ..core.models import Case, CaseParticipant, Person, User
-from ..core.models.people import phone_index, surname_dob_index
+from ..core.models import Case, CaseParticipant, Person, PersonSearchToken, User
+from ..core.models.people import person_id_from_reference, phone_index, surname_dob_index
 from ..core.pagination import paginate
 from ..core.policy import working_kinds
 from ..core.services import ServiceError, apply_changes, check_version, get_or_404
@@ -209,21 +210,70 @@ def people_page(user: User, page: int, per_page: int):
     return result
 
 
-def search(user: User, *, surname: str | None, dob: date | None, phone: str | None) -> list[Person]:
-    """Exact search by surname + date of birth or by phone among visible people; audited."""
-    conditions = []
-    if (sd := surname_dob_index(surname, dob)) is not None:
-        conditions.append(Person.bi_surname_dob == sd)
-    if (ph := phone_index(phone)) is not None:
-        conditions.append(Person.bi_phone == ph)
-    if not conditions:
-        return []
-    candidates = db.session.scalars(
-        sa.select(Person).where(sa.or_(*conditions), _visible(user)).order_by(Person.id).limit(50)
-    ).all()
-    people = [p for p in candidates if _match_reasons(p, surname, dob, phone)]
-    if people:
+SEARCH_LIMIT = 50
+
+
+@dataclass
+class Found:
+    person: Person
+    reasons: tuple[str, ...]  # why a match that is not a plain name match was shown
+
+
+@dataclass
+class SearchResult:
+    found: list[Found]
+    more: bool  # more people match than are shown: narrow the search
+
+    @property
+    def people(self) -> list[Person]:
+        return [f.person for f in self.found]
+
+
+def _holding(tokens) -> sa.ColumnElement[bool]:
+    return Person.id.in_(sa.select(PersonSearchToken.person_id).where(PersonSearchToken.token.in_(tokens)))
+
+
+def search(
+    user: User,
+    *,
+    name: str | None = None,
+    dob: date | None = None,
+    phone: str | None = None,
+    reference: str | None = None,
+) -> SearchResult:
+    """People the user may see matching every detail given: part of a name or alias (each
+    word typed begins a name word, or sounds like one), date of birth, phone, reference.
+
+    The database narrows by blind tokens (core/search.py) and visibility; only those
+    candidates are decrypted and checked, so a search never reads the whole table.
+    Exact name matches come before sound-alikes. Audited as a search.
+    """
+    words = search_tokens.name_words(name)
+    if not (words or dob or phone or reference):
+        return SearchResult([], False)
+    query = sa.select(Person).where(_visible(user))
+    for word in words:
+        query = query.where(_holding(search_tokens.word_tokens(word)))
+    if dob is not None:
+        query = query.where(_holding([search_tokens.dob_token(dob)]))
+    if phone:
+        query = query.where(Person.bi_phone == phone_index(phone))
+    if reference:
+        query = query.where(Person.id == person_id_from_reference(reference))
+    candidates = db.session.scalars(query.order_by(Person.id.desc()).limit(SEARCH_LIMIT + 1)).all()
+    ranked: list[tuple[bool, Found]] = []
+    for person in candidates[:SEARCH_LIMIT]:
+        if dob is not None and person.dob != dob:
+            continue  # decryption shows a token collision
+        if phone and not (person.phone and normalise_phone(person.phone) == normalise_phone(phone)):
+            continue
+        match = search_tokens.match_name(words, person.given_names, person.surname, person.aliases)
+        if match is not None:
+            ranked.append((match.exact, Found(person, match.reasons)))
+    ranked.sort(key=lambda pair: not pair[0])  # exact first; stable, so newest first within each
+    result = SearchResult([f for _, f in ranked], len(candidates) > SEARCH_LIMIT)
+    if result.found:
         audit.record(
-            "people.person.search", object_type="person", person_ids=[p.id for p in people], purpose="casework"
+            "people.person.search", object_type="person", person_ids=[p.id for p in result.people], purpose="casework"
         )
-    return list(people)
+    return result

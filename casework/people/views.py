@@ -18,7 +18,13 @@ def index():
     results = None
     if request.method == "POST":
         if form.validate_on_submit():
-            results = services.search(current_user, surname=form.surname.data, dob=form.dob.data, phone=form.phone.data)
+            results = services.search(
+                current_user,
+                name=form.name.data,
+                reference=form.reference.data,
+                dob=form.dob.data,
+                phone=form.phone.data,
+            )
         else:
             return render_template("people/index.html", form=form, page=None, results=None), 400
     page = services.people_page(current_user, page_arg(), 25)

@@ -74,13 +74,13 @@ def test_person_events_are_recorded_with_ids(app, factory, client):
     assert view.ip == "127.0.0.1" and view.request_id
 
     start = _head()
-    resp = post_form(client, "/people/", {"surname": "AUDITED", "dob": "1985-04-03"})
+    resp = post_form(client, "/people/", {"name": "AUDITED", "dob": "1985-04-03"})
     assert resp.status_code == 200 and f"/people/{pid}" in resp.text
     search = _one(_actions_since(start), "people.person.search")
     assert search.data["person_ids"] == [pid]
 
     start = _head()
-    resp = post_form(client, "/people/", {"surname": "Nobody", "dob": "1985-04-03"})
+    resp = post_form(client, "/people/", {"name": "Nobody", "dob": "1985-04-03"})
     assert resp.status_code == 200
     assert [e.action for e in _actions_since(start) if e.action == "people.person.search"] == []
 
@@ -261,7 +261,7 @@ def test_audit_rows_hold_ids_only(app, factory):
     resp = post_form(client, "/people/new", {"surname": person_marker, "dob": "1990-02-02", "phone": "07700 900321"})
     pid = int(resp.headers["Location"].rsplit("/", 1)[1])
     client.get(f"/people/{pid}")
-    post_form(client, "/people/", {"surname": person_marker, "dob": "1990-02-02"})
+    post_form(client, "/people/", {"name": person_marker, "dob": "1990-02-02"})
     post_form(client, "/people/", {"phone": "07700 900321"})
     db.session.commit()
 

@@ -80,10 +80,10 @@ def test_people_search_form(app, factory):
     client = signed_in(app, factory.user("marac_rep"))
     token = csrf_token(client.get("/people/").text)
 
-    @given(surname=any_text, dob=any_text, phone=any_text)
+    @given(name=any_text, reference=any_text, dob=any_text, phone=any_text)
     @FUZZ
-    def post(surname, dob, phone):
-        data = {"csrf_token": token, "surname": surname, "dob": dob, "phone": phone}
+    def post(name, reference, dob, phone):
+        data = {"csrf_token": token, "name": name, "reference": reference, "dob": dob, "phone": phone}
         _assert_handled(client.post("/people/", data=data))
 
     post()

@@ -111,9 +111,9 @@ def test_rotate_reencrypts_everything_under_new_key(app, factory):
     raw_after = db.session.execute(sa.text("SELECT id, bi_surname_dob, bi_phone FROM person ORDER BY id")).all()
     assert [tuple(map(bytes_or_none, r)) for r in raw_after] == [tuple(map(bytes_or_none, r)) for r in raw_before]
     idva = db.session.get(User, idva_id)
-    found = people.search(idva, surname="ROTATE3", dob=date(1980, 1, 4), phone=None)
+    found = people.search(idva, name="ROTATE3", dob=date(1980, 1, 4), phone=None).people
     assert [p.id for p in found] == [made_ids[3]]
-    found = people.search(idva, surname=None, dob=None, phone="+44 7700 900122")
+    found = people.search(idva, name=None, dob=None, phone="+44 7700 900122").people
     assert [p.id for p in found] == [made_ids[2]]
 
     events = audit_events("keys.rotated")
@@ -143,7 +143,7 @@ def test_old_key_removed_after_rotation_still_reads(app, factory):
     person = db.session.get(Person, pid)
     assert (person.surname, person.phone) == ("Dropped", "07700 900555")
     idva = db.session.get(User, idva_id)
-    assert [p.id for p in people.search(idva, surname=None, dob=None, phone="07700900555")] == [pid]
+    assert [p.id for p in people.search(idva, name=None, dob=None, phone="07700900555").people] == [pid]
 
 
 def test_index_key_change_recomputes_blind_indexes(app, factory):
@@ -158,7 +158,7 @@ def test_index_key_change_recomputes_blind_indexes(app, factory):
     _switch_ring(app, new_ring)
     idva = db.session.get(User, idva_id)
     # Stored indexes were computed with the old index key: search misses until rotation.
-    assert people.search(idva, surname="Indexed", dob=date(1975, 6, 1), phone=None) == []
+    assert people.search(idva, name="Indexed", dob=date(1975, 6, 1), phone=None).people == []
 
     result = app.test_cli_runner().invoke(args=["keys", "rotate"])
     assert result.exit_code == 0, result.output
@@ -168,8 +168,8 @@ def test_index_key_change_recomputes_blind_indexes(app, factory):
     assert set(raw_after) == set(raw_before)
     assert all(bytes(raw_after[k]) != bytes(raw_before[k]) for k in raw_before)
     idva = db.session.get(User, idva_id)
-    assert [p.id for p in people.search(idva, surname="indexed", dob=date(1975, 6, 1), phone=None)] == [pid]
-    assert [p.id for p in people.search(idva, surname=None, dob=None, phone="+447700900777")] == [pid]
+    assert [p.id for p in people.search(idva, name="indexed", dob=date(1975, 6, 1), phone=None).people] == [pid]
+    assert [p.id for p in people.search(idva, name=None, dob=None, phone="+447700900777").people] == [pid]
     assert _versions() == versions
 
 

@@ -130,7 +130,7 @@ def test_marker_never_reaches_raw_storage(app, factory, client, sqlite_path):
 
     # Through the web: sign in, search, view, edit, and a failed sign-in naming the marker.
     login(client, user)
-    resp = post_form(client, "/people/", {"surname": f"{m}SURNAME", "dob": DOB_MARKER.isoformat()})
+    resp = post_form(client, "/people/", {"name": f"{m}SURNAME", "dob": DOB_MARKER.isoformat()})
     assert resp.status_code == 200 and f"/people/{person_id}" in resp.text
     resp = client.get(f"/people/{person_id}")
     assert resp.status_code == 200 and f"{m}address" in resp.text  # the page does show it, decrypted

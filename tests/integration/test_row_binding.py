@@ -108,7 +108,7 @@ def test_a_value_copied_into_another_row_is_never_shown_there(app, factory, clie
     assert db.session.get(Person, a_id).given_names == "Alice"
     assert is_unreadable(db.session.get(Person, b_id).given_names)
     login(client, db.session.get(User, user_id))
-    resp = post_form(client, "/people/", {"surname": "Brown", "dob": "1990-01-01"})
+    resp = post_form(client, "/people/", {"name": "Brown", "dob": "1990-01-01"})
     assert resp.status_code == 200
     assert f'/people/{b_id}">[unreadable] BROWN</a>' in resp.text
     assert "Alice BROWN" not in resp.text
@@ -241,7 +241,7 @@ def test_corrupted_value_shows_as_unreadable_and_pages_render(app, factory, clie
     login(client, db.session.get(User, user_id))
     with caplog.at_level(logging.WARNING, logger="casework.crypto"):
         page = client.get(f"/people/{pid}")
-        search = post_form(client, "/people/", {"surname": surname, "dob": "1985-03-04"})
+        search = post_form(client, "/people/", {"name": surname, "dob": "1985-03-04"})
         index = client.get("/people/")
     for resp in (page, search, index):
         assert resp.status_code == 200
@@ -289,8 +289,8 @@ def test_search_skips_unreadable_candidates(app, factory):
     user_id, a_id, b_id = _two_people(factory)
     _write_raw("person", "surname", b_id, _raw("person", "surname", a_id))
     user = db.session.get(User, user_id)
-    assert [p.id for p in people.search(user, surname="Brown", dob=date(1990, 1, 1), phone=None)] == []
-    assert [p.id for p in people.search(user, surname="Ashdown", dob=date(1990, 1, 1), phone=None)] == [a_id]
+    assert [p.id for p in people.search(user, name="Brown", dob=date(1990, 1, 1), phone=None).people] == []
+    assert [p.id for p in people.search(user, name="Ashdown", dob=date(1990, 1, 1), phone=None).people] == [a_id]
 
 
 def test_column_only_queries_check_values_with_verify_row(app, factory):

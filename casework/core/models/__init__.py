@@ -5,7 +5,7 @@ from .accounts import AGENCY_KINDS, Agency, LoginAttempt, PendingSignIn, User, U
 from .cases import PARTICIPANT_ROLES, Case, CaseAgency, CaseMember, CaseParticipant, ReferenceCounter
 from .history import ChangeEvent
 from .meetings import AgendaItem, Attendance, Meeting, MeetingAgency
-from .people import Person
+from .people import Person, PersonSearchToken
 from .work import Action, ActionUpdate, Plan, PlanItem, PlanReview
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "MeetingAgency",
     "PendingSignIn",
     "Person",
+    "PersonSearchToken",
     "Plan",
     "PlanItem",
     "PlanReview",

@@ -1,18 +1,21 @@
 """Person: one row per human being, shared by every module (DESIGN §2).
 
 Every personal and special-category field is encrypted. Two blind indexes
-allow exact-match duplicate checks: surname + date of birth, and phone.
+allow exact-match duplicate checks: surname + date of birth, and phone; search
+tokens (core/search.py) find people by part of a name, an alias or a date of birth.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ...extensions import db
-from .. import crypto
+from .. import crypto, search
 from ..types import EncryptedDate, EncryptedJSON, EncryptedText, is_unreadable
 from .base import RowBoundMixin, TimestampMixin, VersionedMixin
 
@@ -52,6 +55,12 @@ def phone_index(phone: str | None) -> bytes | None:
         return None
     normalised = crypto.normalise_phone(phone)
     return crypto.blind_index("person.phone", normalised) if normalised else None
+
+
+def person_id_from_reference(text: str | None) -> int | None:
+    """A person reference as shown on screen ("P000123", "p123") to its id (None: not one)."""
+    match = re.fullmatch(r"\s*[Pp]?0*(\d{1,9})\s*", text or "")
+    return int(match.group(1)) if match else None
 
 
 class Person(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
@@ -107,5 +116,52 @@ class Person(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
             return None
         return when.year - self.dob.year - ((when.month, when.day) < (self.dob.month, self.dob.day))
 
+    def search_tokens(self) -> set[bytes]:
+        """The blind tokens this person is found by (core/search.py); none from unreadable values."""
+
+        def readable(value):
+            return None if value is None or is_unreadable(value) else value
+
+        return search.person_tokens(
+            readable(self.given_names), readable(self.surname), readable(self.aliases), readable(self.dob)
+        )
+
     def __repr__(self) -> str:
         return f"<Person {self.id}>"
+
+
+class PersonSearchToken(db.Model):
+    """One blind token a person is found by (core/search.py). Kept in step with the
+    person's names, aliases and date of birth at every flush, and rebuilt by key rotation."""
+
+    __tablename__ = "person_search_token"
+
+    token: Mapped[bytes] = mapped_column(sa.LargeBinary(16), primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+SEARCHED_FIELDS = ("given_names", "surname", "aliases", "dob")
+
+
+def replace_search_tokens(connection: sa.Connection, people: list[Person]) -> int:
+    """Rewrite the search tokens of these (flushed) people; returns the rows written."""
+    if not people:
+        return 0
+    ids = [p.id for p in people]
+    table = PersonSearchToken.__table__
+    connection.execute(sa.delete(table).where(table.c.person_id.in_(ids)))
+    rows = [{"token": t, "person_id": p.id} for p in people for t in p.search_tokens()]
+    if rows:
+        connection.execute(sa.insert(table), rows)
+    return len(rows)
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_search_tokens(session: Session, flush_context) -> None:
+    changed = [
+        obj
+        for obj in list(session.new) + list(session.dirty)
+        if isinstance(obj, Person)
+        and (obj in session.new or any(sa.inspect(obj).attrs[f].history.has_changes() for f in SEARCHED_FIELDS))
+    ]
+    replace_search_tokens(session.connection(), changed)
