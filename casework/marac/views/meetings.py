@@ -466,7 +466,7 @@ def minutes(item_id: int):
             current_user, item, minutes=form.minutes.data, outcome=form.outcome.data, version=form.submitted_version()
         ),
         success="Minutes saved.",
-        redirect_to=lambda _: _after_save(item, "minutes"),
+        redirect_to=lambda _: _after_save(item, "minutes-section"),
         render=_render_for(item, minutes_form=form),
     )
 
@@ -489,7 +489,7 @@ def action_add(item_id: int):
             due_on=form.due_on.data,
         ),
         success="Action recorded.",
-        redirect_to=lambda _: _after_save(item, "actions"),
+        redirect_to=lambda _: _after_save(item, "actions-section"),
         render=_render_for(item, action_form=form),
     )
 
