@@ -62,6 +62,7 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
         housing = f.agency("housing", code="HOUS", name="Homes")
         idva = f.user("idva", agency=idva_service)
         coordinator = f.user("marac_coordinator", agency=f.agency("other", code="CSP", name="CSP"))
+        housing_rep = f.user("marac_rep", agency=housing)
         person = f.person(idva, given_names="Ada", surname="Access", dob=date(1990, 1, 1))
         ref, meeting, item = _listed_referral(idva, coordinator, person, [idva_service, housing])
     assert housing.id
@@ -94,9 +95,23 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
         f"/marac/meetings/{meeting.id}",
         f"/marac/meetings/{meeting.id}/agenda",
         f"/marac/agenda-items/{item.id}/minutes",
+        f"/marac/meetings/{meeting.id}/running-order/1",
         "/marac/actions",
         "/marac/reports/quarterly",
     ):
         page.goto(url)
         problems += _violations(page)
+    # The running order with errors on its action form, and an agency's research form,
+    # including the "no trace" confirmation step.
+    page.goto(f"/marac/meetings/{meeting.id}/running-order/1")
+    page.get_by_role("button", name="Add action").click()
+    problems += _violations(page)
+    logout(page)
+    login_as(page, housing_rep)
+    page.goto(f"/marac/agenda-items/{item.id}/research")
+    problems += _violations(page)
+    page.get_by_label("No trace").check()
+    page.get_by_label("Findings").fill("Some text")
+    page.get_by_role("button", name="Save research").click()
+    problems += _violations(page)
     assert problems == []
