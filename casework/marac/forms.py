@@ -193,6 +193,7 @@ class DecisionForm(VersionedForm):
             )
             for c in offered
         ] + [(self.LATER, "List later")]
+        self.meeting_id.flags.required = True  # always answered: a meeting, or "List later"
         if not self.meeting_id.data:
             first = next((c for c in offered if c.meets_cutoff), None)
             self.meeting_id.data = str(first.meeting.id) if first else self.LATER

@@ -65,6 +65,23 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
         housing_rep = f.user("marac_rep", agency=housing)
         person = f.person(idva, given_names="Ada", surname="Access", dob=date(1990, 1, 1))
         ref, meeting, item = _listed_referral(idva, coordinator, person, [idva_service, housing])
+        waiting = f.person(idva, given_names="Wren", surname="Waiting", dob=date(1991, 2, 2))
+        from casework.marac import referrals
+
+        submitted = referrals.create_referral(
+            idva,
+            waiting,
+            {
+                "referral_date": date.today(),
+                "referrer_name": "R",
+                "victim_aware": "yes",
+                "consent": "yes",
+                "judgement_reason": "Escalating",
+                "crit_professional_judgement": True,
+            },
+            perpetrators=[],
+            children=[],
+        )
     assert housing.id
     problems: list[str] = []
     page.goto("/login")
@@ -91,6 +108,7 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
         "/marac/",
         "/marac/cases",
         f"/marac/cases/{ref.case_id}",
+        f"/marac/cases/{submitted.case_id}",  # with the decision form and its meeting choice
         "/marac/meetings/new",
         f"/marac/meetings/{meeting.id}",
         f"/marac/meetings/{meeting.id}/agenda",
