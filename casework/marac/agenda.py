@@ -17,16 +17,16 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import actions, audit, cases
 from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
-from ..core.policy import visible_case_clause
+from ..core.policy import can_view_case, visible_case_clause
 from ..core.services import ServiceError
 from ..extensions import db
 from . import meetings
-from .models import Referral
+from .models import Referral, ResearchResponse
 
 CONFIDENTIALITY_STATEMENT = (
     "This meeting is strictly confidential. Information discussed is shared only to reduce the risk of harm "
@@ -57,6 +57,7 @@ class AgendaRow:
     referring_agency: str = ""
     criteria: list[str] = field(default_factory=list)
     dash_score: int | None = None
+    dash_level: str | None = None
     repeat: bool = False
     previous_date: date | None = None
     previous_reference: str | None = None
@@ -89,6 +90,35 @@ def _identify(person: Person, full: bool) -> str:
     return person.full_name if full else person.initials
 
 
+def _fill_row(row: AgendaRow, ref: Referral | None, *, full: bool, on_date: date) -> None:
+    """The case details a visible row carries: people as the viewer may see them, and the referral."""
+    case = row.item.case
+    row.person_ids = cases.person_ids_of(case)
+    for p in case.participants:
+        if p.role == "victim":
+            row.victim = PersonLine(_identify(p.person, full), p.person.dob)
+        elif p.role == "perpetrator":
+            row.perpetrators.append(PersonLine(_identify(p.person, full), p.person.dob, p.relationship_to_victim))
+        elif p.role == "child":
+            row.children_ages.append(p.person.age_on(on_date))
+    if ref is not None:
+        row.referring_agency = ref.referring_agency.name
+        row.criteria = ref.criteria
+        row.dash_score = ref.dash.score if ref.dash else None
+        row.dash_level = ref.dash.final_level if ref.dash else None
+        row.repeat = ref.is_repeat
+        row.previous_date = ref.previous_marac_date
+        row.previous_reference = ref.previous_reference
+        row.transfer_from = ref.transfer_from_area if ref.transfer_in else None
+        row.idva = ref.idva.display_name if ref.idva else None
+
+
+def _referral_query():
+    return sa.select(Referral).options(
+        joinedload(Referral.dash), joinedload(Referral.idva), joinedload(Referral.referring_agency)
+    )
+
+
 def build(user: User, meeting: Meeting) -> AgendaDoc:
     """The case list as this user may see it. Restricted cases show only to their named members."""
     full = user.can("marac.agenda.full_names")
@@ -101,46 +131,20 @@ def build(user: User, meeting: Meeting) -> AgendaDoc:
         )
     )
     case_ids = [i.case_id for i in items]
-    referrals = {
-        r.case_id: r
-        for r in db.session.scalars(
-            sa.select(Referral)
-            .where(Referral.case_id.in_(case_ids))
-            .options(joinedload(Referral.dash), joinedload(Referral.idva), joinedload(Referral.referring_agency))
-        )
-    }
+    referrals = {r.case_id: r for r in db.session.scalars(_referral_query().where(Referral.case_id.in_(case_ids)))}
     visible = set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(case_ids), visible_case_clause(user))))
     agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
     research = meetings.research_matrix(meeting)
     on_date = meeting.starts_at.date()
     rows = []
     for item in items:
-        case = item.case
-        row = AgendaRow(item=item, reference=case.reference, restricted=case.id not in visible)
+        row = AgendaRow(item=item, reference=item.case.reference, restricted=item.case_id not in visible)
         rows.append(row)
-        if row.restricted:
-            continue
-        ref = referrals.get(case.id)
-        row.person_ids = cases.person_ids_of(case)
-        for p in case.participants:
-            if p.role == "victim":
-                row.victim = PersonLine(_identify(p.person, full), p.person.dob)
-            elif p.role == "perpetrator":
-                row.perpetrators.append(PersonLine(_identify(p.person, full), p.person.dob, p.relationship_to_victim))
-            elif p.role == "child":
-                row.children_ages.append(p.person.age_on(on_date))
-        if ref is not None:
-            row.referring_agency = ref.referring_agency.name
-            row.criteria = ref.criteria
-            row.dash_score = ref.dash.score if ref.dash else None
-            row.repeat = ref.is_repeat
-            row.previous_date = ref.previous_marac_date
-            row.previous_reference = ref.previous_reference
-            row.transfer_from = ref.transfer_from_area if ref.transfer_in else None
-            row.idva = ref.idva.display_name if ref.idva else None
-        answered = research.get(item.id, {})
-        row.responded = [a.name for a in agencies if a.id in answered]
-        row.awaiting = [a.name for a in agencies if a.id not in answered]
+        if not row.restricted:
+            _fill_row(row, referrals.get(item.case_id), full=full, on_date=on_date)
+            answered = research.get(item.id, {})
+            row.responded = [a.name for a in agencies if a.id in answered]
+            row.awaiting = [a.name for a in agencies if a.id not in answered]
     outstanding = actions.outstanding_actions(meeting, user)
     return AgendaDoc(meeting=meeting, rows=rows, outstanding=outstanding, agencies=agencies, full_names=full)
 
@@ -157,6 +161,104 @@ def view_meeting(user: User, meeting: Meeting) -> AgendaDoc:
         purpose="marac_meeting",
     )
     return doc
+
+
+# --- the chair's running order ------------------------------------------------------
+
+
+@dataclass
+class AgencyResearch:
+    """One distribution-list agency's answer for a case: ``response`` is None until it arrives."""
+
+    agency: Agency
+    response: ResearchResponse | None
+
+
+@dataclass
+class RunningOrderPage:
+    """One listed case as the chair runs it: summary, research, actions, place in the order."""
+
+    meeting: Meeting
+    position: int  # 1-based place in the running order as it stands now
+    order: list[tuple[int, AgendaItem]]  # (position, item) for every listed case, for the case menu
+    row: AgendaRow
+    referrer_name: str | None = None
+    research: list[AgencyResearch] = field(default_factory=list)
+    outstanding: list[Action] = field(default_factory=list)
+    agreed: list[Action] = field(default_factory=list)
+
+    @property
+    def item(self) -> AgendaItem:
+        return self.row.item
+
+    @property
+    def total(self) -> int:
+        return len(self.order)
+
+    @property
+    def previous(self) -> AgendaItem | None:
+        return self.order[self.position - 2][1] if self.position > 1 else None
+
+    @property
+    def next(self) -> AgendaItem | None:
+        return self.order[self.position][1] if self.position < self.total else None
+
+
+def running_order_items(meeting: Meeting) -> list[AgendaItem]:
+    """The listed (not removed) cases in running order, with only their references loaded."""
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting.id, AgendaItem.removed_reason.is_(None))
+            .options(joinedload(AgendaItem.case).load_only(Case.reference, Case.is_restricted))
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+
+
+def position_of(item: AgendaItem) -> int | None:
+    """Where a listed case stands in its meeting's running order (1-based), None if removed."""
+    for n, other in enumerate(running_order_items(item.meeting), start=1):
+        if other.id == item.id:
+            return n
+    return None
+
+
+def running_order(user: User, meeting: Meeting, position: int) -> RunningOrderPage | None:
+    """The ``position``-th case of the running order as ``user`` may see it (None: no such place).
+
+    The same disclosure as the agenda (:func:`build`): names only for roles allowed full
+    names, a restricted case's details only for its named members. Showing the case is a
+    view of everyone in it, recorded like every other case view.
+    """
+    order = list(enumerate(running_order_items(meeting), start=1))
+    if not 1 <= position <= len(order):
+        return None
+    item = order[position - 1][1]
+    case = db.session.scalar(
+        sa.select(Case)
+        .where(Case.id == item.case_id)
+        .options(selectinload(Case.participants).joinedload(CaseParticipant.person))
+    )
+    row = AgendaRow(item=item, reference=case.reference, restricted=not can_view_case(user, case))
+    page = RunningOrderPage(meeting=meeting, position=position, order=order, row=row)
+    if row.restricted:
+        return page
+    ref = db.session.scalar(_referral_query().where(Referral.case_id == case.id))
+    _fill_row(row, ref, full=user.can("marac.agenda.full_names"), on_date=meeting.starts_at.date())
+    page.referrer_name = ref.referrer_name if ref is not None else None
+    answered = meetings.research_matrix(meeting).get(item.id, {})
+    agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
+    page.research = [AgencyResearch(a, answered.get(a.id)) for a in agencies]
+    # Answers from agencies taken off the distribution list since are still research received.
+    listed = {a.id for a in agencies}
+    page.research += [AgencyResearch(r.agency, r) for aid, r in answered.items() if aid not in listed]
+    row.responded = [r.agency.name for r in page.research if r.response is not None]
+    row.awaiting = [r.agency.name for r in page.research if r.response is None]
+    page.outstanding = [a for a in actions.outstanding_actions(meeting, user) if a.case_id == case.id]
+    page.agreed = actions.actions_for_item(meeting.id, case.id)
+    cases.record_view(case, "marac_meeting")
+    return page
 
 
 def circulate(user: User, meeting: Meeting) -> int:

@@ -9,6 +9,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -30,6 +31,7 @@ from ..core.forms import (
 )
 from ..core.models.people import ETHNICITIES, GENDERS, YES_NO_UNKNOWN
 from ..core.models.work import PLAN_ITEM_STATUSES
+from .meetings import RESEARCH_ANSWERS
 from .models import CONTACT_METHODS, CONTACT_OUTCOMES, RISK_LEVELS, YES_NO
 
 TEXT = [Optional(), Length(max=4000)]
@@ -173,6 +175,33 @@ class DecisionForm(VersionedForm):
         validators=[InputRequired(message="Choose accept or decline")],
     )
     reason = TextAreaField("Reason (if declining)", validators=[Optional(), Length(max=300)], filters=[blank_to_none])
+    meeting_id = SelectField(
+        "If accepted, list the case on",
+        description="The next meeting whose cut-off the referral meets is chosen for you",
+        validate_choice=False,  # checked by the service, with a message that says what to do
+    )
+
+    LATER = "later"
+
+    def set_meetings(self, offered) -> DecisionForm:
+        """``offered``: :class:`casework.marac.meetings.MeetingChoice` rows, soonest first."""
+        self.meeting_id.choices = [
+            (
+                str(c.meeting.id),
+                f"{c.meeting.starts_at:%A %-d %B %Y} (cut-off {c.cutoff:%-d %B})"
+                + ("" if c.meets_cutoff else ": cut-off passed, listed as urgent"),
+            )
+            for c in offered
+        ] + [(self.LATER, "List later")]
+        self.meeting_id.flags.required = True  # always answered: a meeting, or "List later"
+        if not self.meeting_id.data:
+            first = next((c for c in offered if c.meets_cutoff), None)
+            self.meeting_id.data = str(first.meeting.id) if first else self.LATER
+        return self
+
+    def chosen_meeting_id(self) -> int | None:
+        value = self.meeting_id.data
+        return int(value) if value and value != self.LATER and value.isdigit() else None
 
 
 class RepeatForm(VersionedForm):
@@ -238,10 +267,27 @@ class PlanReviewForm(VersionedForm):
 
 
 class ResearchForm(VersionedForm):
-    no_trace = BooleanField("No trace: my agency holds no information on these people")
-    findings = TextAreaField("Findings (facts, kept separate from opinion)", validators=TEXT, filters=[blank_to_none])
+    """One agency's research: "information held" (with the text) or "no trace", never both.
+
+    ``confirm`` carries the answer to "remove the text you entered?" when "no trace" is
+    chosen with text present: "clear" records no trace and removes the text, "keep"
+    records the text as information held. Any other value asks the question.
+    """
+
+    held = RadioField(
+        "What does your agency hold on the people in this case?",
+        choices=choices(RESEARCH_ANSWERS),
+        validators=[InputRequired(message="Select whether your agency holds information on these people")],
+    )
+    findings = TextAreaField(
+        "Findings",
+        description="Facts from your records, kept separate from opinion",
+        validators=TEXT,
+        filters=[blank_to_none],
+    )
     risks = TextAreaField("Risks identified", validators=TEXT, filters=[blank_to_none])
     withheld = TextAreaField("Anything withheld, and why", validators=TEXT, filters=[blank_to_none])
+    confirm = HiddenField(filters=[blank_to_none])
 
 
 class TransferOutForm(VersionedForm):

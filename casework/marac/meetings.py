@@ -8,15 +8,19 @@ meeting (MARAC_CUTOFF_WORKING_DAYS; weekends skipped, bank holidays not).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..core import audit, cases
 from ..core import meetings as core_meetings
-from ..core.models import AgendaItem, Case, Meeting, User
+from ..core.models import AgendaItem, Case, Meeting, MeetingAgency, User
+from ..core.policy import visible_case_clause
 from ..core.services import ServiceError, check_version
+from ..core.types import utcnow
 from ..extensions import db
 from .models import Referral, ResearchResponse
 
@@ -97,6 +101,36 @@ def next_meeting_for(ready_on: date) -> Meeting | None:
     return None
 
 
+@dataclass(frozen=True)
+class MeetingChoice:
+    """A scheduled meeting offered when a referral is accepted."""
+
+    meeting: Meeting
+    cutoff: date
+    meets_cutoff: bool
+
+
+def meeting_choices(referral: Referral) -> list[MeetingChoice]:
+    """Scheduled MARAC meetings still to come, soonest first, each saying whether the referral
+    meets its cut-off (a meeting whose cut-off has passed takes it only as an urgent listing)."""
+    out = []
+    for meeting in core_meetings.upcoming_meetings("marac"):
+        cutoff = cutoff_date(meeting)
+        out.append(MeetingChoice(meeting, cutoff, cutoff >= referral.referral_date))
+    return out
+
+
+def list_accepted(user: User, referral: Referral, meeting: Meeting) -> AgendaItem:
+    """List a just-accepted referral on the meeting the coordinator chose: with its own
+    reason (new, repeat, transfer in) if it meets the cut-off, as urgent if it does not."""
+    if meeting.kind != "marac" or meeting.status != "scheduled" or meeting.starts_at < utcnow():
+        raise ServiceError("Select a meeting still to come, or 'List later'", "meeting_id")
+    urgent = cutoff_date(meeting) < referral.referral_date
+    return core_meetings.list_case(
+        user, meeting, referral.case, reason=None if urgent else listing_reason(referral), urgent=urgent
+    )
+
+
 def auto_list(user: User, referral: Referral) -> AgendaItem | None:
     """List an accepted referral on the next meeting whose cut-off it meets, if one is scheduled."""
     meeting = next_meeting_for(referral.referral_date)
@@ -106,6 +140,16 @@ def auto_list(user: User, referral: Referral) -> AgendaItem | None:
 
 
 # --- research ---------------------------------------------------------------------
+
+# A response is one of these, never both: "information held" carries the text, "no trace" none.
+RESEARCH_ANSWERS = {
+    "information_held": "Information held",
+    "no_trace": "No trace: my agency holds no information on these people",
+}
+
+
+def has_research_text(findings: str | None, risks: str | None, withheld: str | None) -> bool:
+    return any((t or "").strip() for t in (findings, risks, withheld))
 
 
 def record_research(
@@ -117,14 +161,27 @@ def record_research(
     risks: str | None,
     withheld: str | None,
     version: int | None = None,
+    clear_text: bool = False,
 ) -> ResearchResponse:
-    """An agency's research for one listed case; only agencies on the distribution list respond."""
+    """An agency's research for one listed case; only agencies on the distribution list respond.
+
+    "No trace" and "information held" exclude each other. A "no trace" response holds no
+    text, so nothing an agency wrote can sit unseen behind the flag; text submitted with
+    "no trace" is removed only when the user has confirmed it (``clear_text``), never silently.
+    """
     if user.agency_id not in item.meeting.agency_ids:
         raise ServiceError("Your agency is not on this meeting's distribution list")
     if item.removed_reason is not None or item.meeting.status == "cancelled":
         raise ServiceError("This case is no longer on the agenda")
-    if not no_trace and not (findings or risks):
-        raise ServiceError("Record your findings, or choose 'No trace'", "findings")
+    text = has_research_text(findings, risks, withheld)
+    if no_trace and text and not clear_text:
+        raise ServiceError(
+            "You chose 'No trace' and entered information: confirm the text should be removed, "
+            "or choose 'Information held'",
+            "held",
+        )
+    if not no_trace and not text:
+        raise ServiceError("Enter the information your agency holds, or choose 'No trace'", "findings")
     response = db.session.scalar(
         sa.select(ResearchResponse).where(
             ResearchResponse.agenda_item_id == item.id, ResearchResponse.agency_id == user.agency_id
@@ -139,7 +196,7 @@ def record_research(
     response.no_trace = no_trace
     response.findings = None if no_trace else findings
     response.risks = None if no_trace else risks
-    response.withheld = withheld
+    response.withheld = None if no_trace else withheld
     db.session.flush()
     audit.record(
         "marac.research.record",
@@ -147,9 +204,45 @@ def record_research(
         object_id=item.case_id,
         person_ids=cases.person_ids_of(item.case),
         purpose="marac_meeting",
-        details={"meeting_id": item.meeting_id, "no_trace": no_trace},
+        details={"meeting_id": item.meeting_id, "no_trace": no_trace, "text_cleared": bool(no_trace and text)},
     )
     return response
+
+
+def research_outstanding(user: User, *, limit: int = 10, now: datetime | None = None) -> list[AgendaItem]:
+    """The chase list: cases on scheduled meetings still to come, whose distribution list
+    includes the user's agency, that the agency has not researched yet (soonest meeting first).
+    Only cases the user may open are listed (a restricted case shows to its named members)."""
+    if user.agency_id is None or not user.can("marac.research.record"):
+        return []
+    # Aliases: the visibility clause has its own AgendaItem / MeetingAgency subquery, which
+    # must not correlate with the rows listed here.
+    item, link = aliased(AgendaItem), aliased(MeetingAgency)
+    answered = sa.exists().where(
+        ResearchResponse.agenda_item_id == item.id, ResearchResponse.agency_id == user.agency_id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(item)
+            .join(Meeting, Meeting.id == item.meeting_id)
+            .join(link, sa.and_(link.meeting_id == Meeting.id, link.agency_id == user.agency_id))
+            .join(Case, Case.id == item.case_id)
+            .where(
+                Meeting.kind == "marac",
+                Meeting.status == "scheduled",
+                Meeting.starts_at >= (now or utcnow()),
+                item.removed_reason.is_(None),
+                ~answered,
+                visible_case_clause(user),
+            )
+            .options(
+                contains_eager(item.meeting).load_only(Meeting.starts_at),
+                contains_eager(item.case).load_only(Case.reference),
+            )
+            .order_by(Meeting.starts_at, item.position, item.id)
+            .limit(limit)
+        )
+    )
 
 
 def research_matrix(meeting: Meeting) -> dict[int, dict[int, ResearchResponse]]:

@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core import audit, cases
-from ..core.models import Agency, Case, CaseParticipant, Person, User, UserRole
+from ..core.models import Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User, UserRole
 from ..core.policy import AccessDenied, can_view_case, ensure_can_edit_case
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
+from . import meetings
 from .models import ContactLog, DashAssessment, Referral
 
 
@@ -228,8 +229,21 @@ def referral_for(case: Case) -> Referral:
     return referral
 
 
-def decide(user: User, referral: Referral, *, accept: bool, reason: str | None, version: int | None) -> None:
-    """The coordinator accepts a referral (it is then listed on the next meeting) or declines it."""
+def decide(
+    user: User,
+    referral: Referral,
+    *,
+    accept: bool,
+    reason: str | None,
+    version: int | None,
+    meeting: Meeting | None = None,
+) -> AgendaItem | None:
+    """The coordinator accepts a referral or declines it (with a reason).
+
+    Accepting asks which meeting hears it: with ``meeting`` the case is listed on it at
+    once (as urgent if the referral missed that meeting's cut-off); without, it waits,
+    accepted, to be listed later. Returns the new agenda item, if any.
+    """
     ensure_can_edit_case(user, referral.case)
     check_version(referral, version)
     if referral.status != "submitted":
@@ -247,6 +261,9 @@ def decide(user: User, referral: Referral, *, accept: bool, reason: str | None, 
         object_type="case",
         object_id=referral.case_id,
     )
+    if accept and meeting is not None:
+        return meetings.list_accepted(user, referral, meeting)
+    return None
 
 
 def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: int | None) -> None:

@@ -62,8 +62,26 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
         housing = f.agency("housing", code="HOUS", name="Homes")
         idva = f.user("idva", agency=idva_service)
         coordinator = f.user("marac_coordinator", agency=f.agency("other", code="CSP", name="CSP"))
+        housing_rep = f.user("marac_rep", agency=housing)
         person = f.person(idva, given_names="Ada", surname="Access", dob=date(1990, 1, 1))
         ref, meeting, item = _listed_referral(idva, coordinator, person, [idva_service, housing])
+        waiting = f.person(idva, given_names="Wren", surname="Waiting", dob=date(1991, 2, 2))
+        from casework.marac import referrals
+
+        submitted = referrals.create_referral(
+            idva,
+            waiting,
+            {
+                "referral_date": date.today(),
+                "referrer_name": "R",
+                "victim_aware": "yes",
+                "consent": "yes",
+                "judgement_reason": "Escalating",
+                "crit_professional_judgement": True,
+            },
+            perpetrators=[],
+            children=[],
+        )
     assert housing.id
     problems: list[str] = []
     page.goto("/login")
@@ -90,13 +108,28 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
         "/marac/",
         "/marac/cases",
         f"/marac/cases/{ref.case_id}",
+        f"/marac/cases/{submitted.case_id}",  # with the decision form and its meeting choice
         "/marac/meetings/new",
         f"/marac/meetings/{meeting.id}",
         f"/marac/meetings/{meeting.id}/agenda",
         f"/marac/agenda-items/{item.id}/minutes",
+        f"/marac/meetings/{meeting.id}/running-order/1",
         "/marac/actions",
         "/marac/reports/quarterly",
     ):
         page.goto(url)
         problems += _violations(page)
+    # The running order with errors on its action form, and an agency's research form,
+    # including the "no trace" confirmation step.
+    page.goto(f"/marac/meetings/{meeting.id}/running-order/1")
+    page.get_by_role("button", name="Add action").click()
+    problems += _violations(page)
+    logout(page)
+    login_as(page, housing_rep)
+    page.goto(f"/marac/agenda-items/{item.id}/research")
+    problems += _violations(page)
+    page.get_by_label("No trace").check()
+    page.get_by_label("Findings").fill("Some text")
+    page.get_by_role("button", name="Save research").click()
+    problems += _violations(page)
     assert problems == []

@@ -31,6 +31,8 @@ FIELDS = [
     "meeting_id",
     "direction",
     "no_trace",
+    "held",
+    "next",
     "findings",
     "risks",
     "withheld",

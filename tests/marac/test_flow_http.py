@@ -114,7 +114,7 @@ def test_full_cycle(app, factory, marac):
     resp = _post(
         housing_client,
         f"/marac/agenda-items/{item.id}/research",
-        {"no_trace": "y"},
+        {"held": "no_trace"},
         f"/marac/agenda-items/{item.id}/research",
     )
     assert resp.status_code == 302, resp.text

@@ -53,6 +53,8 @@ bp.add_url_rule("/agenda-items/<int:item_id>/minutes", view_func=meetings.minute
 bp.add_url_rule("/agenda-items/<int:item_id>/actions", view_func=meetings.action_add, methods=["POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>/held", view_func=meetings.meeting_held, methods=["POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>/cancel", view_func=meetings.meeting_cancel, methods=["POST"])
+bp.add_url_rule("/meetings/<int:meeting_id>/running-order", view_func=meetings.running_order_start)
+bp.add_url_rule("/meetings/<int:meeting_id>/running-order/<int:position>", view_func=meetings.running_order)
 bp.add_url_rule("/meetings/<int:meeting_id>/edit", view_func=meetings.meeting_edit, methods=["GET", "POST"])
 
 # reports

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ...core import audit, cases, plans
 from ...core.access import AccessDenied, require
 from ...core.forms import attach_errors, choices, page_arg
-from ...core.models import Plan, PlanItem
+from ...core.models import Meeting, Plan, PlanItem
 from ...core.services import ServiceError, get_or_404
 from ...core.views import act_and_redirect, submit
 from ...extensions import db
@@ -171,6 +171,8 @@ def _case_page(case, referral, status: int = 200, **forms):
         "member_form": MemberForm(formdata=None) if case.is_restricted and coordinator else None,
     }
     defaults.update({k: v for k, v in forms.items() if v is not None})
+    if defaults["decision_form"] is not None and referral.status == "submitted":
+        defaults["decision_form"].set_meetings(meetings.meeting_choices(referral))
     if defaults["member_form"] is not None:
         defaults["member_form"].user_id.choices = _member_choices(case)
     defaults["allocate_form"].idva_user_id.choices = choices(
@@ -220,17 +222,36 @@ def _case_post(case_id: int, form_key: str, form, action, success: str, *, edit:
     )
 
 
+def _chosen_meeting(form: DecisionForm, referral) -> Meeting | None:
+    """The meeting picked on the decision form; None for "List later". Nothing sent at all
+    means the form's own preselection: the next meeting whose cut-off the referral meets."""
+    if form.meeting_id.data == DecisionForm.LATER:
+        return None
+    if not form.meeting_id.data:
+        return meetings.next_meeting_for(referral.referral_date)
+    meeting_id = form.chosen_meeting_id()
+    meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
+    if meeting is None:
+        raise ServiceError("Select a meeting to list the case on, or 'List later'", "meeting_id")
+    return meeting
+
+
 @require("marac.referral.decide")
 def case_decision(case_id: int):
     def act(case, referral, form):
         accept = form.decision.data == "accept"
-        referrals.decide(
-            current_user, referral, accept=accept, reason=form.reason.data, version=form.submitted_version()
+        item = referrals.decide(
+            current_user,
+            referral,
+            accept=accept,
+            reason=form.reason.data,
+            version=form.submitted_version(),
+            meeting=_chosen_meeting(form, referral) if accept else None,
         )
-        if accept:
-            item = meetings.auto_list(current_user, referral)
-            if item is not None:
-                flash(f"Listed for the meeting on {item.meeting.starts_at:%d %B %Y}.", "info")
+        if item is not None:
+            flash(f"Listed for the meeting on {item.meeting.starts_at:%-d %B %Y}.", "info")
+        elif accept:
+            flash("Accepted, not yet listed: add it to a meeting from the meeting's page.", "info")
 
     return _case_post(case_id, "decision_form", DecisionForm(), act, "Decision recorded.")
 

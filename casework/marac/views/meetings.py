@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from ...core import actions, audit, cases
 from ...core import meetings as core_meetings
@@ -33,7 +35,7 @@ from ...core.work_forms import (
 from ...extensions import db
 from .. import agenda, meetings, queries
 from ..forms import ResearchForm
-from ..models import ResearchResponse
+from ..models import RISK_LEVELS, ResearchResponse
 
 
 def _agency_choices():
@@ -292,27 +294,118 @@ def research(item_id: int):
     form = ResearchForm(obj=existing if request.method == "GET" else None)
     if request.method == "GET" and existing is not None:
         form.version_id.data = str(existing.version_id)
+        form.held.data = "no_trace" if existing.no_trace else "information_held"
 
-    def page(status: int = 200):
-        return render_template("marac/research.html", form=form, item=item, case=case), status
+    def page(status: int = 200, confirm_clear: bool = False):
+        return render_template(
+            "marac/research.html", form=form, item=item, case=case, existing=existing, confirm_clear=confirm_clear
+        ), status
 
     if request.method == "GET":
         return page()
+    no_trace = form.held.data == "no_trace"
+    has_text = meetings.has_research_text(form.findings.data, form.risks.data, form.withheld.data)
+    if form.validate_on_submit() and no_trace and has_text and form.confirm.data not in ("clear", "keep"):
+        # "No trace" with text in the boxes: ask before anything is removed (works without JavaScript).
+        form.confirm.data = None
+        return page(200, confirm_clear=True)
+    if no_trace and has_text and form.confirm.data == "keep":
+        no_trace = False
+        form.held.data = "information_held"
     return submit(
         form,
         lambda: meetings.record_research(
             current_user,
             item,
-            no_trace=form.no_trace.data,
+            no_trace=no_trace,
             findings=form.findings.data,
             risks=form.risks.data,
             withheld=form.withheld.data,
             version=form.submitted_version(),
+            clear_text=form.confirm.data == "clear",
         ),
-        success=f"Research for {case.reference} saved.",
+        success=lambda r: (
+            f"Research for {case.reference} saved: " + ("no trace." if r.no_trace else "information held.")
+        ),
         redirect_to=url_for("marac.meeting_view", meeting_id=item.meeting_id),
         render=page,
     )
+
+
+# --- the chair's running order ------------------------------------------------------------------
+
+
+def _running_order_url(item: AgendaItem) -> str:
+    position = agenda.position_of(item)
+    if position is None:
+        return url_for("marac.meeting_view", meeting_id=item.meeting_id)
+    return url_for("marac.running_order", meeting_id=item.meeting_id, position=position)
+
+
+def _return_to_running_order(item: AgendaItem) -> bool:
+    """Whether a minutes or action form came from the running order: only the running
+    order of this item's own meeting is accepted as ``next`` (never an outside address)."""
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return False
+    try:
+        endpoint, args = current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return False
+    return endpoint == "marac.running_order" and args.get("meeting_id") == item.meeting_id
+
+
+def _running_order_page(meeting: Meeting, position: int, status: int = 200, minutes_form=None, action_form=None):
+    page = agenda.running_order(current_user, meeting, position)
+    if page is None:
+        abort(404)
+    minutes_form = minutes_form or MinutesForm(formdata=None, obj=page.item, version_id=page.item.version_id)
+    minutes_form.set_outcomes(meetings.OUTCOMES)
+    action_form = action_form or ActionForm(formdata=None)
+    action_form.assigned_agency_id.choices = choices(
+        [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
+    )
+    return render_template(
+        "marac/running_order.html",
+        page=page,
+        row=page.row,
+        meeting=meeting,
+        minutes_form=minutes_form,
+        action_form=action_form,
+        outcomes=meetings.OUTCOMES,
+        listing_reasons=meetings.LISTING_REASONS,
+        risk_levels=RISK_LEVELS,
+        here=url_for("marac.running_order", meeting_id=meeting.id, position=position),
+    ), status
+
+
+@require("marac.meeting.manage")
+def running_order_start(meeting_id: int):
+    meeting = _managed(meeting_id)
+    return redirect(url_for("marac.running_order", meeting_id=meeting.id, position=1))
+
+
+@require("marac.meeting.manage")
+def running_order(meeting_id: int, position: int):
+    return _running_order_page(_managed(meeting_id), position)
+
+
+def _render_for(item: AgendaItem, **forms):
+    """Where a refused minutes or action form is shown again: the page it came from."""
+    if _return_to_running_order(item):
+        position = agenda.position_of(item)
+        if position is not None:
+            return lambda status: _running_order_page(item.meeting, position, status, **forms)
+    return lambda status: _minutes_page(item, status, **forms)
+
+
+def _after_save(item: AgendaItem, anchor: str) -> str:
+    if _return_to_running_order(item):
+        return _running_order_url(item) + f"#{anchor}"
+    return url_for("marac.minutes", item_id=item.id)
 
 
 # --- running the meeting ----------------------------------------------------------------------
@@ -373,8 +466,8 @@ def minutes(item_id: int):
             current_user, item, minutes=form.minutes.data, outcome=form.outcome.data, version=form.submitted_version()
         ),
         success="Minutes saved.",
-        redirect_to=url_for("marac.minutes", item_id=item.id),
-        render=lambda status: _minutes_page(item, status, minutes_form=form),
+        redirect_to=lambda _: _after_save(item, "minutes-section"),
+        render=_render_for(item, minutes_form=form),
     )
 
 
@@ -396,8 +489,8 @@ def action_add(item_id: int):
             due_on=form.due_on.data,
         ),
         success="Action recorded.",
-        redirect_to=url_for("marac.minutes", item_id=item.id),
-        render=lambda status: _minutes_page(item, status, action_form=form),
+        redirect_to=lambda _: _after_save(item, "actions-section"),
+        render=_render_for(item, action_form=form),
     )
 
 
