@@ -281,7 +281,9 @@ def remove_item(user: User, item: AgendaItem, reason: str) -> None:
 
 def move_to_meeting(user: User, item: AgendaItem, target: Meeting) -> AgendaItem:
     """Move a listed case to another scheduled meeting of the same kind. A move is the
-    organiser's decision: the cut-off does not apply and the case keeps its listing reason."""
+    organiser's decision: the cut-off does not apply and the case keeps its listing reason,
+    except "urgent": a case moved to a later meeting is no longer being heard early, so it
+    takes the reason the module gives a case listed in the ordinary way."""
     if target.id == item.meeting_id:
         raise ServiceError("Choose a different meeting", "meeting_id")
     if target.kind != item.meeting.kind:
@@ -291,7 +293,8 @@ def move_to_meeting(user: User, item: AgendaItem, target: Meeting) -> AgendaItem
         raise ServiceError("Cases can only be moved to a scheduled meeting", "meeting_id")
     _refuse_duplicate(target, item.case, "meeting_id")
     remove_item(user, item, f"Moved to the meeting on {target.starts_at:%d %b %Y}")
-    return _place(target, item.case, item.reason)
+    reason = _rules(target).listing_reason(item.case) if item.reason == "urgent" else item.reason
+    return _place(target, item.case, reason)
 
 
 def unlist_closed_case(case: Case, reason: str) -> int:

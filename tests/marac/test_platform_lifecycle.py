@@ -222,6 +222,36 @@ def test_moving_a_case_keeps_its_reason_and_is_not_urgent(app, marac, factory):
     assert db.session.scalar(sa.select(Action).limit(1)) is None
 
 
+def test_an_urgent_case_moved_to_a_later_meeting_is_no_longer_urgent(app, marac, factory):
+    first = schedule(marac.coordinator, days_ahead=1, agencies=[marac.police])
+    later = schedule(marac.coordinator, days_ahead=28, agencies=[marac.police])
+    ref = _accepted(marac, factory)
+    item = meetings.list_case(marac.coordinator, first, ref.case, urgent=True)
+    assert item.reason == "urgent"
+    moved = meetings.move_to_meeting(marac.coordinator, item, later)
+    db.session.commit()
+    assert moved.meeting_id == later.id and moved.reason == "new"
+
+
+def test_minutes_page_shows_text_kept_on_an_older_no_trace_response(app, marac, factory):
+    """Responses saved before "no trace" and "information held" were exclusive may carry
+    both: the text is still shown to the chair, never hidden behind the flag."""
+    from casework.marac.models import ResearchResponse
+
+    meeting = schedule(marac.coordinator, days_ahead=3, agencies=[marac.housing])
+    ref = _accepted(marac, factory)
+    item = meetings.list_case(marac.coordinator, meeting, ref.case, urgent=True)
+    db.session.add(
+        ResearchResponse(
+            agenda_item_id=item.id, agency_id=marac.housing.id, no_trace=True, findings="Rent arrears since May"
+        )
+    )
+    db.session.commit()
+    page = signed_in(app, marac.coordinator).get(f"/marac/agenda-items/{item.id}/minutes")
+    assert page.status_code == 200
+    assert "No trace" in page.text and "Rent arrears since May" in page.text
+
+
 def test_mark_held_through_the_page(app, marac):
     from casework.core.types import utcnow
 
