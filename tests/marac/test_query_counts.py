@@ -51,6 +51,7 @@ PAGES = [
     ("coordinator", "/marac/meetings/{meeting}"),
     ("coordinator", "/marac/meetings/{meeting}/agenda"),
     ("coordinator", "/marac/meetings/{meeting}/agenda.pdf"),
+    ("coordinator", "/marac/meetings/{meeting}/running-order/1"),
     ("coordinator", "/"),
     ("housing_rep", "/marac/cases"),
     ("housing_rep", "/marac/actions"),

@@ -54,7 +54,7 @@ class MeetingAgency(db.Model):
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), primary_key=True, index=True)
 
-    agency: Mapped[Agency] = relationship()
+    agency: Mapped[Agency] = relationship(lazy="joined")  # loaded with the distribution list
 
 
 class AgendaItem(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
