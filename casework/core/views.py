@@ -55,7 +55,15 @@ def submit(
     return render(400)
 
 
-__all__ = ["CONFLICT", "Response", "act_and_redirect", "offer_latest_version", "submit"]
+__all__ = [
+    "CONFLICT",
+    "Response",
+    "act_and_redirect",
+    "confirmation_page",
+    "confirmed",
+    "offer_latest_version",
+    "submit",
+]
 
 
 def offer_latest_version(form, exc: ConflictError) -> None:
@@ -109,3 +117,42 @@ def add_unavailable_routes(bp, module_name: str) -> None:
 
     bp.add_url_rule("/", "index", index)
     bp.add_url_rule("/cases/<int:case_id>", "case_view", case_view)
+
+
+def confirmed() -> bool:
+    """Whether a destructive POST carries the answer to its confirmation step (``confirmed=1``)."""
+    from flask import request
+
+    return request.form.get("confirmed") == "1"
+
+
+def confirmation_page(
+    *,
+    question: str,
+    action: str,
+    cancel_url: str,
+    confirm_label: str,
+    details: list[tuple[str, str]] | None = None,
+    warning: str = "This cannot be undone.",
+    caption: str | None = None,
+):
+    """The confirmation step of a destructive action, working without JavaScript.
+
+    The first POST (already validated) lands here instead of changing anything: the page
+    repeats what was entered as hidden fields, adds ``confirmed=1`` and posts to the same
+    ``action``. Only that second POST calls the service. "Cancel" is a plain link back.
+    """
+    from flask import render_template, request
+
+    carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("confirmed", "csrf_token")]
+    return render_template(
+        "core/confirm.html",
+        question=question,
+        action=action,
+        cancel_url=cancel_url,
+        confirm_label=confirm_label,
+        details=details or [],
+        warning=warning,
+        caption=caption,
+        carried=carried,
+    )

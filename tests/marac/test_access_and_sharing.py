@@ -211,6 +211,7 @@ def test_simultaneous_edits_conflict_over_http(app, factory, marac):
             "csrf_token": csrf_token(idva_page.text),
             "on": date.today().isoformat(),
             "reason": "No further risk",
+            "confirmed": "1",
             "version_id": opened,
         },
     )

@@ -92,7 +92,12 @@ def test_reschedule_and_cancel_through_the_pages(app, marac):
     view = client.get(f"/marac/meetings/{meeting.id}")
     resp = client.post(
         f"/marac/meetings/{meeting.id}/cancel",
-        data={"csrf_token": csrf_token(view.text), "version_id": str(meeting.version_id), "reason": "Room flooded"},
+        data={
+            "csrf_token": csrf_token(view.text),
+            "version_id": str(meeting.version_id),
+            "reason": "Room flooded",
+            "confirmed": "1",
+        },
     )
     assert resp.status_code == 302
     db.session.expire_all()
@@ -261,7 +266,7 @@ def test_mark_held_through_the_page(app, marac):
     assert "once it has started" in page.text and "Mark meeting as held" not in page.text
     resp = client.post(
         f"/marac/meetings/{future.id}/held",
-        data={"csrf_token": csrf_token(page.text), "version_id": str(future.version_id)},
+        data={"csrf_token": csrf_token(page.text), "version_id": str(future.version_id), "confirmed": "1"},
     )
     assert resp.status_code == 302
     assert "A meeting can only be marked as held once it has started" in client.get(resp.location).text
@@ -280,7 +285,7 @@ def test_mark_held_through_the_page(app, marac):
     assert "Mark meeting as held" in page.text
     resp = client.post(
         f"/marac/meetings/{started.id}/held",
-        data={"csrf_token": csrf_token(page.text), "version_id": str(started.version_id)},
+        data={"csrf_token": csrf_token(page.text), "version_id": str(started.version_id), "confirmed": "1"},
     )
     assert resp.status_code == 302
     db.session.expire_all()

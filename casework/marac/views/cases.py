@@ -12,7 +12,7 @@ from ...core.access import AccessDenied, require
 from ...core.forms import attach_errors, choices, page_arg
 from ...core.models import Meeting, Plan, PlanItem
 from ...core.services import ServiceError, get_or_404
-from ...core.views import act_and_redirect, submit
+from ...core.views import act_and_redirect, confirmation_page, confirmed, submit
 from ...extensions import db
 from ...people import services as people
 from .. import casepage, dash, meetings, queries, referrals
@@ -383,8 +383,36 @@ def plan_review(plan_id: int):
     return _case_post(plan.case_id, "review_form", PlanReviewForm(), act, "Review recorded.")
 
 
+def _confirm_closing(case_id: int, *, question: str, endpoint: str, details, label: str):
+    """The confirmation step before a case is closed (or closed by a transfer out)."""
+    case, _ = _load(case_id, edit=True)
+    return confirmation_page(
+        question=question.format(reference=case.reference),
+        caption="MARAC case",
+        details=details,
+        warning="The case closes and can no longer be changed. This cannot be undone.",
+        action=url_for(endpoint, case_id=case.id),
+        cancel_url=url_for("marac.case_view", case_id=case.id),
+        confirm_label=label,
+    )
+
+
 @require("marac.case.edit")
 def case_transfer_out(case_id: int):
+    form = TransferOutForm()
+    if not confirmed() and form.validate_on_submit():
+        return _confirm_closing(
+            case_id,
+            question="Are you sure you want to transfer {reference} to another MARAC and close it?",
+            endpoint="marac.case_transfer_out",
+            details=[
+                ("Date of transfer", f"{form.on.data:%-d %B %Y}"),
+                ("MARAC area", form.area.data),
+                ("What was sent", form.sent.data or "—"),
+            ],
+            label="Yes, transfer and close",
+        )
+
     def act(case, referral, form):
         referrals.transfer_out(
             current_user,
@@ -395,17 +423,27 @@ def case_transfer_out(case_id: int):
             version=form.submitted_version(),
         )
 
-    return _case_post(case_id, "transfer_form", TransferOutForm(), act, "Transfer out recorded and the case closed.")
+    return _case_post(case_id, "transfer_form", form, act, "Transfer out recorded and the case closed.")
 
 
 @require("marac.case.edit")
 def case_close(case_id: int):
+    form = CloseForm()
+    if not confirmed() and form.validate_on_submit():
+        return _confirm_closing(
+            case_id,
+            question="Are you sure you want to close {reference}?",
+            endpoint="marac.case_close",
+            details=[("Closure date", f"{form.on.data:%-d %B %Y}"), ("Reason", form.reason.data)],
+            label="Yes, close the case",
+        )
+
     def act(case, referral, form):
         referrals.close_case(
             current_user, referral, on=form.on.data, reason=form.reason.data, version=form.submitted_version()
         )
 
-    return _case_post(case_id, "close_form", CloseForm(), act, "Case closed.")
+    return _case_post(case_id, "close_form", form, act, "Case closed.")
 
 
 # --- DASH ---------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from ...core import meetings as core_meetings
 from ...core.access import require
 from ...core.forms import choices, page_arg
 from ...core.models import AgendaItem, Meeting
+from ...core.periods import local_date
 from ...core.policy import can_open_meeting, load_meeting
 from ...core.services import get_or_404
 from ...core.types import utcnow
-from ...core.views import act_and_redirect, submit
+from ...core.views import act_and_redirect, confirmation_page, confirmed, submit
 from ...core.work_forms import (
     ActionForm,
     AttendanceForm,
@@ -54,6 +55,10 @@ def _item(item_id: int, *, manage: bool = False) -> AgendaItem:
 
 def _chair_choices():
     return choices([(u.id, u.display_name) for u in queries.coordinators_and_chairs()], blank="Choose")
+
+
+def _meeting_caption(meeting: Meeting) -> str:
+    return f"MARAC meeting, {local_date(meeting.starts_at):%-d %B %Y}"
 
 
 @require("marac.case.view")
@@ -200,6 +205,17 @@ def item_remove(item_id: int):
     if not form.validate_on_submit():
         flash("Give a reason for removing the case.", "error")
         return redirect(target)
+    if not confirmed():
+        return confirmation_page(
+            question=f"Are you sure you want to remove {item.case.reference} from the agenda?",
+            caption=_meeting_caption(item.meeting),
+            details=[("Reason for removing", form.reason.data)],
+            warning="The case comes off this meeting's agenda. This cannot be undone: "
+            "to hear it, list it on a meeting again.",
+            action=url_for("marac.item_remove", item_id=item.id),
+            cancel_url=target,
+            confirm_label="Yes, remove the case",
+        )
     return act_and_redirect(
         lambda: core_meetings.remove_item(current_user, item, form.reason.data),
         success=f"{item.case.reference} removed from the agenda.",
@@ -501,6 +517,15 @@ def meeting_held(meeting_id: int):
     back = url_for("marac.meeting_view", meeting_id=meeting.id)
     if not form.validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            question="Are you sure you want to mark the meeting as held?",
+            caption=_meeting_caption(meeting),
+            warning="Cases with an outcome recorded count as heard in the quarterly return. This cannot be undone.",
+            action=url_for("marac.meeting_held", meeting_id=meeting.id),
+            cancel_url=back,
+            confirm_label="Yes, mark as held",
+        )
     return act_and_redirect(
         lambda: core_meetings.mark_held(current_user, meeting, form.submitted_version()),
         success="Meeting marked as held.",
@@ -512,6 +537,17 @@ def meeting_held(meeting_id: int):
 def meeting_cancel(meeting_id: int):
     meeting = _managed(meeting_id)
     form = CancelMeetingForm()
+    if not confirmed() and form.validate_on_submit():
+        return confirmation_page(
+            question="Are you sure you want to cancel the meeting?",
+            caption=_meeting_caption(meeting),
+            details=[("Reason for cancelling", form.reason.data)],
+            warning="Every case on the agenda comes off it and waits to be listed on another meeting. "
+            "This cannot be undone.",
+            action=url_for("marac.meeting_cancel", meeting_id=meeting.id),
+            cancel_url=url_for("marac.meeting_view", meeting_id=meeting.id),
+            confirm_label="Yes, cancel the meeting",
+        )
     return submit(
         form,
         lambda: core_meetings.cancel(current_user, meeting, reason=form.reason.data, version=form.submitted_version()),
