@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from flask import Blueprint
 
-    from .models import Case, Meeting, User
+    from .models import Case, Meeting, Person, User
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,47 @@ class WorkSection:
     more_url: str | None = None
     person_ids: list[int] = field(default_factory=list)
     case_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PersonAction:
+    """A next step offered at the top of a person's page (for example "Refer to MARAC")."""
+
+    label: str
+    url: str
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class PersonSection:
+    """A module's block on a person's page (for example their DASH risk assessments).
+
+    ``items`` are links the user may follow; ``actions`` are buttons shown at the top of
+    the page, only to users who may act on the person (not on meeting access alone).
+    """
+
+    title: str
+    items: list[WorkItem]
+    empty: str = "None you can see."
+    actions: list[PersonAction] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RoleHelp:
+    """The help page's text for one role: what it is for and what to do first."""
+
+    summary: str
+    first_steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModuleHelp:
+    """What a module adds to the help page: per role, what each case status means, and
+    who sees what in its cases."""
+
+    roles: Mapping[str, RoleHelp] = field(default_factory=dict)
+    statuses: Mapping[str, str] = field(default_factory=dict)
+    visibility: tuple[str, ...] = ()
 
 
 class MeetingRules(Protocol):
@@ -138,6 +179,9 @@ class Module:
     status_transitions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     closed_statuses: frozenset[str] = frozenset({"closed"})
     my_work: Callable[[User, date], list[WorkSection]] | None = None
+    # Blocks on a person's page, given (user, person, may_act): shown only what the user may see.
+    person_sections: Callable[[User, Person, bool], list[PersonSection]] | None = None
+    help: ModuleHelp | None = None
     seed_demo: Callable[[Any], None] | None = None
     # (email, name, agency code, roles) of the module's demo users for ``make run``.
     demo_users: tuple[tuple[str, str, str, frozenset[str]], ...] = ()
@@ -354,3 +398,24 @@ def audit_action_aliases(name: str) -> set[str]:
     """Every stored name that means ``name`` (itself and the older names mapped to it)."""
     canonical = canonical_audit_action(name)
     return {canonical} | {old for old, new in legacy_audit_actions().items() if new == canonical}
+
+
+def person_sections(user: User, person: Person, may_act: bool) -> list[PersonSection]:
+    """Every module's blocks for a person's page, in registration order."""
+    out: list[PersonSection] = []
+    for module in _MODULES.values():
+        if module.person_sections is not None:
+            out.extend(module.person_sections(user, person, may_act))
+    return out
+
+
+def help_for(user_roles: set[str]) -> list[tuple[Module, list[tuple[str, RoleHelp]]]]:
+    """Each module with help for at least one of ``user_roles``: (module, [(role label, help)])."""
+    out = []
+    for module in _MODULES.values():
+        if module.help is None:
+            continue
+        mine = [(module.roles.get(r, r), h) for r, h in module.help.roles.items() if r in user_roles]
+        if mine:
+            out.append((module, mine))
+    return out

@@ -75,6 +75,12 @@ def _my_work(user, today):
     return my_work(user, today)
 
 
+def _person_sections(user, person, may_act):
+    from .personpage import person_sections
+
+    return person_sections(user, person, may_act)
+
+
 def _seed_demo(context) -> None:
     from .demo import seed
 
@@ -123,6 +129,7 @@ MODULE = modules.register(
         },
         closed_statuses=frozenset({"closed", "declined", "transferred_out"}),
         my_work=_my_work,
+        person_sections=_person_sections,
         seed_demo=_seed_demo,
         demo_users=(
             ("coordinator@example.org", "Casey Coordinator", "CSP", frozenset({"marac_coordinator"})),

@@ -72,6 +72,7 @@ def view(person_id: int):
         show_contact=can_see_contact_details(current_user, person),
         cases=services.visible_cases_of(current_user, person),
         can_act=can_act,
+        sections=modules.person_sections(current_user, person, can_act),
     )
 
 

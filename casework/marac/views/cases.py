@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...core import audit, cases, plans
-from ...core.access import AccessDenied, require
+from ...core.access import AccessDenied, can_act_on_person, require
 from ...core.forms import attach_errors, choices, page_arg
 from ...core.models import Meeting, Plan, PlanItem
 from ...core.services import ServiceError, get_or_404
@@ -67,14 +67,21 @@ def case_list():
 # --- referral ---------------------------------------------------------------------------
 
 
-def _dash_choices(person_id: int):
+def _dash_choices(history: list[DashAssessment]):
     return choices(
-        [
-            (d.id, f"{d.completed_on:%d %b %Y}: score {d.score}, {d.final_level}")
-            for d in dash.history(current_user, person_id)
-        ],
+        [(d.id, f"{d.completed_on:%d %b %Y}: score {d.score}, {d.final_level}") for d in history],
         blank="No DASH assessment",
     )
+
+
+def _preselected_dash(history: list[DashAssessment]) -> int | None:
+    """The DASH the referral starts with: the one asked for (from its result page) if the
+    user may see it, otherwise the latest the user may see."""
+    asked = request.args.get("dash_id", type=int)
+    visible = [d.id for d in history]
+    if asked in visible:
+        return asked
+    return visible[0] if visible else None
 
 
 def _submission(form) -> referrals.ReferralSubmission:
@@ -121,8 +128,10 @@ def _submission(form) -> referrals.ReferralSubmission:
 def referral_new(person_id: int):
     victim = people.load_person(current_user, person_id, log=request.method == "GET", act=True)
     form = ReferralForm()
-    form.dash_id.choices = _dash_choices(victim.id)
+    history = dash.history(current_user, victim.id)
+    form.dash_id.choices = _dash_choices(history)
     if request.method == "GET":
+        form.dash_id.data = _preselected_dash(history)
         form.referral_date.data = date.today()
         form.referrer_name.data = current_user.display_name
         form.referrer_email.data = current_user.email
@@ -493,11 +502,13 @@ def dash_view(dash_id: int):
     audit.record(
         "marac.dash.view", object_type="marac_dash", object_id=assessment.id, person_ids=[assessment.person_id]
     )
+    may_refer = current_user.can("marac.referral.create") and can_act_on_person(current_user, assessment.person)
     return render_template(
         "marac/dash_view.html",
         a=assessment,
         checklist=dash.checklist(),
         history=dash.history(current_user, assessment.person_id),
+        may_refer=may_refer,
     )
 
 
