@@ -62,7 +62,7 @@ def dash_form_class(checklist):
             RadioField(
                 q.text,
                 choices=choices({"yes": "Yes", "no": "No", "not_known": "Not known"}),
-                validators=[InputRequired(message=f"Answer: {q.short}")],
+                validators=[InputRequired(message=q.missing_message)],
             ),
         )
         setattr(DashForm, f"n_{q.code}", TextAreaField(f"Note: {q.short}", validators=TEXT, filters=[blank_to_none]))
