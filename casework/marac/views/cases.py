@@ -180,6 +180,7 @@ def _case_page(case, referral, status: int = 200, **forms):
         "member_form": MemberForm(formdata=None) if case.is_restricted and coordinator else None,
     }
     defaults.update({k: v for k, v in forms.items() if v is not None})
+    _unique_ids(defaults)
     if defaults["decision_form"] is not None and referral.status == "submitted":
         defaults["decision_form"].set_meetings(meetings.meeting_choices(referral))
     if defaults["member_form"] is not None:
@@ -205,6 +206,32 @@ def _case_page(case, referral, status: int = 200, **forms):
         repeats=page.repeats,
         **defaults,
     ), status
+
+
+# The case page holds many small forms whose fields share names ("on", "reason", "version_id"):
+# each form's ids get its own prefix so every label points at one field. Names are unchanged.
+# The decision form keeps plain ids: it is the one a coordinator fills in first.
+_ID_PREFIXES = {
+    "repeat_form": "repeat",
+    "allocate_form": "allocate",
+    "contact_form": "contact",
+    "plan_form": "plan",
+    "item_form": "plan-item",
+    "review_form": "plan-review",
+    "transfer_form": "transfer",
+    "close_form": "close",
+    "member_form": "member",
+}
+
+
+def _unique_ids(panel_forms: dict) -> None:
+    for key, prefix in _ID_PREFIXES.items():
+        form = panel_forms.get(key)
+        if form is None:
+            continue
+        for f in form:
+            if not f.id.startswith(f"{prefix}-"):
+                f.id = f"{prefix}-{f.id}"
 
 
 @require("marac.case.view")
