@@ -9,6 +9,7 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .help import HELP
 
 bp = Blueprint("marac", __name__)
 
@@ -130,6 +131,7 @@ MODULE = modules.register(
         closed_statuses=frozenset({"closed", "declined", "transferred_out"}),
         my_work=_my_work,
         person_sections=_person_sections,
+        help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
             ("coordinator@example.org", "Casey Coordinator", "CSP", frozenset({"marac_coordinator"})),

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from .helpers import login_as, logout
 
@@ -102,6 +102,12 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
     page.goto("/people/new")
     page.get_by_role("button", name="Save person").click()
     problems += _violations(page)
+    # The compact DASH form with an error on every question, and the help page.
+    page.goto(f"/marac/people/{person.id}/dash/new")
+    page.get_by_role("button", name="Save assessment").click()
+    problems += _violations(page)
+    page.get_by_role("link", name="Help").click()
+    problems += _violations(page)
     logout(page)
     login_as(page, coordinator)
     for url in (
@@ -119,6 +125,21 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
     ):
         page.goto(url)
         problems += _violations(page)
+    # The confirmation steps before removing a case from the agenda and cancelling a meeting.
+    page.goto(f"/marac/meetings/{meeting.id}")
+    page.locator("summary", has_text="Move or remove").first.click()
+    page.get_by_label("Reason for removing").first.fill("Listed twice")
+    page.get_by_role("button", name="Remove", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Are you sure you want to remove")
+    problems += _violations(page)
+    page.get_by_role("link", name="Cancel").click()
+    page.locator("summary", has_text="Cancel this meeting").click()
+    page.get_by_label("Reason for cancelling").fill("Room flooded")
+    page.get_by_role("button", name="Cancel the meeting").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Are you sure you want to cancel the meeting")
+    problems += _violations(page)
+    page.goto("/help")
+    problems += _violations(page)
     # The running order with errors on its action form, and an agency's research form,
     # including the "no trace" confirmation step.
     page.goto(f"/marac/meetings/{meeting.id}/running-order/1")
