@@ -83,7 +83,7 @@ def test_route_list_covers_the_core(app, factory):
 
 # Endpoints any signed-in user may use, whatever their role. A new one must be added here on
 # purpose: anything else needs a capability.
-ANY_SIGNED_IN = {"home.index", "auth.logout", "auth.change_password"}
+ANY_SIGNED_IN = {"home.index", "home.help_page", "auth.logout", "auth.change_password"}
 
 
 def test_every_endpoint_declares_its_access(app):
