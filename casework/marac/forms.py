@@ -208,7 +208,10 @@ class RepeatForm(VersionedForm):
     is_repeat = RadioField(
         "Is this a repeat case?",
         choices=choices({"yes": "Yes, a repeat", "no": "No, a new referral"}),
-        validators=[InputRequired(message="Confirm whether this is a repeat")],
+        validators=[InputRequired(message="Select whether this is a repeat")],
+    )
+    reason = TextAreaField(
+        "Reason (if not a repeat)", validators=[Optional(), Length(max=300)], filters=[blank_to_none]
     )
 
 

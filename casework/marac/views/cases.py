@@ -136,7 +136,7 @@ def referral_new(person_id: int):
             fail(form, exc)
         else:
             flash(f"Referral {referral.case.reference} submitted to the MARAC coordinator.", "success")
-            if referral.is_repeat:
+            if referral.repeat_to_confirm:
                 flash("This looks like a repeat: the coordinator will confirm it.", "info")
             return redirect(url_for("marac.case_view", case_id=referral.case_id))
     status = 400 if form.errors or request.method == "POST" else 200
@@ -260,10 +260,14 @@ def case_decision(case_id: int):
 def case_repeat(case_id: int):
     def act(case, referral, form):
         referrals.confirm_repeat(
-            current_user, referral, is_repeat=form.is_repeat.data == "yes", version=form.submitted_version()
+            current_user,
+            referral,
+            is_repeat=form.is_repeat.data == "yes",
+            reason=form.reason.data,
+            version=form.submitted_version(),
         )
 
-    return _case_post(case_id, "repeat_form", RepeatForm(), act, "Repeat status confirmed.")
+    return _case_post(case_id, "repeat_form", RepeatForm(), act, "Repeat decision recorded.")
 
 
 @require("marac.referral.decide")
