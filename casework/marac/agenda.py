@@ -44,6 +44,7 @@ class PersonLine:
     label: str
     dob: date | None
     note: str | None = None
+    dob_withheld: bool = False  # the circulation copy of the minutes: initials, no date of birth
 
 
 @dataclass
@@ -90,15 +91,22 @@ def _identify(person: Person, full: bool) -> str:
     return person.full_name if full else person.initials
 
 
-def _fill_row(row: AgendaRow, ref: Referral | None, *, full: bool, on_date: date) -> None:
-    """The case details a visible row carries: people as the viewer may see them, and the referral."""
+def _fill_row(row: AgendaRow, ref: Referral | None, *, full: bool, on_date: date, initials_only: bool = False) -> None:
+    """The case details a visible row carries: people as the viewer may see them, and the referral.
+    ``initials_only``: the copy for circulation, identifying people by initials alone."""
     case = row.item.case
     row.person_ids = cases.person_ids_of(case)
+
+    def line(person: Person, note: str | None = None) -> PersonLine:
+        if initials_only:
+            return PersonLine(person.initials, None, note, dob_withheld=True)
+        return PersonLine(_identify(person, full), person.dob, note)
+
     for p in case.participants:
         if p.role == "victim":
-            row.victim = PersonLine(_identify(p.person, full), p.person.dob)
+            row.victim = line(p.person)
         elif p.role == "perpetrator":
-            row.perpetrators.append(PersonLine(_identify(p.person, full), p.person.dob, p.relationship_to_victim))
+            row.perpetrators.append(line(p.person, p.relationship_to_victim))
         elif p.role == "child":
             row.children_ages.append(p.person.age_on(on_date))
     if ref is not None:
@@ -119,9 +127,10 @@ def _referral_query():
     )
 
 
-def build(user: User, meeting: Meeting) -> AgendaDoc:
-    """The case list as this user may see it. Restricted cases show only to their named members."""
-    full = user.can("marac.agenda.full_names")
+def build(user: User, meeting: Meeting, *, initials_only: bool = False) -> AgendaDoc:
+    """The case list as this user may see it. Restricted cases show only to their named members.
+    ``initials_only``: people identified by initials, without dates of birth (for circulation)."""
+    full = user.can("marac.agenda.full_names") and not initials_only
     items = list(
         db.session.scalars(
             sa.select(AgendaItem)
@@ -141,7 +150,7 @@ def build(user: User, meeting: Meeting) -> AgendaDoc:
         row = AgendaRow(item=item, reference=item.case.reference, restricted=item.case_id not in visible)
         rows.append(row)
         if not row.restricted:
-            _fill_row(row, referrals.get(item.case_id), full=full, on_date=on_date)
+            _fill_row(row, referrals.get(item.case_id), full=full, on_date=on_date, initials_only=initials_only)
             answered = research.get(item.id, {})
             row.responded = [a.name for a in agencies if a.id in answered]
             row.awaiting = [a.name for a in agencies if a.id not in answered]
@@ -289,6 +298,8 @@ def record_share(user: User, doc: AgendaDoc, action: str, recipients: list[Agenc
 def _person_text(line: PersonLine | None) -> str:
     if line is None:
         return "—"
+    if line.dob_withheld:
+        return line.label + (f", {line.note}" if line.note else "")
     dob = line.dob.strftime("%d/%m/%Y") if line.dob else "DOB not known"
     return f"{line.label} ({dob})" + (f", {line.note}" if line.note else "")
 
@@ -361,10 +372,21 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
     return doc.output()
 
 
-def minutes_pdf(user: User, meeting: Meeting) -> tuple[bytes, list[int]]:
-    """Minutes: attendance, then per visible case the discussion, outcome and actions."""
-    agenda = build(user, meeting)
-    doc = Document(f"MARAC minutes {meeting.starts_at:%d %B %Y}")
+CIRCULATION_NOTE = (
+    "Circulation copy: people are identified by their initials only, without dates of birth. "
+    "The minutes of each case are reproduced as recorded."
+)
+
+
+def minutes_pdf(user: User, meeting: Meeting, *, circulation: bool = False) -> tuple[bytes, list[int]]:
+    """Minutes: attendance, then per visible case the discussion, outcome and actions.
+    ``circulation``: the initials-only copy sent round after the meeting (SafeLives: minutes
+    identify people no more than their purpose needs)."""
+    agenda = build(user, meeting, initials_only=circulation)
+    title = f"MARAC minutes {meeting.starts_at:%d %B %Y}" + (" (circulation copy)" if circulation else "")
+    doc = Document(title)
+    if circulation:
+        doc.paragraph(CIRCULATION_NOTE, size=9)
     _meeting_details(doc, meeting)
     doc.heading("Attendance", 2)
     doc.table(

@@ -262,9 +262,9 @@ def agenda_circulate(meeting_id: int):
 
 
 @require("marac.case.view")
-def minutes_pdf(meeting_id: int):
+def minutes_pdf(meeting_id: int, circulation: bool = False):
     meeting = load_meeting(current_user, meeting_id, kind="marac")
-    data, person_ids = agenda.minutes_pdf(current_user, meeting)
+    data, person_ids = agenda.minutes_pdf(current_user, meeting, circulation=circulation)
     audit.record(
         "marac.minutes.download",
         object_type="meeting",
@@ -273,8 +273,10 @@ def minutes_pdf(meeting_id: int):
         purpose="marac_meeting",
         lawful_basis=agenda.lawful_basis_for(current_user.agency),
         recipient_agency_id=current_user.agency_id,
+        details={"copy": "circulation" if circulation else "full"},
     )
-    return _pdf(data, f"marac-minutes-{meeting.starts_at:%Y-%m-%d}.pdf")
+    suffix = "-circulation" if circulation else ""
+    return _pdf(data, f"marac-minutes-{meeting.starts_at:%Y-%m-%d}{suffix}.pdf")
 
 
 # --- research -----------------------------------------------------------------------------------
