@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..core import actions, audit, cases
+from ..core.localtime import format_local, to_local
 from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
 from ..core.policy import visible_case_clause
@@ -112,7 +113,7 @@ def build(user: User, meeting: Meeting) -> AgendaDoc:
     visible = set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(case_ids), visible_case_clause(user))))
     agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
     research = meetings.research_matrix(meeting)
-    on_date = meeting.starts_at.date()
+    on_date = to_local(meeting.starts_at).date()
     rows = []
     for item in items:
         case = item.case
@@ -194,7 +195,7 @@ def _person_text(line: PersonLine | None) -> str:
 def _meeting_details(doc: Document, meeting: Meeting) -> None:
     doc.key_values(
         [
-            ("Date and time", meeting.starts_at.strftime("%A %d %B %Y, %H:%M UTC")),
+            ("Date and time", format_local(meeting.starts_at, "%A %-d %B %Y, %H:%M")),
             ("Venue", meeting.venue),
             ("Chair", meeting.chair.display_name if meeting.chair else "—"),
             (
@@ -208,7 +209,7 @@ def _meeting_details(doc: Document, meeting: Meeting) -> None:
 
 
 def agenda_pdf(agenda: AgendaDoc) -> bytes:
-    doc = Document(f"MARAC agenda {agenda.meeting.starts_at:%d %B %Y}")
+    doc = Document(f"MARAC agenda {format_local(agenda.meeting.starts_at, '%d %B %Y')}")
     _meeting_details(doc, agenda.meeting)
     doc.heading("Cases", 2)
     rows = []
@@ -262,7 +263,7 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
 def minutes_pdf(user: User, meeting: Meeting) -> tuple[bytes, list[int]]:
     """Minutes: attendance, then per visible case the discussion, outcome and actions."""
     agenda = build(user, meeting)
-    doc = Document(f"MARAC minutes {meeting.starts_at:%d %B %Y}")
+    doc = Document(f"MARAC minutes {format_local(meeting.starts_at, '%d %B %Y')}")
     _meeting_details(doc, meeting)
     doc.heading("Attendance", 2)
     doc.table(

@@ -16,6 +16,7 @@ from flask import current_app
 from ..core import audit, cases
 from ..core import meetings as core_meetings
 from ..core.models import AgendaItem, Case, Meeting, User
+from ..core.periods import local_date
 from ..core.services import ServiceError, check_version
 from ..extensions import db
 from .models import Referral, ResearchResponse
@@ -40,7 +41,7 @@ def subtract_working_days(day: date, n: int) -> date:
 
 
 def cutoff_date(meeting: Meeting) -> date:
-    return subtract_working_days(meeting.starts_at.date(), current_app.config["MARAC_CUTOFF_WORKING_DAYS"])
+    return subtract_working_days(local_date(meeting.starts_at), current_app.config["MARAC_CUTOFF_WORKING_DAYS"])
 
 
 def _referral(case: Case) -> Referral | None:

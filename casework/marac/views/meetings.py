@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -11,6 +9,7 @@ from ...core import actions, audit, cases
 from ...core import meetings as core_meetings
 from ...core.access import require
 from ...core.forms import choices, page_arg
+from ...core.localtime import to_local
 from ...core.models import AgendaItem, Meeting
 from ...core.policy import can_open_meeting, load_meeting
 from ...core.services import get_or_404
@@ -81,7 +80,7 @@ def meeting_new():
         lambda: core_meetings.schedule(
             current_user,
             kind="marac",
-            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            starts_at=form.starts_at(),
             venue=form.venue.data,
             chair_user_id=form.chair_user_id.data,
             agency_ids=form.agency_ids.data,
@@ -104,7 +103,8 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
     )
     move_form = MoveItemForm()
     move_form.meeting_id.choices = choices(
-        [(m.id, f"{m.starts_at:%d %b %Y}") for m in queries.upcoming_meetings() if m.id != meeting.id], blank="Choose"
+        [(m.id, f"{to_local(m.starts_at):%d %b %Y}") for m in queries.upcoming_meetings() if m.id != meeting.id],
+        blank="Choose",
     )
     attendance_form = forms.get("attendance_form") or AttendanceForm()
     cancel_form = forms.get("cancel_form") or CancelMeetingForm(version_id=meeting.version_id)
@@ -217,7 +217,7 @@ def item_move(item_id: int):
     target = _managed(form.meeting_id.data)
     return act_and_redirect(
         lambda: core_meetings.move_to_meeting(current_user, item, target),
-        success=f"{item.case.reference} moved to the meeting on {target.starts_at:%d %B %Y}.",
+        success=f"{item.case.reference} moved to the meeting on {to_local(target.starts_at):%d %B %Y}.",
         redirect_to=url_for("marac.meeting_view", meeting_id=target.id),
         failure_redirect_to=back,
     )
@@ -246,7 +246,7 @@ def agenda_pdf(meeting_id: int):
     doc = agenda.build(current_user, meeting)
     data = agenda.agenda_pdf(doc)
     agenda.record_share(current_user, doc, "marac.agenda.download")
-    return _pdf(data, f"marac-agenda-{meeting.starts_at:%Y-%m-%d}.pdf")
+    return _pdf(data, f"marac-agenda-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
 
 
 @require("marac.agenda.generate")
@@ -272,7 +272,7 @@ def minutes_pdf(meeting_id: int):
         lawful_basis=agenda.lawful_basis_for(current_user.agency),
         recipient_agency_id=current_user.agency_id,
     )
-    return _pdf(data, f"marac-minutes-{meeting.starts_at:%Y-%m-%d}.pdf")
+    return _pdf(data, f"marac-minutes-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
 
 
 # --- research -----------------------------------------------------------------------------------
@@ -434,8 +434,7 @@ def meeting_edit(meeting_id: int):
     form = MeetingEditForm()
     form.chair_user_id.choices = _chair_choices()
     if request.method == "GET":
-        form.date.data = meeting.starts_at.date()
-        form.time.data = meeting.starts_at.time()
+        form.fill_start(meeting.starts_at)
         form.venue.data = meeting.venue
         form.chair_user_id.data = meeting.chair_user_id
         form.version_id.data = str(meeting.version_id)
@@ -450,7 +449,7 @@ def meeting_edit(meeting_id: int):
         lambda: core_meetings.reschedule(
             current_user,
             meeting,
-            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            starts_at=form.starts_at(),
             venue=form.venue.data,
             chair_user_id=form.chair_user_id.data,
             version=form.submitted_version(),
