@@ -245,7 +245,7 @@ BAD_PERSON_INPUT = [
     ({"surname": "Date", "dob": "31/02/2001"}, "Date of birth must be a real date"),
     ({"surname": "Date", "dob": "2999-01-01"}, "Date of birth must be in the past"),
     ({"surname": "Date", "dob": "1800-01-01"}, "Date of birth must be after 1 January 1900"),
-    ({"surname": "S" * 201}, "Field cannot be longer than 200 characters"),
+    ({"surname": "S" * 201}, "Surname must be 200 characters or fewer"),
     ({"surname": "Long", "notes": "n" * 5001}, "Notes must be 5,000 characters or fewer"),
     ({"surname": "Phone", "phone": "call me maybe"}, "Enter a phone number"),
     ({"surname": "Mail", "email": "not-an-email"}, "Enter an email address in the correct format"),
