@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -80,3 +80,23 @@ def test_date_input_round_trip(page: Page, live_server):
     page.get_by_role("button", name="Save person").click()
     expect(page.get_by_role("status")).to_contain_text("created")
     expect(page.get_by_text("27 Mar 2007")).to_be_visible()
+
+
+def test_meeting_time_the_clocks_skip_is_explained(page: Page, live_server):
+    with live_server.seed() as f:
+        coordinator = f.user("marac_coordinator", agency=f.agency("other", code="CSP", name="Partnership"))
+    login_as(page, coordinator)
+    page.goto("/marac/meetings/new")
+    day = date(date.today().year + 1, 3, 31)
+    spring_forward = day - timedelta(days=(day.weekday() + 1) % 7)  # last Sunday in March
+    fill_date(page, "Date", spring_forward)
+    page.get_by_label("Start time").fill("01:30")
+    page.get_by_label("Venue").fill("Civic Centre")
+    page.get_by_role("button", name="Schedule meeting").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("does not exist that day")
+    _shot(page, "meeting-time-error.png", page.locator("main"))
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_role("button", name="Schedule meeting").click()
+    expect(page.get_by_role("status")).to_contain_text("Meeting scheduled")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("10:00")
