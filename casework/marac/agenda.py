@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import actions, audit, cases
+from ..core.localtime import format_local, to_local
 from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
 from ..core.policy import can_view_case, visible_case_clause
@@ -144,7 +145,7 @@ def build(user: User, meeting: Meeting, *, initials_only: bool = False) -> Agend
     visible = set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(case_ids), visible_case_clause(user))))
     agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
     research = meetings.research_matrix(meeting)
-    on_date = meeting.starts_at.date()
+    on_date = to_local(meeting.starts_at).date()
     rows = []
     for item in items:
         row = AgendaRow(item=item, reference=item.case.reference, restricted=item.case_id not in visible)
@@ -307,7 +308,7 @@ def _person_text(line: PersonLine | None) -> str:
 def _meeting_details(doc: Document, meeting: Meeting) -> None:
     doc.key_values(
         [
-            ("Date and time", meeting.starts_at.strftime("%A %d %B %Y, %H:%M UTC")),
+            ("Date and time", format_local(meeting.starts_at, "%A %-d %B %Y, %H:%M")),
             ("Venue", meeting.venue),
             ("Chair", meeting.chair.display_name if meeting.chair else "—"),
             (
@@ -321,7 +322,7 @@ def _meeting_details(doc: Document, meeting: Meeting) -> None:
 
 
 def agenda_pdf(agenda: AgendaDoc) -> bytes:
-    doc = Document(f"MARAC agenda {agenda.meeting.starts_at:%d %B %Y}")
+    doc = Document(f"MARAC agenda {format_local(agenda.meeting.starts_at, '%d %B %Y')}")
     _meeting_details(doc, agenda.meeting)
     doc.heading("Cases", 2)
     rows = []
@@ -383,7 +384,9 @@ def minutes_pdf(user: User, meeting: Meeting, *, circulation: bool = False) -> t
     ``circulation``: the initials-only copy sent round after the meeting (SafeLives: minutes
     identify people no more than their purpose needs)."""
     agenda = build(user, meeting, initials_only=circulation)
-    title = f"MARAC minutes {meeting.starts_at:%d %B %Y}" + (" (circulation copy)" if circulation else "")
+    title = f"MARAC minutes {format_local(meeting.starts_at, '%d %B %Y')}" + (
+        " (circulation copy)" if circulation else ""
+    )
     doc = Document(title)
     if circulation:
         doc.paragraph(CIRCULATION_NOTE, size=9)

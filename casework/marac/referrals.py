@@ -478,22 +478,7 @@ def submit_referral(user: User, victim: Person, submission: ReferralSubmission) 
     from ..people import services as people
 
     people.ensure_can_act_on(user, victim)
-    errors: list[tuple[str, str]] = []
-    perpetrator: Person | None = None
-    if submission.perpetrator_reference:
-        try:
-            perpetrator = people.load_person(user, submission.perpetrator_reference.lstrip("Pp"), log=False, act=True)
-        except AccessDenied as exc:
-            audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
-            errors.append(("perp_reference", "No person you can see has that reference"))
-    elif submission.new_perpetrator is not None:
-        message = _duplicate_message(user, "The perpetrator", submission.new_perpetrator, submission.confirm_new_people)
-        if message:
-            errors.append((submission.new_perpetrator.field, message))
-    for child in submission.children:
-        message = _duplicate_message(user, "A child", child.person, submission.confirm_new_people)
-        if message:
-            errors.append((child.person.field, message))
+    perpetrator, errors = _resolve_people(user, submission)
     if errors:
         raise FieldErrors(errors)
 
@@ -512,6 +497,35 @@ def submit_referral(user: User, victim: Person, submission: ReferralSubmission) 
         for child in submission.children
     ]
     return create_referral(user, victim, submission.data, perpetrators=perp_links, children=child_links)
+
+
+def _resolve_people(user: User, submission: ReferralSubmission) -> tuple[Person | None, list[tuple[str, str]]]:
+    """The existing perpetrator named by reference, and every problem with the people typed in."""
+    from ..people import services as people
+
+    errors: list[tuple[str, str]] = []
+    perpetrator: Person | None = None
+    if submission.perpetrator_reference:
+        try:
+            perpetrator = people.load_person(user, submission.perpetrator_reference.lstrip("Pp"), log=False, act=True)
+        except AccessDenied as exc:
+            audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
+            errors.append(("perp_reference", "No person you can see has that reference"))
+    elif submission.new_perpetrator is not None:
+        message = _duplicate_message(user, "The perpetrator", submission.new_perpetrator, submission.confirm_new_people)
+        if message:
+            errors.append((submission.new_perpetrator.field, message))
+    for child in submission.children:
+        message = _duplicate_message(user, "A child", child.person, submission.confirm_new_people)
+        if message:
+            errors.append((child.person.field, message))
+    return perpetrator, errors
+
+
+def people_problems(user: User, submission: ReferralSubmission) -> list[tuple[str, str]]:
+    """What the referral's people would refuse (unknown reference, possible duplicates), as
+    (field, message), so a form with other errors can show them too, in one go."""
+    return _resolve_people(user, submission)[1]
 
 
 def _person_values(person: NewPerson) -> dict[str, Any]:

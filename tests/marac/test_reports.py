@@ -211,7 +211,7 @@ def test_report_form_errors_are_shown_not_raised(app, factory):
         "kind=calendar_quarter&year=2025&quarter=x": "Select a quarter",
         "kind=nonsense": "Select a period",
         "kind=custom&start=2025-03-01&end=2025-02-01": "End date must be on or after the start date",
-        "kind=custom&start=2025-13-45&end=": "Enter a real date",
+        "kind=custom&start=2025-13-45&end=": "Start date must be a real date",
         "kind=custom": "Enter a start date",
         "kind=custom&start=2010-01-01&end=2025-01-01": "The period must be 5 years or shorter",
     }
