@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .core import audit, modules
+from .core.localtime import format_local
 from .core.permissions import ROLES, public
 from .extensions import db
 
@@ -61,6 +62,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.context_processor(_template_globals)
+    # Stored UTC moments shown in the partnership's time zone: {{ meeting.starts_at|local }}.
+    app.jinja_env.filters["local"] = format_local
     # Globals (not context) so that imported macros can use them too.
     app.jinja_env.globals.update(
         case_url=case_url,
@@ -159,7 +162,9 @@ def flat_errors(form) -> list[tuple[str, str]]:
         if field.type == "FormField":
             out.extend(flat_errors(field.form))
             continue
-        out.extend((field.id, str(e)) for e in field.errors)
+        # A field made of several inputs (a date) names the one to focus.
+        target = getattr(field, "error_target", field.id)
+        out.extend((target, str(e)) for e in field.errors)
     return out
 
 

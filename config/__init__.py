@@ -86,7 +86,8 @@ class BaseConfig:
     DASH_HIGH_THRESHOLD = 14
     MARAC_ESCALATION_INCIDENTS = 3
     MARAC_ESCALATION_WINDOW_DAYS = 365
-    MARAC_REPEAT_WINDOW_DAYS = 365
+    # SafeLives: a repeat falls within 12 calendar months of the last MARAC referral date.
+    MARAC_REPEAT_WINDOW_MONTHS = 12
     MARAC_CUTOFF_WORKING_DAYS = 5
     ASB_REPEAT_INCIDENTS = 3
     ASB_REPEAT_WINDOW_DAYS = 365

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms.validators import DataRequired, Email, Regexp
 
 from ..core.access import ROLES
-from ..core.forms import MultiCheckboxField, VersionedForm, choices, strip
+from ..core.forms import MaxLength, MultiCheckboxField, VersionedForm, choices, strip
 from ..core.models import AGENCY_KINDS
 
 
@@ -13,13 +13,13 @@ class AgencyForm(VersionedForm):
         description="Short unique code, for example POL or IDVA",
         validators=[
             DataRequired(message="Enter a code"),
-            Length(max=20),
+            MaxLength(20),
             Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, - or _"),
         ],
         filters=[strip],
     )
     name = StringField(
-        "Name", validators=[DataRequired(message="Enter the agency's name"), Length(max=200)], filters=[strip]
+        "Name", validators=[DataRequired(message="Enter the agency's name"), MaxLength(200)], filters=[strip]
     )
     kind = SelectField(
         "Kind of agency", choices=choices(AGENCY_KINDS), validators=[DataRequired(message="Select the kind of agency")]
@@ -29,7 +29,7 @@ class AgencyForm(VersionedForm):
 
 class UserForm(VersionedForm):
     display_name = StringField(
-        "Full name", validators=[DataRequired(message="Enter the user's full name"), Length(max=120)], filters=[strip]
+        "Full name", validators=[DataRequired(message="Enter the user's full name"), MaxLength(120)], filters=[strip]
     )
     agency_id = SelectField("Agency", coerce=int, validators=[DataRequired(message="Choose an agency")])
     roles = MultiCheckboxField(
@@ -50,14 +50,14 @@ class NewUserForm(UserForm):
         validators=[
             DataRequired(message="Enter an email address"),
             Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254),
+            MaxLength(254),
         ],
         filters=[strip],
     )
     password = PasswordField(
         "Initial password",
         description="At least 12 characters. Give it to the user by a separate channel; they can change it.",
-        validators=[DataRequired(message="Enter an initial password"), Length(max=256)],
+        validators=[DataRequired(message="Enter an initial password"), MaxLength(256)],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -74,6 +74,6 @@ class TemporaryPasswordForm(FlaskForm):
     password = PasswordField(
         "Temporary password",
         description="Give it to the user by a separate channel. They must choose a new one when they sign in.",
-        validators=[DataRequired(message="Enter a temporary password"), Length(max=256)],
+        validators=[DataRequired(message="Enter a temporary password"), MaxLength(256)],
         render_kw={"autocomplete": "new-password"},
     )

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from . import audit, cases, modules
+from .localtime import to_local
 from .models import AgendaItem, Attendance, Case, Meeting, MeetingAgency, User
 from .pagination import paginate
 from .policy import AccessDenied, can_manage_meeting, can_open_meeting, can_view_case
@@ -292,7 +293,7 @@ def move_to_meeting(user: User, item: AgendaItem, target: Meeting) -> AgendaItem
     if target.status != "scheduled":
         raise ServiceError("Cases can only be moved to a scheduled meeting", "meeting_id")
     _refuse_duplicate(target, item.case, "meeting_id")
-    remove_item(user, item, f"Moved to the meeting on {target.starts_at:%d %b %Y}")
+    remove_item(user, item, f"Moved to the meeting on {to_local(target.starts_at):%d %b %Y}")
     reason = _rules(target).listing_reason(item.case) if item.reason == "urgent" else item.reason
     return _place(target, item.case, reason)
 

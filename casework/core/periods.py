@@ -170,12 +170,23 @@ def calendar_year(year: int) -> Period:
     return Period(date(year, 1, 1), date(year, 12, 31), str(year), CALENDAR_YEAR)
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later (earlier if negative).
+
+    A day the target month lacks becomes that month's last day: 29 February 2024
+    plus 12 months is 28 February 2025, and 31 January plus one month is the last
+    day of February. Raises :class:`PeriodError` outside the years ``date`` holds.
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise PeriodError("The date is outside the calendar")
+    return date(year, month + 1, min(day.day, _month_end(year, month + 1).day))
+
+
 def _add_years(day: date, years: int) -> date:
     """The same day ``years`` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+    return add_months(day, 12 * years)
 
 
 def custom(start: date, end: date) -> Period:

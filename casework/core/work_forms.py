@@ -6,11 +6,15 @@ by the view from the module registry, so one form serves MARAC, IOM and ASB.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .forms import (
+    LocalTimeField,
+    MaxLength,
     MultiCheckboxField,
     NotBefore,
     UKDateField,
@@ -21,14 +25,19 @@ from .forms import (
     optional_id,
     strip,
 )
+from .localtime import NonexistentTime, to_local, to_utc
 from .models.work import ACTION_STATUSES
 
 
 class MeetingDetailsForm(FlaskForm):
-    """When and where a meeting is held, and who chairs it."""
+    """When and where a meeting is held, and who chairs it.
+
+    The date and time are the partnership's local time (setting ``TIMEZONE``); the
+    meeting is stored in UTC. A time the clocks skip is refused here, next to the field.
+    """
 
     date = UKDateField("Date", validators=[InputRequired(message="Enter the meeting date"), NotBefore()])
-    time = TimeField("Start time (UTC)", validators=[InputRequired(message="Enter the start time")])
+    time = LocalTimeField("Start time", validators=[InputRequired(message="Enter the start time")])
     venue = StringField(
         "Venue",
         validators=[
@@ -38,6 +47,22 @@ class MeetingDetailsForm(FlaskForm):
         filters=[strip],
     )
     chair_user_id = SelectField("Chair", coerce=optional_id)
+
+    def validate_time(self, field) -> None:
+        if self.date.data and field.data:
+            try:
+                to_utc(self.date.data, field.data)
+            except NonexistentTime as exc:
+                raise ValidationError(str(exc)) from None
+
+    def starts_at(self) -> datetime:
+        """The meeting's start as a UTC moment (the form holds local date and time)."""
+        return to_utc(self.date.data, self.time.data)
+
+    def fill_start(self, moment: datetime) -> None:
+        """Show a stored UTC start as local date and time."""
+        local = to_local(moment)
+        self.date.data, self.time.data = local.date(), local.time().replace(tzinfo=None)
 
 
 class MeetingForm(MeetingDetailsForm):
@@ -106,7 +131,7 @@ class AttendanceForm(FlaskForm):
 
 
 class MinutesForm(VersionedForm):
-    minutes = TextAreaField("Discussion", validators=[Optional(), Length(max=20000)], filters=[blank_to_none])
+    minutes = TextAreaField("Discussion", validators=[Optional(), MaxLength(20000)], filters=[blank_to_none])
     outcome = SelectField("Outcome", coerce=optional_code)
 
     def set_outcomes(self, outcomes) -> MinutesForm:
@@ -136,7 +161,7 @@ class ActionForm(FlaskForm):
 class ActionUpdateForm(VersionedForm):
     status = SelectField("Status", choices=choices({k: v for k, v in ACTION_STATUSES.items() if k != "cancelled"}))
     not_done_reason = SelectField("If not done, why", coerce=optional_code)
-    note = TextAreaField("Update", validators=[Optional(), Length(max=2000)], filters=[blank_to_none])
+    note = TextAreaField("Update", validators=[Optional(), MaxLength(2000)], filters=[blank_to_none])
 
     def set_reasons(self, reasons) -> ActionUpdateForm:
         self.not_done_reason.choices = choices(reasons, blank="Choose")

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import actions, audit, cases
+from ..core.localtime import format_local, to_local
 from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
 from ..core.policy import can_view_case, visible_case_clause
@@ -44,6 +45,7 @@ class PersonLine:
     label: str
     dob: date | None
     note: str | None = None
+    dob_withheld: bool = False  # the circulation copy of the minutes: initials, no date of birth
 
 
 @dataclass
@@ -90,15 +92,22 @@ def _identify(person: Person, full: bool) -> str:
     return person.full_name if full else person.initials
 
 
-def _fill_row(row: AgendaRow, ref: Referral | None, *, full: bool, on_date: date) -> None:
-    """The case details a visible row carries: people as the viewer may see them, and the referral."""
+def _fill_row(row: AgendaRow, ref: Referral | None, *, full: bool, on_date: date, initials_only: bool = False) -> None:
+    """The case details a visible row carries: people as the viewer may see them, and the referral.
+    ``initials_only``: the copy for circulation, identifying people by initials alone."""
     case = row.item.case
     row.person_ids = cases.person_ids_of(case)
+
+    def line(person: Person, note: str | None = None) -> PersonLine:
+        if initials_only:
+            return PersonLine(person.initials, None, note, dob_withheld=True)
+        return PersonLine(_identify(person, full), person.dob, note)
+
     for p in case.participants:
         if p.role == "victim":
-            row.victim = PersonLine(_identify(p.person, full), p.person.dob)
+            row.victim = line(p.person)
         elif p.role == "perpetrator":
-            row.perpetrators.append(PersonLine(_identify(p.person, full), p.person.dob, p.relationship_to_victim))
+            row.perpetrators.append(line(p.person, p.relationship_to_victim))
         elif p.role == "child":
             row.children_ages.append(p.person.age_on(on_date))
     if ref is not None:
@@ -119,9 +128,10 @@ def _referral_query():
     )
 
 
-def build(user: User, meeting: Meeting) -> AgendaDoc:
-    """The case list as this user may see it. Restricted cases show only to their named members."""
-    full = user.can("marac.agenda.full_names")
+def build(user: User, meeting: Meeting, *, initials_only: bool = False) -> AgendaDoc:
+    """The case list as this user may see it. Restricted cases show only to their named members.
+    ``initials_only``: people identified by initials, without dates of birth (for circulation)."""
+    full = user.can("marac.agenda.full_names") and not initials_only
     items = list(
         db.session.scalars(
             sa.select(AgendaItem)
@@ -135,13 +145,13 @@ def build(user: User, meeting: Meeting) -> AgendaDoc:
     visible = set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(case_ids), visible_case_clause(user))))
     agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
     research = meetings.research_matrix(meeting)
-    on_date = meeting.starts_at.date()
+    on_date = to_local(meeting.starts_at).date()
     rows = []
     for item in items:
         row = AgendaRow(item=item, reference=item.case.reference, restricted=item.case_id not in visible)
         rows.append(row)
         if not row.restricted:
-            _fill_row(row, referrals.get(item.case_id), full=full, on_date=on_date)
+            _fill_row(row, referrals.get(item.case_id), full=full, on_date=on_date, initials_only=initials_only)
             answered = research.get(item.id, {})
             row.responded = [a.name for a in agencies if a.id in answered]
             row.awaiting = [a.name for a in agencies if a.id not in answered]
@@ -289,6 +299,8 @@ def record_share(user: User, doc: AgendaDoc, action: str, recipients: list[Agenc
 def _person_text(line: PersonLine | None) -> str:
     if line is None:
         return "—"
+    if line.dob_withheld:
+        return line.label + (f", {line.note}" if line.note else "")
     dob = line.dob.strftime("%d/%m/%Y") if line.dob else "DOB not known"
     return f"{line.label} ({dob})" + (f", {line.note}" if line.note else "")
 
@@ -296,7 +308,7 @@ def _person_text(line: PersonLine | None) -> str:
 def _meeting_details(doc: Document, meeting: Meeting) -> None:
     doc.key_values(
         [
-            ("Date and time", meeting.starts_at.strftime("%A %d %B %Y, %H:%M UTC")),
+            ("Date and time", format_local(meeting.starts_at, "%A %-d %B %Y, %H:%M")),
             ("Venue", meeting.venue),
             ("Chair", meeting.chair.display_name if meeting.chair else "—"),
             (
@@ -310,7 +322,7 @@ def _meeting_details(doc: Document, meeting: Meeting) -> None:
 
 
 def agenda_pdf(agenda: AgendaDoc) -> bytes:
-    doc = Document(f"MARAC agenda {agenda.meeting.starts_at:%d %B %Y}")
+    doc = Document(f"MARAC agenda {format_local(agenda.meeting.starts_at, '%d %B %Y')}")
     _meeting_details(doc, agenda.meeting)
     doc.heading("Cases", 2)
     rows = []
@@ -361,10 +373,23 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
     return doc.output()
 
 
-def minutes_pdf(user: User, meeting: Meeting) -> tuple[bytes, list[int]]:
-    """Minutes: attendance, then per visible case the discussion, outcome and actions."""
-    agenda = build(user, meeting)
-    doc = Document(f"MARAC minutes {meeting.starts_at:%d %B %Y}")
+CIRCULATION_NOTE = (
+    "Circulation copy: people are identified by their initials only, without dates of birth. "
+    "The minutes of each case are reproduced as recorded."
+)
+
+
+def minutes_pdf(user: User, meeting: Meeting, *, circulation: bool = False) -> tuple[bytes, list[int]]:
+    """Minutes: attendance, then per visible case the discussion, outcome and actions.
+    ``circulation``: the initials-only copy sent round after the meeting (SafeLives: minutes
+    identify people no more than their purpose needs)."""
+    agenda = build(user, meeting, initials_only=circulation)
+    title = f"MARAC minutes {format_local(meeting.starts_at, '%d %B %Y')}" + (
+        " (circulation copy)" if circulation else ""
+    )
+    doc = Document(title)
+    if circulation:
+        doc.paragraph(CIRCULATION_NOTE, size=9)
     _meeting_details(doc, meeting)
     doc.heading("Attendance", 2)
     doc.table(

@@ -37,13 +37,12 @@ class Question:
     code: str
     short: str
     text: str
-    error: str = ""
+    # What to say when it is not answered ("Select whether the victim is very frightened").
+    missing: str = ""
 
     @property
     def missing_message(self) -> str:
-        """What to do when the question is left unanswered ("Select whether the victim is very
-        frightened"): the data file's wording, or one built from the short name."""
-        return self.error or f"Select yes, no or not known for “{self.short}”"
+        return self.missing or f"Select yes, no or not known for {self.short[:1].lower() + self.short[1:]}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class Checklist:
 @lru_cache(maxsize=4)
 def _load(path: str) -> Checklist:
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    questions = tuple(Question(q["code"], q["short"], q["text"], q.get("error", "")) for q in doc["questions"])
+    questions = tuple(Question(q["code"], q["short"], q["text"], q.get("missing", "")) for q in doc["questions"])
     if len({q.code for q in questions}) != len(questions):
         raise ValueError(f"{path}: duplicate question codes")
     return Checklist(tool=doc["tool"], version=doc["version"], questions=questions)

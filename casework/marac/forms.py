@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -10,32 +11,35 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, Regexp
 
 from ..core.forms import (
+    EMAIL_MESSAGE,
+    MaxLength,
     NotBefore,
     NotInFuture,
     UKDateField,
     VersionedForm,
+    WholeNumberField,
     blank_to_none,
     choices,
     optional_code,
     optional_id,
     strip,
 )
+from ..core.localtime import to_local
 from ..core.models.people import ETHNICITIES, GENDERS, YES_NO_UNKNOWN
 from ..core.models.work import PLAN_ITEM_STATUSES
 from .meetings import RESEARCH_ANSWERS
 from .models import CONTACT_METHODS, CONTACT_OUTCOMES, RISK_LEVELS, YES_NO
 
-TEXT = [Optional(), Length(max=4000)]
-SHORT = [Optional(), Length(max=200)]
+TEXT = [Optional(), MaxLength(4000)]
+SHORT = [Optional(), MaxLength(200)]
 PERSON_REF = Regexp(r"^[Pp]?\d{1,9}$", message="Enter a person reference such as P000123")
 
 
@@ -83,39 +87,55 @@ class ChildForm(Form):
 
 
 class ReferralForm(FlaskForm):
+    """A MARAC referral. Every problem is found in one submission: the field checks, then
+    the rules between fields (``validate``), which the referral service checks again."""
+
+    # Set by the view: DASH assessments of this victim at or over the high-risk score, and
+    # whether the victim was referred before (a repeat may then be found automatically).
+    high_risk_dash_ids: frozenset[int] = frozenset()
+    referred_before: bool = True
+
     referral_date = UKDateField(
-        "Referral date", validators=[InputRequired(message="Enter the referral date"), NotBefore()]
+        "Referral date", validators=[InputRequired(message="Enter the referral date"), NotInFuture(), NotBefore()]
     )
-    incident_date = UKDateField("Date of the latest incident", validators=[Optional(), NotBefore()])
+    incident_date = UKDateField("Date of the latest incident", validators=[Optional(), NotInFuture(), NotBefore()])
     referrer_name = StringField(
         "Referrer's name",
-        validators=[DataRequired(message="Enter the referrer's name"), Length(max=120)],
+        validators=[DataRequired(message="Enter the referrer's name"), MaxLength(120)],
         filters=[strip],
     )
-    referrer_phone = StringField("Referrer's phone", validators=[Optional(), Length(max=30)], filters=[blank_to_none])
+    referrer_phone = StringField("Referrer's phone", validators=[Optional(), MaxLength(30)], filters=[blank_to_none])
     referrer_email = EmailField(
-        "Referrer's email", validators=[Optional(), Email(), Length(max=254)], filters=[blank_to_none]
+        "Referrer's email",
+        validators=[Optional(), Email(message=EMAIL_MESSAGE), MaxLength(254)],
+        filters=[blank_to_none],
     )
     dash_id = SelectField("DASH risk assessment", coerce=optional_id)
     crit_professional_judgement = BooleanField("Professional judgement")
     judgement_reason = TextAreaField("Reasons for professional judgement", validators=TEXT, filters=[blank_to_none])
-    incidents_12_months = IntegerField(
-        "Police-reported incidents in the last 12 months", validators=[Optional(), NumberRange(min=0, max=500)]
+    incidents_12_months = WholeNumberField(
+        "Police-reported incidents in the last 12 months",
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=500, message="Police-reported incidents in the last 12 months must be from 0 to 500"
+            ),
+        ],
     )
     crit_repeat = BooleanField("Repeat: heard at a MARAC in the last 12 months")
     previous_marac_date = UKDateField("Previous MARAC date", validators=[Optional(), NotInFuture(), NotBefore()])
     previous_reference = StringField(
-        "Previous MARAC reference", validators=[Optional(), Length(max=60)], filters=[blank_to_none]
+        "Previous MARAC reference", validators=[Optional(), MaxLength(60)], filters=[blank_to_none]
     )
     victim_aware = RadioField(
         "Is the victim aware of the referral?",
         choices=choices(YES_NO),
-        validators=[InputRequired(message="Say whether the victim is aware")],
+        validators=[InputRequired(message="Select whether the victim is aware of the referral")],
     )
     consent = RadioField(
         "Has the victim consented to information sharing?",
         choices=choices(YES_NO),
-        validators=[InputRequired(message="Say whether the victim consented")],
+        validators=[InputRequired(message="Select whether the victim has consented to information sharing")],
     )
     consent_override_reason = TextAreaField(
         "If not, why is information shared without consent?", validators=TEXT, filters=[blank_to_none]
@@ -124,7 +144,7 @@ class ReferralForm(FlaskForm):
     safe_to_call = RadioField(
         "Is it safe to call the victim?",
         choices=choices(YES_NO),
-        validators=[InputRequired(message="Say whether it is safe to call")],
+        validators=[InputRequired(message="Select whether it is safe to call the victim")],
     )
     safe_contact = TextAreaField(
         "Safe contact details and times",
@@ -145,11 +165,11 @@ class ReferralForm(FlaskForm):
     )
     transfer_in = BooleanField("Transfer in from another MARAC area")
     transfer_from_area = StringField(
-        "MARAC area transferred from", validators=[Optional(), Length(max=120)], filters=[blank_to_none]
+        "MARAC area transferred from", validators=[Optional(), MaxLength(120)], filters=[blank_to_none]
     )
     transfer_in_date = UKDateField("Date of transfer", validators=[Optional(), NotInFuture(), NotBefore()])
     transfer_previous_ref = StringField(
-        "Reference in the other area", validators=[Optional(), Length(max=60)], filters=[blank_to_none]
+        "Reference in the other area", validators=[Optional(), MaxLength(60)], filters=[blank_to_none]
     )
     is_restricted = BooleanField(
         "Restricted: visible only to named users (for example the victim or perpetrator works for a partner agency)"
@@ -167,6 +187,49 @@ class ReferralForm(FlaskForm):
     children = FieldList(FormField(ChildForm), min_entries=3, max_entries=8)
     confirm_new_people = BooleanField("I have checked the possible matches: these are different people")
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name, message in self.cross_field_errors():
+            field = self[name]
+            if not field.errors:
+                field.errors = list(field.errors) + [message]
+                valid = False
+        return valid
+
+    def cross_field_errors(self) -> list[tuple[str, str]]:
+        """The rules between answers, as (field name, message), all at once."""
+        cfg = current_app.config
+        out = []
+        if self.referral_date.data and self.incident_date.data and self.incident_date.data > self.referral_date.data:
+            out.append(("incident_date", "Date of the latest incident must be the same as or before the referral date"))
+        if self.crit_professional_judgement.data and not self.judgement_reason.data:
+            out.append(("judgement_reason", "Enter the reasons for your professional judgement"))
+        if self.consent.data == "no" and not self.consent_override_reason.data:
+            out.append(("consent_override_reason", "Enter why information is shared without the victim's consent"))
+        if self.transfer_in.data and not self.transfer_from_area.data:
+            out.append(("transfer_from_area", "Enter the MARAC area the case is transferred from"))
+        if self.crit_repeat.data and not self.previous_marac_date.data and not self.referred_before:
+            out.append(
+                ("previous_marac_date", "Enter the previous MARAC date: no earlier MARAC referral was found here")
+            )
+        met = (
+            self.dash_id.data in self.high_risk_dash_ids
+            or self.crit_professional_judgement.data
+            or (self.incidents_12_months.data or 0) >= cfg["MARAC_ESCALATION_INCIDENTS"]
+            or self.crit_repeat.data
+            or self.referred_before
+        )
+        if not met:
+            out.append(
+                (
+                    "dash_id",
+                    "Select the MARAC criterion that applies: a DASH assessment scoring "
+                    f"{cfg['DASH_HIGH_THRESHOLD']} or more, professional judgement with reasons, "
+                    f"{cfg['MARAC_ESCALATION_INCIDENTS']} or more incidents in 12 months, or a repeat",
+                )
+            )
+        return out
+
 
 class DecisionForm(VersionedForm):
     decision = RadioField(
@@ -174,7 +237,7 @@ class DecisionForm(VersionedForm):
         choices=choices({"accept": "Accept for MARAC", "decline": "Decline"}),
         validators=[InputRequired(message="Choose accept or decline")],
     )
-    reason = TextAreaField("Reason (if declining)", validators=[Optional(), Length(max=300)], filters=[blank_to_none])
+    reason = TextAreaField("Reason (if declining)", validators=[Optional(), MaxLength(300)], filters=[blank_to_none])
     meeting_id = SelectField(
         "If accepted, list the case on",
         description="The next meeting whose cut-off the referral meets is chosen for you",
@@ -188,7 +251,7 @@ class DecisionForm(VersionedForm):
         self.meeting_id.choices = [
             (
                 str(c.meeting.id),
-                f"{c.meeting.starts_at:%A %-d %B %Y} (cut-off {c.cutoff:%-d %B})"
+                f"{to_local(c.meeting.starts_at):%A %-d %B %Y} (cut-off {c.cutoff:%-d %B})"
                 + ("" if c.meets_cutoff else ": cut-off passed, listed as urgent"),
             )
             for c in offered
@@ -208,8 +271,9 @@ class RepeatForm(VersionedForm):
     is_repeat = RadioField(
         "Is this a repeat case?",
         choices=choices({"yes": "Yes, a repeat", "no": "No, a new referral"}),
-        validators=[InputRequired(message="Confirm whether this is a repeat")],
+        validators=[InputRequired(message="Select whether this is a repeat")],
     )
+    reason = TextAreaField("Reason (if not a repeat)", validators=[Optional(), MaxLength(300)], filters=[blank_to_none])
 
 
 class AllocateForm(VersionedForm):
@@ -233,7 +297,7 @@ class PlanForm(FlaskForm):
     title = StringField(
         "Plan title",
         default="Safety plan",
-        validators=[DataRequired(message="Enter a title for the plan"), Length(max=200)],
+        validators=[DataRequired(message="Enter a title for the plan"), MaxLength(200)],
         filters=[strip],
     )
     review_due_on = UKDateField("Review date", validators=[InputRequired(message="Enter a review date"), NotBefore()])
@@ -243,12 +307,12 @@ class PlanItemForm(FlaskForm):
     area = StringField(
         "Need or area",
         description="For example home security, safe contact, children",
-        validators=[DataRequired(message="Enter the need or area"), Length(max=60)],
+        validators=[DataRequired(message="Enter the need or area"), MaxLength(60)],
         filters=[strip],
     )
     intervention = TextAreaField(
         "What will be done",
-        validators=[DataRequired(message="Enter what will be done"), Length(max=2000)],
+        validators=[DataRequired(message="Enter what will be done"), MaxLength(2000)],
         filters=[strip],
     )
     owner_agency_id = SelectField("Owning agency", coerce=optional_id)
@@ -296,7 +360,7 @@ class TransferOutForm(VersionedForm):
     )
     area = StringField(
         "MARAC area transferred to",
-        validators=[DataRequired(message="Enter the MARAC area the case is transferred to"), Length(max=120)],
+        validators=[DataRequired(message="Enter the MARAC area the case is transferred to"), MaxLength(120)],
         filters=[strip],
     )
     sent = TextAreaField(
@@ -311,7 +375,7 @@ class CloseForm(VersionedForm):
     on = UKDateField("Closure date", validators=[InputRequired(message="Enter the date"), NotInFuture(), NotBefore()])
     reason = StringField(
         "Reason",
-        validators=[DataRequired(message="Enter the reason for closing the case"), Length(max=200)],
+        validators=[DataRequired(message="Enter the reason for closing the case"), MaxLength(200)],
         filters=[strip],
     )
 

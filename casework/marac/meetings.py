@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from ..core import audit, cases
 from ..core import meetings as core_meetings
 from ..core.models import AgendaItem, Case, Meeting, MeetingAgency, User
+from ..core.periods import local_date
 from ..core.policy import visible_case_clause
 from ..core.services import ServiceError, check_version
 from ..core.types import utcnow
@@ -44,7 +45,7 @@ def subtract_working_days(day: date, n: int) -> date:
 
 
 def cutoff_date(meeting: Meeting) -> date:
-    return subtract_working_days(meeting.starts_at.date(), current_app.config["MARAC_CUTOFF_WORKING_DAYS"])
+    return subtract_working_days(local_date(meeting.starts_at), current_app.config["MARAC_CUTOFF_WORKING_DAYS"])
 
 
 def _referral(case: Case) -> Referral | None:

@@ -82,9 +82,11 @@ class Referral(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     crit_escalation: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     incidents_12_months: Mapped[int | None] = mapped_column(sa.Integer)
     crit_repeat: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
-    # Repeat: proposed by the system, confirmed by the coordinator.
+    # Repeat: proposed by the system (or claimed by the referrer), then confirmed or rejected
+    # by the coordinator: None = awaiting the coordinator, True = confirmed, False = rejected.
     repeat_of_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"))
     repeat_confirmed: Mapped[bool | None] = mapped_column(sa.Boolean)
+    repeat_reject_reason: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.repeat_reject_reason"))
     previous_marac_date: Mapped[date | None] = mapped_column(sa.Date)
     previous_reference: Mapped[str | None] = mapped_column(EncryptedText("marac_referral.previous_reference"))
     victim_aware = enum_column(YES_NO, "referral_victim_aware", nullable=False)
@@ -129,19 +131,28 @@ class Referral(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
         if self.crit_escalation:
             out.append(f"Potential escalation ({self.incidents_12_months} incidents in 12 months)")
         if self.crit_repeat:
-            out.append("Repeat")
+            out.append("Repeat" if self.repeat_confirmed else "Repeat (to be confirmed)")
         return out
 
     @property
     def is_repeat(self) -> bool:
-        return bool(self.crit_repeat and self.repeat_confirmed is not False)
+        """A repeat case: only once the coordinator has confirmed it.
+
+        Detection only proposes (SafeLives, "Definition of a repeat Marac case";
+        domain-notes §2-§3): an unconfirmed or rejected proposal is not a repeat, on
+        the agenda or in the quarterly return.
+        """
+        return bool(self.crit_repeat and self.repeat_confirmed is True)
+
+    @property
+    def repeat_to_confirm(self) -> bool:
+        """Proposed or claimed as a repeat, awaiting the coordinator's decision."""
+        return bool(self.crit_repeat and self.repeat_confirmed is None)
 
     @classmethod
     def repeat_clause(cls) -> sa.ColumnElement[bool]:
-        """``is_repeat`` in SQL, for counting in the database."""
-        return sa.and_(
-            cls.crit_repeat.is_(True), sa.or_(cls.repeat_confirmed.is_(None), cls.repeat_confirmed.is_(True))
-        )
+        """``is_repeat`` in SQL, for counting in the database: confirmed repeats only."""
+        return sa.and_(cls.crit_repeat.is_(True), cls.repeat_confirmed.is_(True))
 
 
 class ResearchResponse(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):

@@ -144,3 +144,8 @@ def contacts(case_id: int) -> list[ContactLog]:
 
 def upcoming_meetings() -> list[Meeting]:
     return core_meetings.upcoming_meetings("marac")
+
+
+def referred_before(victim_id: int) -> bool:
+    """Whether this victim has any earlier MARAC referral (a repeat may then be found)."""
+    return db.session.scalar(sa.select(sa.exists().where(Referral.victim_id == victim_id))) or False

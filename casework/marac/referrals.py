@@ -11,13 +11,13 @@ them is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from ..core import audit, cases
+from ..core import audit, cases, periods
 from ..core.models import Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User, UserRole
 from ..core.policy import AccessDenied, can_view_case, ensure_can_edit_case
 from ..core.services import FieldErrors, ServiceError, check_version
@@ -40,21 +40,45 @@ class RepeatCandidate:
     perpetrator_match: bool
 
 
+# An earlier referral the MARAC did not take on (still awaiting a decision, or declined)
+# is not a "MARAC referral" for the repeat definition.
+NOT_MARAC_REFERRALS = ("submitted", "declined")
+
+
+def repeat_window_end(last_referral_date: date) -> date:
+    """The last day an incident makes a repeat: ``MARAC_REPEAT_WINDOW_MONTHS`` (default 12)
+    calendar months after the last MARAC referral date, to the day.
+
+    SafeLives, "Definition of a repeat Marac case" (domain-notes §0, §2): any further
+    incident between the same victim and perpetrator(s) within 12 months of the last
+    referral date; after that it is a new referral. Calendar months: a referral on
+    29 February 2024 makes incidents up to 28 February 2025 repeats.
+    """
+    return periods.add_months(last_referral_date, current_app.config["MARAC_REPEAT_WINDOW_MONTHS"])
+
+
 def find_repeats(
     victim_id: int, incident_date: date, perpetrator_ids: set[int], exclude_case_id: int | None = None
 ) -> list[RepeatCandidate]:
-    """Earlier MARAC referrals of this victim dated within the repeat window before the incident.
+    """Earlier MARAC referrals of this victim whose repeat window holds the incident, newest first.
 
-    Day arithmetic: with the default 365-day window an incident 364 or 365 days
-    after the last referral is a repeat; 366 days after is a new referral.
+    The first, if any, is the victim's LAST MARAC referral before the incident: the one
+    the repeat definition measures from (:func:`repeat_window_end`). Referrals still
+    awaiting a decision, and declined ones, are not MARAC referrals and are skipped.
+    Older ones are listed for the coordinator to see, but only the last can make the
+    incident a repeat (:func:`proposed_repeat`).
     """
-    window = current_app.config["MARAC_REPEAT_WINDOW_DAYS"]
+    earliest = periods.add_months(incident_date, -current_app.config["MARAC_REPEAT_WINDOW_MONTHS"])
     query = (
         sa.select(Referral)
+        .join(Case, Case.id == Referral.case_id)
         .where(
             Referral.victim_id == victim_id,
             Referral.referral_date <= incident_date,
-            Referral.referral_date >= incident_date - timedelta(days=window),
+            # Every referral whose window holds the incident is on or after this date
+            # (month-end clamping only ever moves it earlier); each is checked exactly below.
+            Referral.referral_date >= earliest,
+            Case.status.not_in(NOT_MARAC_REFERRALS),
         )
         .order_by(Referral.referral_date.desc(), Referral.id.desc())
     )
@@ -62,9 +86,24 @@ def find_repeats(
         query = query.where(Referral.case_id != exclude_case_id)
     out = []
     for ref in db.session.scalars(query):
+        if incident_date > repeat_window_end(ref.referral_date):
+            continue
         theirs = {p.person_id for p in ref.case.participants if p.role == "perpetrator"}
         out.append(RepeatCandidate(ref, (incident_date - ref.referral_date).days, bool(theirs & perpetrator_ids)))
     return out
+
+
+def proposed_repeat(candidates: list[RepeatCandidate]) -> RepeatCandidate | None:
+    """The repeat that detection proposes to the coordinator, or None.
+
+    SafeLives: a repeat is a further incident involving the same victim and the same
+    perpetrator(s) within 12 months of the LAST MARAC referral date. So only the
+    victim's last MARAC referral counts, and only if it names a perpetrator of the new
+    incident: a different perpetrator is a new referral, not a repeat.
+    """
+    if candidates and candidates[0].perpetrator_match:
+        return candidates[0]
+    return None
 
 
 def _always_shared_agency_ids() -> list[int]:
@@ -143,9 +182,10 @@ def create_referral(
     # Earlier referrals the referrer may not see are kept for the coordinator to confirm,
     # never shown or copied to the referrer: a repeat must not reveal a hidden case.
     found = find_repeats(victim.id, incident_date or referral_date, perp_ids)
-    repeats = [r for r in found if can_view_case(user, r.referral.case)]
-    hidden = next((r for r in found if r not in repeats), None)
-    repeat_claimed = bool(data.get("crit_repeat")) or bool(repeats)
+    proposal = proposed_repeat(found)
+    latest = proposal if proposal and can_view_case(user, proposal.referral.case) else None
+    hidden = proposal if proposal and latest is None else None
+    repeat_claimed = bool(data.get("crit_repeat")) or latest is not None
     met = check_criteria(
         dash=dash,
         professional_judgement=bool(data.get("crit_professional_judgement")),
@@ -153,7 +193,7 @@ def create_referral(
         incidents_12_months=data.get("incidents_12_months"),
         repeat=repeat_claimed,
     )
-    if data.get("crit_repeat") and not repeats and not data.get("previous_marac_date"):
+    if data.get("crit_repeat") and latest is None and not data.get("previous_marac_date"):
         raise ServiceError(
             "No earlier MARAC referral for this victim was found: give the previous MARAC date", "previous_marac_date"
         )
@@ -177,7 +217,6 @@ def create_referral(
         cases.add_participant(
             case, link.person_id, "child", relationship_to_victim=link.relationship, details=link.details or None
         )
-    latest = repeats[0] if repeats else None
     referral = Referral(
         case_id=case.id,
         victim_id=victim.id,
@@ -266,11 +305,21 @@ def decide(
     return None
 
 
-def confirm_repeat(user: User, referral: Referral, *, is_repeat: bool, version: int | None) -> None:
+def confirm_repeat(
+    user: User, referral: Referral, *, is_repeat: bool, reason: str | None = None, version: int | None
+) -> None:
+    """The coordinator confirms a proposed repeat, or rejects it and says why.
+
+    Only a confirmed repeat is a repeat case (``Referral.is_repeat``) and counts in the
+    quarterly return (SafeLives: detection proposes, the MARAC decides; domain-notes §3).
+    """
     ensure_can_edit_case(user, referral.case)
     check_version(referral, version)
+    if not is_repeat and not (reason or "").strip():
+        raise ServiceError("Enter the reason this is not a repeat", "reason")
     referral.repeat_confirmed = is_repeat
     referral.crit_repeat = is_repeat
+    referral.repeat_reject_reason = None if is_repeat else reason.strip()
     earlier = referral.repeat_of
     # The previous date and reference are shown to everyone who sees this case (and on the
     # agenda), so they are never copied from a restricted case.
@@ -429,22 +478,7 @@ def submit_referral(user: User, victim: Person, submission: ReferralSubmission) 
     from ..people import services as people
 
     people.ensure_can_act_on(user, victim)
-    errors: list[tuple[str, str]] = []
-    perpetrator: Person | None = None
-    if submission.perpetrator_reference:
-        try:
-            perpetrator = people.load_person(user, submission.perpetrator_reference.lstrip("Pp"), log=False, act=True)
-        except AccessDenied as exc:
-            audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
-            errors.append(("perp_reference", "No person you can see has that reference"))
-    elif submission.new_perpetrator is not None:
-        message = _duplicate_message(user, "The perpetrator", submission.new_perpetrator, submission.confirm_new_people)
-        if message:
-            errors.append((submission.new_perpetrator.field, message))
-    for child in submission.children:
-        message = _duplicate_message(user, "A child", child.person, submission.confirm_new_people)
-        if message:
-            errors.append((child.person.field, message))
+    perpetrator, errors = _resolve_people(user, submission)
     if errors:
         raise FieldErrors(errors)
 
@@ -463,6 +497,35 @@ def submit_referral(user: User, victim: Person, submission: ReferralSubmission) 
         for child in submission.children
     ]
     return create_referral(user, victim, submission.data, perpetrators=perp_links, children=child_links)
+
+
+def _resolve_people(user: User, submission: ReferralSubmission) -> tuple[Person | None, list[tuple[str, str]]]:
+    """The existing perpetrator named by reference, and every problem with the people typed in."""
+    from ..people import services as people
+
+    errors: list[tuple[str, str]] = []
+    perpetrator: Person | None = None
+    if submission.perpetrator_reference:
+        try:
+            perpetrator = people.load_person(user, submission.perpetrator_reference.lstrip("Pp"), log=False, act=True)
+        except AccessDenied as exc:
+            audit.record("access.denied", object_type="person", object_id=exc.object_id, result="denied")
+            errors.append(("perp_reference", "No person you can see has that reference"))
+    elif submission.new_perpetrator is not None:
+        message = _duplicate_message(user, "The perpetrator", submission.new_perpetrator, submission.confirm_new_people)
+        if message:
+            errors.append((submission.new_perpetrator.field, message))
+    for child in submission.children:
+        message = _duplicate_message(user, "A child", child.person, submission.confirm_new_people)
+        if message:
+            errors.append((child.person.field, message))
+    return perpetrator, errors
+
+
+def people_problems(user: User, submission: ReferralSubmission) -> list[tuple[str, str]]:
+    """What the referral's people would refuse (unknown reference, possible duplicates), as
+    (field, message), so a form with other errors can show them too, in one go."""
+    return _resolve_people(user, submission)[1]
 
 
 def _person_values(person: NewPerson) -> dict[str, Any]:

@@ -1,6 +1,20 @@
 """The SafeLives quarterly MARAC data return, counted per meeting (domain-notes §3).
 
-Cases discussed include repeats. Referrals are split police / partner agencies.
+It counts what happened, not what was planned (SafeLives MARAC data guidance,
+"Reviewing your Marac data"; domain-notes §3: collected at meeting level, totals
+include repeats):
+
+* meetings held: MARAC meetings marked held whose LOCAL date is in the period;
+* cases discussed: hearings, that is agenda items at those meetings with an
+  outcome recorded and not removed. A case heard at two meetings is two hearings;
+  repeats are included;
+* repeat cases: hearings of cases the coordinator confirmed as repeats. The repeat
+  rate is repeat hearings / hearings, so both sides count the same thing and a
+  repeat case heard twice counts twice in each (SafeLives counts cases per meeting,
+  not people);
+* referrals by agency, victim characteristics and children: per hearing too.
+
+Referrals are split police / partner agencies.
 Victim characteristics counted: Black, Asian or racially minoritised, LGBT+,
 disabled, male, aged 16-17 at referral; and children in the households.
 Volume is given per 10,000 women aged 16+ when the local population is set
@@ -105,6 +119,10 @@ class QuarterlyReturn:
 def quarterly_return(period: Period) -> QuarterlyReturn:
     """The return for the meetings held on the period's LOCAL dates (setting ``TIMEZONE``).
 
+    A meeting counts only once marked held (a scheduled or cancelled one never), and a
+    listed case only once its outcome is recorded at a held meeting: see the module
+    docstring for each definition.
+
     Everything not encrypted is counted by the database (hearings, repeats, referring
     agencies, children). Only the victims' five demographic columns are decrypted, one
     hearing at a time from a streamed result, so memory stays flat however many
@@ -113,7 +131,7 @@ def quarterly_return(period: Period) -> QuarterlyReturn:
     out = QuarterlyReturn(period=period)
     lo, hi = periods.utc_bounds(period)
     in_period = sa.and_(
-        Meeting.kind == "marac", Meeting.status != "cancelled", Meeting.starts_at >= lo, Meeting.starts_at < hi
+        Meeting.kind == "marac", Meeting.status == "held", Meeting.starts_at >= lo, Meeting.starts_at < hi
     )
     out.meetings = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(in_period)) or 0
 
@@ -123,7 +141,7 @@ def quarterly_return(period: Period) -> QuarterlyReturn:
             .select_from(AgendaItem)
             .join(Meeting, Meeting.id == AgendaItem.meeting_id)
             .join(Referral, Referral.case_id == AgendaItem.case_id)
-            .where(in_period, AgendaItem.removed_reason.is_(None))
+            .where(in_period, AgendaItem.removed_reason.is_(None), AgendaItem.outcome.is_not(None))
         )
 
     by_agency = (

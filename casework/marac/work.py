@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import contains_eager, load_only
 
+from ..core.localtime import to_local
 from ..core.models import Case, User
 from ..core.modules import WorkItem, WorkSection
 from ..core.policy import visible_case_clause
@@ -58,7 +59,7 @@ def research_chase(user: User) -> WorkSection | None:
             WorkItem(
                 label=item.case.reference,
                 url=_url("marac.research", item_id=item.id),
-                detail=f"research before the meeting on {item.meeting.starts_at:%-d %b %Y}",
+                detail=f"research before the meeting on {to_local(item.meeting.starts_at):%-d %b %Y}",
             )
             for item in items
         ],

@@ -1,8 +1,18 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Email, Optional, Regexp, ValidationError
 
-from ..core.forms import NotBefore, NotInFuture, UKDateField, VersionedForm, blank_to_none, choices, optional_code
+from ..core.forms import (
+    EMAIL_MESSAGE,
+    MaxLength,
+    NotBefore,
+    NotInFuture,
+    UKDateField,
+    VersionedForm,
+    blank_to_none,
+    choices,
+    optional_code,
+)
 from ..core.models.people import ETHNICITIES, GENDERS, SEXUALITIES, YES_NO_UNKNOWN, person_id_from_reference
 from ..core.search import name_words
 
@@ -20,33 +30,35 @@ class PersonForm(VersionedForm):
         description="Until the person is in a case, only colleagues in your agency who work on this casework see it.",
         validate_choice=False,
     )
-    given_names = StringField("Given names", validators=[Optional(), Length(max=200)], filters=[blank_to_none])
+    given_names = StringField("Given names", validators=[Optional(), MaxLength(200)], filters=[blank_to_none])
     surname = StringField(
         "Surname",
-        validators=[Length(max=200)],
+        validators=[MaxLength(200)],
         filters=[blank_to_none],
         description="Record the name the person uses now; add previous names as aliases.",
     )
     aliases = TextAreaField(
         "Aliases and previous names",
         description="One per line",
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), MaxLength(1000)],
         filters=[blank_to_none],
     )
     dob = UKDateField(
         "Date of birth",
         validators=[Optional(), NotInFuture("Date of birth must be in the past"), NotBefore()],
     )
-    address = TextAreaField("Current address", validators=[Optional(), Length(max=500)], filters=[blank_to_none])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)], filters=[blank_to_none])
+    address = TextAreaField("Current address", validators=[Optional(), MaxLength(500)], filters=[blank_to_none])
+    postcode = StringField("Postcode", validators=[Optional(), MaxLength(10)], filters=[blank_to_none])
     phone = StringField("Phone number", validators=[Optional(), PHONE], filters=[blank_to_none])
-    email = EmailField("Email address", validators=[Optional(), Email(), Length(max=254)], filters=[blank_to_none])
+    email = EmailField(
+        "Email address", validators=[Optional(), Email(message=EMAIL_MESSAGE), MaxLength(254)], filters=[blank_to_none]
+    )
     gender = SelectField("Gender", choices=_choices(GENDERS), coerce=optional_code)
     ethnicity = SelectField("Ethnicity", choices=_choices(ETHNICITIES), coerce=optional_code)
     disability = SelectField("Disability", choices=_choices(YES_NO_UNKNOWN), coerce=optional_code)
     is_lgbt = SelectField("LGBT+", choices=_choices(YES_NO_UNKNOWN), coerce=optional_code)
     sexuality = SelectField("Sexuality", choices=_choices(SEXUALITIES), coerce=optional_code)
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)], filters=[blank_to_none])
+    notes = TextAreaField("Notes", validators=[Optional(), MaxLength(5000)], filters=[blank_to_none])
     confirm_new = HiddenField()
 
     def validate_surname(self, field):
@@ -90,13 +102,13 @@ class PersonSearchForm(FlaskForm):
             "Any of their names, or the first 3 letters or more of each, for example 'Joh Smi'. "
             "Names that sound alike are found too."
         ),
-        validators=[Optional(), Length(max=200, message="Name or alias must be 200 characters or fewer")],
+        validators=[Optional(), MaxLength(200)],
         filters=[blank_to_none],
     )
     reference = StringField(
         "Person reference",
         description="For example P000123",
-        validators=[Optional(), Length(max=20, message="Enter a reference like P000123")],
+        validators=[Optional(), MaxLength(20)],
         filters=[blank_to_none],
     )
     dob = UKDateField("Date of birth", validators=[Optional(), NotInFuture(), NotBefore()])

@@ -6,14 +6,14 @@ birth. Existing people are given their tokens here, decrypting their names with 
 application's key ring, as the column types do.
 
 Revision ID: 0017_person_search
-Revises: 0013_list_indexes
+Revises: 0014_repeat_reject_reason
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_person_search"
-down_revision = "0013_list_indexes"
+down_revision = "0014_repeat_reject_reason"
 branch_labels = None
 depends_on = None
 

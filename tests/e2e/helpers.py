@@ -120,3 +120,14 @@ def page_errors(messages: list[str]) -> list[str]:
 
 def server_errors(messages: list[str]) -> list[str]:
     return [m for m in messages if m.startswith("server error:")]
+
+
+# --- forms ---------------------------------------------------------------------------
+
+
+def fill_date(page: Page, legend: str, day, scope=None) -> None:
+    """Type a date into a GOV.UK day / month / year input, found by its legend."""
+    group = (scope or page).get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))

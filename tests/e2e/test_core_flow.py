@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import csp_violations, login_as, logout, submit_password, totp_code
+from .helpers import csp_violations, fill_date, login_as, logout, submit_password, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +25,7 @@ def add_person(page: Page, *, given_names: str, surname: str, dob: str) -> None:
     expect(page.get_by_role("heading", level=1, name="Add a person")).to_be_visible()
     page.get_by_label("Given names").fill(given_names)
     page.get_by_label("Surname").fill(surname)
-    page.get_by_label("Date of birth").fill(dob)
+    fill_date(page, "Date of birth", date.fromisoformat(dob))
     page.get_by_role("button", name="Save person").click()
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import login_as, logout
+from .helpers import fill_date, login_as, logout
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_marac_cycle(page: Page, live_server):
     login_as(page, idva)
     page.goto(f"/people/{victim.id}")
     page.get_by_role("link", name="Record a DASH assessment").click()
-    page.get_by_label("Date completed").fill(date.today().isoformat())
+    fill_date(page, "Date completed", date.today())
     for i, group in enumerate(page.locator("ol.dash-questions > li").all()):
         group.get_by_label("Yes" if i < 15 else "No", exact=True).check()
     page.get_by_role("button", name="Save assessment").click()
@@ -37,7 +37,7 @@ def test_marac_cycle(page: Page, live_server):
 
     page.goto(f"/people/{victim.id}")
     page.get_by_role("link", name="Refer to MARAC").click()
-    page.get_by_label("Referral date").fill(date.today().isoformat())
+    fill_date(page, "Referral date", date.today())
     page.get_by_label("DASH risk assessment").select_option(index=1)
     page.locator("#victim_aware").get_by_label("Yes").check()
     page.locator("#consent").get_by_label("Yes").check()
@@ -56,11 +56,12 @@ def test_marac_cycle(page: Page, live_server):
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="MARAC", exact=True).click()
     page.get_by_role("link", name="Meetings").click()
     page.get_by_role("link", name="Schedule a meeting").click()
-    page.get_by_label("Date").fill((date.today() + timedelta(days=21)).isoformat())
-    page.get_by_label("Start time (UTC)").fill("10:00")
+    fill_date(page, "Date", date.today() + timedelta(days=21))
+    page.get_by_label("Start time").fill("10:00")
     page.get_by_label("Venue").fill("Civic Centre")
     page.get_by_role("button", name="Schedule meeting").click()
     expect(page.get_by_role("status")).to_contain_text("Meeting scheduled")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("10:00")  # local time, as entered
     meeting_url = page.url
 
     page.goto(case_url)
@@ -99,7 +100,7 @@ def test_marac_cycle(page: Page, live_server):
     expect(page.get_by_role("status")).to_contain_text("Minutes saved")
     page.get_by_label("Owning agency").select_option(label="Homes Trust")
     page.get_by_label("Action", exact=True).fill("Fit new locks and a door viewer")
-    page.get_by_label("Deadline").fill((date.today() + timedelta(days=35)).isoformat())
+    fill_date(page, "Deadline", date.today() + timedelta(days=35))
     page.get_by_role("button", name="Add action").click()
     expect(page.get_by_role("status")).to_contain_text("Action recorded")
     logout(page)

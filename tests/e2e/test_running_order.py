@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import login_as, logout
+from .helpers import fill_date, login_as, logout
 
 pytestmark = pytest.mark.e2e
 
@@ -168,7 +168,7 @@ def test_chair_runs_the_meeting_from_the_running_order(page: Page, live_server):
     expect(page.get_by_role("heading", level=1)).to_contain_text(first)
     page.get_by_label("Owning agency").select_option(label="Homes Trust")
     page.get_by_label("Action", exact=True).fill("Fit new locks and a door viewer")
-    page.get_by_label("Deadline").fill((date.today() + timedelta(days=35)).isoformat())
+    fill_date(page, "Deadline", date.today() + timedelta(days=35))
     page.get_by_role("button", name="Add action").click()
     expect(page.get_by_role("status")).to_contain_text("Action recorded")
     agreed = page.get_by_role("region", name="Actions agreed at this meeting")

@@ -119,8 +119,8 @@ def test_duplicate_agency_code_is_a_form_error(app, admin, factory):
 
 
 BAD_AGENCY_INPUT = [
-    ({"code": "X" * 21, "name": "Too long code", "kind": "police"}, "Field cannot be longer than 20 characters"),
-    ({"code": "OK1", "name": "N" * 201, "kind": "police"}, "Field cannot be longer than 200 characters"),
+    ({"code": "X" * 21, "name": "Too long code", "kind": "police"}, "must be 20 characters or fewer"),
+    ({"code": "OK1", "name": "N" * 201, "kind": "police"}, "Name must be 200 characters or fewer"),
     ({"code": "OK2", "name": "Bad kind", "kind": "spaceforce"}, "Not a valid choice"),
     ({"code": "bad code!", "name": "Bad code", "kind": "police"}, "Use letters, digits, - or _"),
     ({"code": "", "name": "", "kind": "police"}, "Enter a code"),
@@ -354,7 +354,7 @@ def test_admin_accounts_hold_no_other_role(app, admin, factory):
 
 
 BAD_USER_INPUT = [
-    ({"display_name": "N" * 121}, "Field cannot be longer than 120 characters"),
+    ({"display_name": "N" * 121}, "Full name must be 120 characters or fewer"),
     ({"display_name": ""}, "Enter the user&#39;s full name"),
     ({"agency_id": "999999"}, "Not a valid choice"),
     ({"agency_id": "not-a-number"}, "Choose an agency"),

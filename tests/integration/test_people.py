@@ -240,15 +240,15 @@ def test_edit_records_changed_field_names_only(app, factory, idva):
 
 
 BAD_PERSON_INPUT = [
-    ({"surname": "Date", "dob": "2001-13-45"}, "Enter a real date"),
-    ({"surname": "Date", "dob": "not a date"}, "Enter a real date"),
-    ({"surname": "Date", "dob": "31/02/2001"}, "Enter a real date"),
+    ({"surname": "Date", "dob": "2001-13-45"}, "Date of birth must be a real date"),
+    ({"surname": "Date", "dob": "not a date"}, "Date of birth must be a real date"),
+    ({"surname": "Date", "dob": "31/02/2001"}, "Date of birth must be a real date"),
     ({"surname": "Date", "dob": "2999-01-01"}, "Date of birth must be in the past"),
-    ({"surname": "Date", "dob": "1800-01-01"}, "Date must be after"),
-    ({"surname": "S" * 201}, "Field cannot be longer than 200 characters"),
-    ({"surname": "Long", "notes": "n" * 5001}, "Field cannot be longer than 5000 characters"),
+    ({"surname": "Date", "dob": "1800-01-01"}, "Date of birth must be after 1 January 1900"),
+    ({"surname": "S" * 201}, "Surname must be 200 characters or fewer"),
+    ({"surname": "Long", "notes": "n" * 5001}, "Notes must be 5,000 characters or fewer"),
     ({"surname": "Phone", "phone": "call me maybe"}, "Enter a phone number"),
-    ({"surname": "Mail", "email": "not-an-email"}, "Invalid email address"),
+    ({"surname": "Mail", "email": "not-an-email"}, "Enter an email address in the correct format"),
     ({"surname": "Choice", "gender": "dragon"}, "Not a valid choice"),
     ({"surname": "Choice", "ethnicity": "<script>"}, "Not a valid choice"),
     ({"given_names": "", "surname": ""}, "Enter a surname or given names"),
@@ -276,7 +276,7 @@ def test_person_edit_bad_date_is_400(app, factory, idva):
         f"/people/{pid}/edit",
         data={"csrf_token": csrf_token(page.text), "version_id": version, "surname": "X", "dob": "1990-02-30"},
     )
-    assert resp.status_code == 400 and "Enter a real date" in resp.text
+    assert resp.status_code == 400 and "Date of birth must be a real date" in resp.text
     db.session.expire_all()
     assert db.session.get(Person, pid).dob == date(1990, 1, 1)
 
@@ -287,7 +287,7 @@ def test_search_bad_input_is_400(app, idva):
         ({}, "Enter a name, a reference, a date of birth or a phone number"),
         ({"name": "123 !!"}, "Enter a name using letters"),
         ({"reference": "case 12"}, "Enter a reference like P000123"),
-        ({"name": "Smith", "dob": "2020-99-99"}, "Enter a real date"),
+        ({"name": "Smith", "dob": "2020-99-99"}, "Date of birth must be a real date"),
         ({"phone": "!!!"}, "Enter a phone number"),
     ]:
         resp = post_form(client, "/people/", fields)

@@ -171,6 +171,30 @@ def test_minutes_pdf_download_is_audited(app, factory, marac):
     assert ev.recipient_agency_id == marac.csp.id and ev.lawful_basis
 
 
+def test_circulation_minutes_identify_people_by_initials_only(app, factory, marac):
+    ref, meeting, item, *_ = _listed(marac, factory)
+    core_meetings.record_minutes(
+        marac.coordinator, item, minutes="Agreed ZQXMINUTE", outcome="actions_agreed", version=item.version_id
+    )
+    db.session.commit()
+    client = _client(app, marac.coordinator)
+    full = _pdf_text(client.get(f"/marac/meetings/{meeting.id}/minutes.pdf").data)
+    assert "ZEDWARDS" in full and "02/01/1990" in full
+    resp = client.get(f"/marac/meetings/{meeting.id}/minutes-circulation.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert "circulation" in resp.headers["Content-Disposition"]
+    text = " ".join(_pdf_text(resp.data).split())
+    assert "ZQXMINUTE" in text and "Victim: AZ" in text and "initials only" in text
+    for identifying in ("Zedwards", "ZEDWARDS", "Alice", "Yarrow", "YARROW", "02/01/1990", "04/03/1980"):
+        assert identifying not in text, identifying
+    ev = audit_events("marac.minutes.download")[-1]
+    assert ev.data["details"] == {"copy": "circulation"} and ev.recipient_agency_id == marac.csp.id
+    # The same access rule as the full minutes: an agency not on the distribution list gets nothing.
+    assert (
+        _client(app, marac.health_rep).get(f"/marac/meetings/{meeting.id}/minutes-circulation.pdf").status_code == 404
+    )
+
+
 def test_rep_cannot_update_other_agency_action(app, factory, marac):
     ref, meeting, item, *_ = _listed(marac, factory)
     action = item_action(

@@ -82,7 +82,7 @@ def test_coordinator_case_page_has_unique_ids_and_labels(app, marac, factory):
     assert page.status_code == 200
     fields = check_fields(page.text)
     names = {a.get("name") for _, a in fields.fields}
-    assert {"decision", "reason", "on", "area", "idva_user_id"} <= names
+    assert {"decision", "reason", "on-day", "area", "idva_user_id"} <= names
     # The record comes first; the forms are below it, behind disclosures.
     text = page.text
     assert text.index("<h2>People</h2>") < text.index("<h2>Meetings</h2>") < text.index('id="update-h"')
@@ -106,7 +106,16 @@ def test_idva_case_page_with_a_safety_plan_has_unique_ids_and_labels(app, marac,
     assert page.status_code == 200
     fields = check_fields(page.text)
     names = {a.get("name") for _, a in fields.fields}
-    assert {"contact_on", "area", "intervention", "summary", "next_review_on", "status", "on", "reason"} <= names
+    assert {
+        "contact_on-day",
+        "area",
+        "intervention",
+        "summary",
+        "next_review_on-day",
+        "status",
+        "on-day",
+        "reason",
+    } <= names
 
 
 def test_case_page_redrawn_with_errors_keeps_ids_unique_and_opens_the_form(app, marac, factory):

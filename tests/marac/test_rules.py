@@ -13,7 +13,8 @@ from casework.core.services import ConflictError, ServiceError
 from casework.extensions import db
 from casework.marac import dash, meetings, referrals
 from casework.marac.agenda import build
-from tests.helpers import item_action
+from casework.marac.models import Referral
+from tests.helpers import item_action, login, post_form
 
 from .conftest import all_yes, make_referral, record_dash, schedule
 
@@ -123,41 +124,161 @@ def test_no_consent_needs_reason(app, marac, factory):
 # --- repeats ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("days", "is_repeat"), [(364, True), (365, True), (366, False)])
-def test_repeat_window(app, marac, factory, days, is_repeat):
+def _accepted(user, victim, on, perpetrators, marac, **data):
+    """An earlier referral the MARAC took on: the only kind a repeat is measured from."""
+    ref = make_referral(user, victim, incidents_12_months=3, on=on, perpetrators=perpetrators, **data)
+    referrals.decide(marac.coordinator, ref, accept=True, reason=None, version=ref.version_id)
+    db.session.commit()
+    return ref
+
+
+def _further(marac, victim, incident, perpetrators, **data):
+    """A new referral two days after a further incident."""
+    return make_referral(
+        marac.idva,
+        victim,
+        incidents_12_months=3,
+        on=incident + timedelta(days=2),
+        incident_date=incident,
+        perpetrators=perpetrators,
+        **data,
+    )
+
+
+@pytest.mark.parametrize(
+    ("last", "incident", "repeat"),
+    [
+        (date(2023, 5, 10), date(2024, 5, 9), True),
+        (date(2023, 5, 10), date(2024, 5, 10), True),  # 12 calendar months to the day
+        (date(2023, 5, 10), date(2024, 5, 11), False),  # a day after: a new referral
+        (date(2024, 2, 29), date(2025, 2, 28), True),  # leap day: 12 months end on 28 February
+        (date(2024, 2, 29), date(2025, 3, 1), False),
+        (date(2023, 3, 1), date(2024, 2, 29), True),  # 366 days, within 12 calendar months
+        (date(2023, 3, 1), date(2024, 3, 1), True),
+        (date(2023, 3, 1), date(2024, 3, 2), False),
+    ],
+)
+def test_repeat_window_is_12_calendar_months_from_the_last_referral(app, marac, factory, last, incident, repeat):
     victim, perp = factory.person(marac.idva), factory.person(marac.idva)
-    today = date.today()
-    first = make_referral(
-        marac.idva, victim, incidents_12_months=3, on=today - timedelta(days=days), perpetrators=[perp]
-    )
-    second = make_referral(
-        marac.idva, victim, incidents_12_months=3, on=today, incident_date=today, perpetrators=[perp]
-    )
-    assert second.crit_repeat is is_repeat
-    if is_repeat:
+    first = _accepted(marac.idva, victim, last, [perp], marac)
+    second = _further(marac, victim, incident, [perp])
+    assert second.crit_repeat is repeat and second.repeat_to_confirm is repeat
+    # Detection only proposes: nothing is a repeat until the coordinator confirms it.
+    assert not second.is_repeat
+    if repeat:
         assert second.repeat_of_case_id == first.case_id
         assert second.previous_marac_date == first.referral_date
         assert second.previous_reference == first.case.reference
-        found = referrals.find_repeats(victim.id, today, {perp.id}, exclude_case_id=second.case_id)
-        assert found[0].perpetrator_match and found[0].days_since == days
+        found = referrals.find_repeats(victim.id, incident, {perp.id}, exclude_case_id=second.case_id)
+        assert found[0].perpetrator_match and found[0].days_since == (incident - last).days
     else:
-        assert second.repeat_of_case_id is None
+        assert second.repeat_of_case_id is None and second.previous_marac_date is None
 
 
-def test_repeat_with_new_perpetrator_is_flagged_without_match(app, marac, factory):
+def test_add_months_clamps_to_the_month_end(app):
+    from casework.core.periods import add_months
+
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert add_months(date(2024, 2, 29), 48) == date(2028, 2, 29)
+    assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2024, 12, 15), 1) == date(2025, 1, 15)
+    assert add_months(date(2025, 3, 31), -1) == date(2025, 2, 28)
+    assert add_months(date(2025, 1, 15), -12) == date(2024, 1, 15)
+    assert referrals.repeat_window_end(date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+def test_window_is_measured_from_the_last_referral_not_the_first(app, marac, factory):
+    victim, perp = factory.person(marac.idva), factory.person(marac.idva)
+    _accepted(marac.idva, victim, date(2022, 6, 1), [perp], marac)
+    last = _accepted(marac.idva, victim, date(2023, 4, 1), [perp], marac)
+    second = _further(marac, victim, date(2024, 3, 15), [perp])  # 21 months after the first
+    assert second.repeat_to_confirm and second.repeat_of_case_id == last.case_id
+    assert second.previous_marac_date == date(2023, 4, 1)
+
+
+def test_a_different_perpetrator_is_not_a_repeat(app, marac, factory):
     victim, perp1, perp2 = (factory.person(marac.idva) for _ in range(3))
-    make_referral(marac.idva, victim, incidents_12_months=3, on=date.today() - timedelta(days=40), perpetrators=[perp1])
-    found = referrals.find_repeats(victim.id, date.today(), {perp2.id})
-    assert len(found) == 1 and not found[0].perpetrator_match
+    earlier = _accepted(marac.idva, victim, date.today() - timedelta(days=40), [perp1], marac)
+    second = _further(marac, victim, date.today() - timedelta(days=2), [perp2])
+    assert not second.crit_repeat and second.repeat_of_case_id is None and not second.is_repeat
+    # The coordinator still sees the earlier referral, marked as a different perpetrator.
+    found = referrals.find_repeats(victim.id, date.today(), {perp2.id}, exclude_case_id=second.case_id)
+    assert [f.referral.case_id for f in found] == [earlier.case_id] and not found[0].perpetrator_match
+    assert referrals.proposed_repeat(found) is None
+    # One of several perpetrators named again is the same perpetrator(s).
+    third = _further(marac, victim, date.today() - timedelta(days=2), [perp1, perp2])
+    assert third.repeat_to_confirm and third.repeat_of_case_id == earlier.case_id
 
 
-def test_coordinator_confirms_or_rejects_repeat(app, marac, factory):
-    victim = factory.person(marac.idva)
-    make_referral(marac.idva, victim, incidents_12_months=3, on=date.today() - timedelta(days=10))
-    second = make_referral(marac.idva, victim, incidents_12_months=3)
-    assert second.is_repeat and second.repeat_confirmed is None
-    referrals.confirm_repeat(marac.coordinator, second, is_repeat=False, version=second.version_id)
-    assert not second.is_repeat
+def test_only_the_last_referral_counts_even_if_an_older_one_names_the_perpetrator(app, marac, factory):
+    victim, perp1, perp2 = (factory.person(marac.idva) for _ in range(3))
+    _accepted(marac.idva, victim, date.today() - timedelta(days=200), [perp1], marac)
+    _accepted(marac.idva, victim, date.today() - timedelta(days=100), [perp2], marac)
+    second = _further(marac, victim, date.today() - timedelta(days=2), [perp1])
+    assert not second.crit_repeat and second.repeat_of_case_id is None
+
+
+def test_declined_or_undecided_referrals_are_not_earlier_marac_referrals(app, marac, factory):
+    victim, perp = factory.person(marac.idva), factory.person(marac.idva)
+    older = _accepted(marac.idva, victim, date.today() - timedelta(days=300), [perp], marac)
+    declined = make_referral(
+        marac.idva, victim, incidents_12_months=3, on=date.today() - timedelta(days=30), perpetrators=[perp]
+    )
+    referrals.decide(marac.coordinator, declined, accept=False, reason="Below threshold", version=declined.version_id)
+    db.session.commit()
+    # The declined referral is not the last MARAC referral: the accepted one before it is.
+    second = _further(marac, victim, date.today() - timedelta(days=2), [perp])
+    assert second.repeat_of_case_id == older.case_id and second.previous_marac_date == older.referral_date
+    # With only a declined (or an undecided) referral before it, it is a new referral.
+    other, their_perp = factory.person(marac.idva), factory.person(marac.idva)
+    only = make_referral(
+        marac.idva, other, incidents_12_months=3, on=date.today() - timedelta(days=30), perpetrators=[their_perp]
+    )
+    pending = _further(marac, other, date.today() - timedelta(days=2), [their_perp])
+    assert not pending.crit_repeat and pending.repeat_of_case_id is None
+    referrals.decide(marac.coordinator, only, accept=False, reason="Duplicate", version=only.version_id)
+    db.session.commit()
+    after = _further(marac, other, date.today() - timedelta(days=3), [their_perp])
+    assert not after.crit_repeat and after.repeat_of_case_id is None
+
+
+def test_coordinator_confirms_or_rejects_repeat_with_a_reason(app, marac, factory):
+    victim, perp = factory.person(marac.idva), factory.person(marac.idva)
+    _accepted(marac.idva, victim, date.today() - timedelta(days=10), [perp], marac)
+    second = make_referral(marac.idva, victim, incidents_12_months=3, perpetrators=[perp])
+    assert second.repeat_to_confirm and not second.is_repeat and second.repeat_confirmed is None
+    with pytest.raises(ServiceError, match="reason this is not a repeat"):
+        referrals.confirm_repeat(marac.coordinator, second, is_repeat=False, reason="  ", version=second.version_id)
+    referrals.confirm_repeat(
+        marac.coordinator, second, is_repeat=False, reason="Same incident as before", version=second.version_id
+    )
+    assert not second.is_repeat and not second.repeat_to_confirm
+    assert second.repeat_reject_reason == "Same incident as before"
+    referrals.confirm_repeat(marac.coordinator, second, is_repeat=True, version=second.version_id)
+    assert second.is_repeat and second.repeat_reject_reason is None
+    db.session.commit()
+    repeats = db.session.scalars(sa.select(Referral.case_id).where(Referral.repeat_clause())).all()
+    assert repeats == [second.case_id]
+
+
+def test_repeat_decision_through_the_case_page(app, marac, factory):
+    victim, perp = factory.person(marac.idva), factory.person(marac.idva)
+    earlier = _accepted(marac.idva, victim, date.today() - timedelta(days=10), [perp], marac)
+    second = make_referral(marac.idva, victim, incidents_12_months=3, perpetrators=[perp])
+    client = app.test_client()
+    login(client, marac.coordinator)
+    page_url = f"/marac/cases/{second.case_id}"
+    page = client.get(page_url)
+    assert "Is this a repeat?" in page.text and "the last MARAC referral" in page.text
+    assert earlier.case.reference in page.text and "To confirm" in page.text
+    url = f"{page_url}/repeat"
+    refused = post_form(client, url, {"is_repeat": "no", "version_id": second.version_id}, get_url=page_url)
+    assert refused.status_code == 400 and "Enter the reason this is not a repeat" in refused.text
+    done = post_form(client, url, {"is_repeat": "yes", "version_id": second.version_id}, get_url=page_url)
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Referral, second.id).is_repeat
 
 
 # --- meetings: cut-off, listing, carry-over --------------------------------------------------

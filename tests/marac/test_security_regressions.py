@@ -45,11 +45,19 @@ def test_unlinked_dash_only_for_assessing_agency(app, factory, marac):
 
 def test_repeat_does_not_reveal_a_case_the_referrer_cannot_see(app, factory, marac):
     victim = factory.person(marac.police_rep, surname="Hidden")
+    perp = factory.person(marac.police_rep)
     earlier = make_referral(
-        marac.idva, victim, incidents_12_months=4, is_restricted=True, on=date.today() - timedelta(days=30)
+        marac.idva,
+        victim,
+        incidents_12_months=4,
+        is_restricted=True,
+        on=date.today() - timedelta(days=30),
+        perpetrators=[perp],
     )
+    referrals.decide(marac.coordinator, earlier, accept=True, reason=None, version=earlier.version_id)
+    db.session.commit()
     # Housing refers the same person later, unaware of the restricted case.
-    new = make_referral(marac.housing_rep, victim, incidents_12_months=4)
+    new = make_referral(marac.housing_rep, victim, incidents_12_months=4, perpetrators=[perp])
     assert not new.crit_repeat and new.previous_reference is None and new.previous_marac_date is None
     assert new.repeat_of_case_id == earlier.case_id  # kept for the coordinator, who is named on it
     housing_page = _client(app, marac.housing_rep).get(f"/marac/cases/{new.case_id}")
@@ -144,10 +152,18 @@ def test_only_coordinators_allocate_and_deallocation_removes_naming(app, factory
 
 def test_confirmed_repeat_never_copies_a_restricted_reference(app, factory, marac):
     victim = factory.person(marac.police_rep)
+    perp = factory.person(marac.police_rep)
     earlier = make_referral(
-        marac.idva, victim, incidents_12_months=4, is_restricted=True, on=date.today() - timedelta(days=20)
+        marac.idva,
+        victim,
+        incidents_12_months=4,
+        is_restricted=True,
+        on=date.today() - timedelta(days=20),
+        perpetrators=[perp],
     )
-    new = make_referral(marac.housing_rep, victim, incidents_12_months=4)
+    referrals.decide(marac.coordinator, earlier, accept=True, reason=None, version=earlier.version_id)
+    db.session.commit()
+    new = make_referral(marac.housing_rep, victim, incidents_12_months=4, perpetrators=[perp])
     referrals.confirm_repeat(marac.coordinator, new, is_repeat=True, version=new.version_id)
     db.session.commit()
     assert new.is_repeat and new.previous_reference is None

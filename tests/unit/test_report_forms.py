@@ -79,7 +79,7 @@ def test_each_kind(ctx):
         ({"kind": "fortnight", "year": "2025"}, "kind", "Select a period"),
         ({"kind": "custom", "end": "2025-01-01"}, "start", "Enter a start date"),
         ({"kind": "custom", "start": "2025-01-01"}, "end", "Enter an end date"),
-        ({"kind": "custom", "start": "2025-02-30", "end": "2025-03-01"}, "start", "Enter a real date"),
+        ({"kind": "custom", "start": "2025-02-30", "end": "2025-03-01"}, "start", "Start date must be a real date"),
         ({"kind": "custom", "start": "1900-01-01", "end": "1900-01-02"}, "start", "Start date must be between"),
         (
             {"kind": "custom", "start": "2025-03-02", "end": "2025-03-01"},

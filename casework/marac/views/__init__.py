@@ -47,6 +47,12 @@ bp.add_url_rule("/meetings/<int:meeting_id>/agenda", view_func=meetings.agenda_h
 bp.add_url_rule("/meetings/<int:meeting_id>/agenda.pdf", view_func=meetings.agenda_pdf)
 bp.add_url_rule("/meetings/<int:meeting_id>/circulate", view_func=meetings.agenda_circulate, methods=["POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>/minutes.pdf", view_func=meetings.minutes_pdf)
+bp.add_url_rule(
+    "/meetings/<int:meeting_id>/minutes-circulation.pdf",
+    endpoint="minutes_circulation_pdf",
+    view_func=meetings.minutes_pdf,
+    defaults={"circulation": True},
+)
 bp.add_url_rule("/agenda-items/<int:item_id>/research", view_func=meetings.research, methods=["GET", "POST"])
 bp.add_url_rule("/meetings/<int:meeting_id>/attendance", view_func=meetings.attendance_add, methods=["POST"])
 bp.add_url_rule("/agenda-items/<int:item_id>/minutes", view_func=meetings.minutes, methods=["GET", "POST"])

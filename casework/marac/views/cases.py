@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...core import audit, cases, plans
 from ...core.access import AccessDenied, can_act_on_person, require
-from ...core.forms import attach_errors, choices, page_arg
+from ...core.forms import attach_error, attach_errors, choices, find_field, page_arg
+from ...core.localtime import to_local
 from ...core.models import Meeting, Plan, PlanItem
 from ...core.services import ServiceError, get_or_404
 from ...core.views import act_and_redirect, confirmation_page, confirmed, submit
@@ -67,11 +68,15 @@ def case_list():
 # --- referral ---------------------------------------------------------------------------
 
 
-def _dash_choices(history: list[DashAssessment]):
-    return choices(
+def _dash_choices(form, person_id: int) -> list[DashAssessment]:
+    history = dash.history(current_user, person_id)
+    form.dash_id.choices = choices(
         [(d.id, f"{d.completed_on:%d %b %Y}: score {d.score}, {d.final_level}") for d in history],
         blank="No DASH assessment",
     )
+    threshold = current_app.config["DASH_HIGH_THRESHOLD"]
+    form.high_risk_dash_ids = frozenset(d.id for d in history if d.score >= threshold)
+    return history
 
 
 def _preselected_dash(history: list[DashAssessment]) -> int | None:
@@ -128,8 +133,8 @@ def _submission(form) -> referrals.ReferralSubmission:
 def referral_new(person_id: int):
     victim = people.load_person(current_user, person_id, log=request.method == "GET", act=True)
     form = ReferralForm()
-    history = dash.history(current_user, victim.id)
-    form.dash_id.choices = _dash_choices(history)
+    history = _dash_choices(form, victim.id)
+    form.referred_before = queries.referred_before(victim.id)
     if request.method == "GET":
         form.dash_id.data = _preselected_dash(history)
         form.referral_date.data = date.today()
@@ -145,9 +150,15 @@ def referral_new(person_id: int):
             fail(form, exc)
         else:
             flash(f"Referral {referral.case.reference} submitted to the MARAC coordinator.", "success")
-            if referral.is_repeat:
+            if referral.repeat_to_confirm:
                 flash("This looks like a repeat: the coordinator will confirm it.", "info")
             return redirect(url_for("marac.case_view", case_id=referral.case_id))
+    elif request.method == "POST" and not (form.csrf_token.errors or form.perp_reference.errors):
+        # Every error at once: the people checks too, not only after the fields are right.
+        for name, message in referrals.people_problems(current_user, _submission(form)):
+            target = find_field(form, name)
+            if target is not None and not target.errors:
+                attach_error(form, message, name)
     status = 400 if form.errors or request.method == "POST" else 200
     return render_template("marac/referral_form.html", form=form, victim=victim), status
 
@@ -285,7 +296,7 @@ def case_decision(case_id: int):
             meeting=_chosen_meeting(form, referral) if accept else None,
         )
         if item is not None:
-            flash(f"Listed for the meeting on {item.meeting.starts_at:%-d %B %Y}.", "info")
+            flash(f"Listed for the meeting on {to_local(item.meeting.starts_at):%-d %B %Y}.", "info")
         elif accept:
             flash("Accepted, not yet listed: add it to a meeting from the meeting's page.", "info")
 
@@ -296,10 +307,14 @@ def case_decision(case_id: int):
 def case_repeat(case_id: int):
     def act(case, referral, form):
         referrals.confirm_repeat(
-            current_user, referral, is_repeat=form.is_repeat.data == "yes", version=form.submitted_version()
+            current_user,
+            referral,
+            is_repeat=form.is_repeat.data == "yes",
+            reason=form.reason.data,
+            version=form.submitted_version(),
         )
 
-    return _case_post(case_id, "repeat_form", RepeatForm(), act, "Repeat status confirmed.")
+    return _case_post(case_id, "repeat_form", RepeatForm(), act, "Repeat decision recorded.")
 
 
 @require("marac.referral.decide")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from ...core import actions, audit, cases
 from ...core import meetings as core_meetings
 from ...core.access import require
 from ...core.forms import choices, page_arg
+from ...core.localtime import to_local
 from ...core.models import AgendaItem, Meeting
 from ...core.periods import local_date
 from ...core.policy import can_open_meeting, load_meeting
@@ -88,7 +88,7 @@ def meeting_new():
         lambda: core_meetings.schedule(
             current_user,
             kind="marac",
-            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            starts_at=form.starts_at(),
             venue=form.venue.data,
             chair_user_id=form.chair_user_id.data,
             agency_ids=form.agency_ids.data,
@@ -111,7 +111,8 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
     )
     move_form = MoveItemForm()
     move_form.meeting_id.choices = choices(
-        [(m.id, f"{m.starts_at:%d %b %Y}") for m in queries.upcoming_meetings() if m.id != meeting.id], blank="Choose"
+        [(m.id, f"{to_local(m.starts_at):%d %b %Y}") for m in queries.upcoming_meetings() if m.id != meeting.id],
+        blank="Choose",
     )
     attendance_form = forms.get("attendance_form") or AttendanceForm()
     cancel_form = forms.get("cancel_form") or CancelMeetingForm(version_id=meeting.version_id)
@@ -235,7 +236,7 @@ def item_move(item_id: int):
     target = _managed(form.meeting_id.data)
     return act_and_redirect(
         lambda: core_meetings.move_to_meeting(current_user, item, target),
-        success=f"{item.case.reference} moved to the meeting on {target.starts_at:%d %B %Y}.",
+        success=f"{item.case.reference} moved to the meeting on {to_local(target.starts_at):%d %B %Y}.",
         redirect_to=url_for("marac.meeting_view", meeting_id=target.id),
         failure_redirect_to=back,
     )
@@ -264,7 +265,7 @@ def agenda_pdf(meeting_id: int):
     doc = agenda.build(current_user, meeting)
     data = agenda.agenda_pdf(doc)
     agenda.record_share(current_user, doc, "marac.agenda.download")
-    return _pdf(data, f"marac-agenda-{meeting.starts_at:%Y-%m-%d}.pdf")
+    return _pdf(data, f"marac-agenda-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
 
 
 @require("marac.agenda.generate")
@@ -278,9 +279,9 @@ def agenda_circulate(meeting_id: int):
 
 
 @require("marac.case.view")
-def minutes_pdf(meeting_id: int):
+def minutes_pdf(meeting_id: int, circulation: bool = False):
     meeting = load_meeting(current_user, meeting_id, kind="marac")
-    data, person_ids = agenda.minutes_pdf(current_user, meeting)
+    data, person_ids = agenda.minutes_pdf(current_user, meeting, circulation=circulation)
     audit.record(
         "marac.minutes.download",
         object_type="meeting",
@@ -289,8 +290,10 @@ def minutes_pdf(meeting_id: int):
         purpose="marac_meeting",
         lawful_basis=agenda.lawful_basis_for(current_user.agency),
         recipient_agency_id=current_user.agency_id,
+        details={"copy": "circulation" if circulation else "full"},
     )
-    return _pdf(data, f"marac-minutes-{meeting.starts_at:%Y-%m-%d}.pdf")
+    suffix = "-circulation" if circulation else ""
+    return _pdf(data, f"marac-minutes-{to_local(meeting.starts_at):%Y-%m-%d}{suffix}.pdf")
 
 
 # --- research -----------------------------------------------------------------------------------
@@ -563,8 +566,7 @@ def meeting_edit(meeting_id: int):
     form = MeetingEditForm()
     form.chair_user_id.choices = _chair_choices()
     if request.method == "GET":
-        form.date.data = meeting.starts_at.date()
-        form.time.data = meeting.starts_at.time()
+        form.fill_start(meeting.starts_at)
         form.venue.data = meeting.venue
         form.chair_user_id.data = meeting.chair_user_id
         form.version_id.data = str(meeting.version_id)
@@ -579,7 +581,7 @@ def meeting_edit(meeting_id: int):
         lambda: core_meetings.reschedule(
             current_user,
             meeting,
-            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            starts_at=form.starts_at(),
             venue=form.venue.data,
             chair_user_id=form.chair_user_id.data,
             version=form.submitted_version(),
