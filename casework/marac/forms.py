@@ -399,6 +399,12 @@ class CaseListFilterForm(FlaskForm):
         ),
         coerce=optional_code,
     )
+    find = StringField(
+        "Reference or name",
+        description="A case reference such as MARAC-2026-0042 (or 42), or the first 3 letters or more of a name",
+        validators=[Optional(), MaxLength(100)],
+        filters=[blank_to_none],
+    )
 
 
 RISK_LEVEL_CHOICES = RISK_LEVELS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -9,10 +10,12 @@ from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from ..core import directory
 from ..core import meetings as core_meetings
-from ..core.models import Agency, Case, Meeting, Person, User
+from ..core import search as search_tokens
+from ..core.models import Agency, Case, CaseParticipant, Meeting, Person, User
 from ..core.pagination import capped_count, paginate
 from ..core.policy import can_open_meeting, visible_case_clause
 from ..extensions import db
+from ..people.services import person_ids_named
 from .models import ContactLog, Referral
 
 
@@ -42,7 +45,10 @@ def _list_row_options():
     )
 
 
-def cases_page(user: User, status: str | None, page: int, per_page: int = 25):
+def cases_page(user: User, status: str | None, page: int, per_page: int = 25, find: str | None = None):
+    """One page of the MARAC cases the user may see, newest first. ``find``: a case reference
+    (in full, or the number at its end) or the start of the name of anyone in the case
+    (through the people search tokens: nothing is decrypted to filter)."""
     query = (
         sa.select(Referral)
         .join(Case, Case.id == Referral.case_id)
@@ -50,11 +56,26 @@ def cases_page(user: User, status: str | None, page: int, per_page: int = 25):
         .options(*_list_row_options())
         .order_by(Case.opened_on.desc(), Case.id.desc())
     )
+    if find:
+        query = query.where(_found(find))
     if status:
         query = query.where(Case.status == status)
     else:
         query = query.where(Case.closed_on.is_(None))
     return paginate(query, page, per_page, max_per_page=100)
+
+
+def _found(text: str) -> sa.ColumnElement[bool]:
+    text = text.strip()
+    if re.fullmatch(r"[A-Za-z]+-\d{4}-\d+", text):
+        return Case.reference == text.upper()
+    if text.isdigit():
+        return Case.reference.like(f"%-{int(text):04d}")
+    words = search_tokens.name_words(text)
+    if not words:
+        return sa.false()
+    named = sa.select(CaseParticipant.case_id).where(CaseParticipant.person_id.in_(person_ids_named(words)))
+    return Case.id.in_(named)
 
 
 @dataclass

@@ -233,6 +233,16 @@ def _holding(tokens) -> sa.ColumnElement[bool]:
     return Person.id.in_(sa.select(PersonSearchToken.person_id).where(PersonSearchToken.token.in_(tokens)))
 
 
+def person_ids_named(words: list[str]) -> sa.Select:
+    """Ids of people holding a search token for every word (core/search.py): each word begins
+    one of their name or alias words (its first ten letters) or sounds like one. No
+    visibility here: the caller joins this to what the user may see."""
+    query = sa.select(Person.id)
+    for word in words:
+        query = query.where(_holding(search_tokens.word_tokens(word)))
+    return query
+
+
 def search(
     user: User,
     *,
@@ -252,8 +262,8 @@ def search(
     if not (words or dob or phone or reference):
         return SearchResult([], False)
     query = sa.select(Person).where(_visible(user))
-    for word in words:
-        query = query.where(_holding(search_tokens.word_tokens(word)))
+    if words:
+        query = query.where(Person.id.in_(person_ids_named(words)))
     if dob is not None:
         query = query.where(_holding([search_tokens.dob_token(dob)]))
     if phone:

@@ -59,10 +59,19 @@ def dashboard():
 @require("marac.case.view")
 def case_list():
     form = CaseListFilterForm(request.args)
-    status = form.status.data if form.validate() else None
-    page = queries.cases_page(current_user, status, page_arg())
-    audit.record("marac.case.list", object_type="case", person_ids=[r.victim_id for r in page.items])
-    return render_template("marac/cases.html", page=page, form=form, status=status)
+    valid = form.validate()
+    status = form.status.data if valid else None
+    find = form.find.data if valid else None
+    page = queries.cases_page(current_user, status, page_arg(), find=find)
+    # The words searched for are personal data: the event says a search was made, not what for.
+    audit.record(
+        "marac.case.list",
+        object_type="case",
+        person_ids=[r.victim_id for r in page.items],
+        details={"searched": True} if find else None,
+    )
+    filters = {k: v for k, v in (("status", status), ("find", find)) if v}
+    return render_template("marac/cases.html", page=page, form=form, status=status, filters=filters)
 
 
 # --- referral ---------------------------------------------------------------------------
