@@ -292,6 +292,7 @@ class PathwayNeed(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
     assessed_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     assessed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
+    case: Mapped[Case] = relationship()
     pathway: Mapped[Pathway] = relationship(lazy="joined")
     owner_agency: Mapped[Agency | None] = relationship()
 
