@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from .forms import attach_error
+from .forms import attach_errors
 from .services import ConflictError, ServiceError
 
 CONFLICT = (
@@ -46,8 +46,9 @@ def submit(
             flash(conflict, "error")
             return render(409)
         except ServiceError as exc:
-            if not attach_error(form, str(exc), exc.field):
-                flash(str(exc), "error")
+            # Every refusal at once (a ``FieldErrors`` names several fields), each at its field.
+            for message in attach_errors(form, exc):
+                flash(message, "error")
         else:
             flash(success(result) if callable(success) else success, "success")
             target = redirect_to(result) if callable(redirect_to) else redirect_to

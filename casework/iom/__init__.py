@@ -73,7 +73,10 @@ MODULE = modules.register(
             "iom_performance": "IOM cohort performance reporting",
         },
         case_endpoint="iom.case_view",
-        menu=(MenuEntry("iom.index", "IOM", "iom.case.view"),),
+        menu=(
+            MenuEntry("iom.index", "IOM", "iom.case.view"),
+            MenuEntry("iom.measure", "IOM measure", "iom.measure.view"),
+        ),
         meeting_kind="iom_panel",
         meeting_label="IOM panel",
         meeting_purpose="iom_panel",

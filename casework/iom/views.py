@@ -1,8 +1,524 @@
-"""IOM pages: until its screens are switched on, an honest "not available yet" page."""
+"""IOM pages: cohort, offender page, nominations and panel decisions, measure.
+
+Views are thin: parse the request, call a service, render. Each declares its
+capability with ``require``; the services check object access again.
+"""
 
 from __future__ import annotations
 
-from ..core.views import add_unavailable_routes
-from . import bp
+from datetime import date
 
-add_unavailable_routes(bp, "iom")
+import sqlalchemy as sa
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from ..core import audit
+from ..core.access import require
+from ..core.exports import tabular_response
+from ..core.forms import choices, page_arg
+from ..core.models import Agency
+from ..core.periods import PeriodError, custom, previous, quarter_containing
+from ..core.views import submit
+from ..extensions import db
+from . import bp, cohort, contacts, measure, nominations, offending, pathways
+from .common import load_offender
+from .forms import (
+    CohortFilterForm,
+    ContactForm,
+    DecisionForm,
+    DeselectForm,
+    InterventionForm,
+    MeasureForm,
+    NominationForm,
+    OffenceForm,
+    PathwayForm,
+    SupervisionForm,
+    TierForm,
+)
+from .models import CATEGORIES, Nomination, Strand
+
+
+def _strands(blank: str | None = None):
+    rows = db.session.execute(sa.select(Strand.code, Strand.label).order_by(Strand.sort_order)).all()
+    return choices([(c, lb) for c, lb in rows], blank=blank)
+
+
+def _agencies(blank: str):
+    rows = db.session.execute(
+        sa.select(Agency.id, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.name)
+    ).all()
+    return choices([(str(i), n) for i, n in rows], blank=blank)
+
+
+def _officers(blank: str):
+    return choices([(str(u.id), f"{u.display_name} ({u.agency.name})") for u in cohort.lead_officers()], blank=blank)
+
+
+def _pathway_choices(user):
+    return choices([(p.code, p.label) for p in pathways.enabled_pathways()], blank="Select the pathway")
+
+
+# --- cohort ----------------------------------------------------------------------------------
+
+
+@require("iom.case.view")
+def index():
+    form = CohortFilterForm(request.args)
+    form.state.choices = choices(cohort.STATES)
+    form.strand.choices = _strands("Any")
+    form.tier.choices = choices(cohort.tiers(), blank="Any")
+    form.lead_user_id.choices = _officers("Anyone")
+    form.pathway.choices = choices([(p.code, p.label) for p in pathways.enabled_pathways()], blank="Any pathway")
+    valid = form.validate()
+    flt = cohort.CohortFilter()
+    args = {}
+    if valid:
+        for name in ("state", "strand", "category", "tier", "lead_user_id", "supervision", "pathway"):
+            value = getattr(form, name).data
+            if value:
+                setattr(flt, name, value)
+                args[name] = value
+    form.state.data = flt.state
+    page = cohort.cohort_page(current_user, flt, page_arg())
+    return render_template(
+        "iom/cohort.html",
+        form=form,
+        page=page,
+        args=args,
+        tiers=cohort.tiers(),
+        strands=dict(_strand_labels()),
+        categories=CATEGORIES,
+    )
+
+
+def _strand_labels():
+    return db.session.execute(sa.select(Strand.code, Strand.label)).all()
+
+
+@require("iom.case.view")
+def caseloads():
+    rows = cohort.caseloads(current_user)
+    return render_template("iom/caseloads.html", rows=rows)
+
+
+# --- nominations -----------------------------------------------------------------------------
+
+
+@require("iom.case.view")
+def nomination_list():
+    items = nominations.open_nominations(current_user)
+    audit.record("iom.nomination.list", object_type="case", person_ids=_people_of([n.case_id for n in items]))
+    return render_template("iom/nominations.html", items=items, strands=dict(_strand_labels()), categories=CATEGORIES)
+
+
+def _people_of(case_ids):
+    from ..core.cases import person_ids_of_cases
+
+    return person_ids_of_cases(case_ids)
+
+
+@require("iom.nominate")
+def nominate(person_id: int):
+    from ..people.services import load_person
+
+    person = load_person(current_user, person_id, log=request.method == "GET", act=True)
+    form = NominationForm()
+    form.proposed_strand.choices = _strands("Select the proposed strand")
+    if request.method == "GET":
+        form.nominated_on.data = date.today()
+
+    def action():
+        return nominations.nominate(
+            current_user,
+            person,
+            {
+                "nominated_on": form.nominated_on.data,
+                "reasons": form.reasons.data,
+                "proposed_strand": form.proposed_strand.data,
+                "category": form.category.data,
+                "ogrs": form.ogrs.data,
+                "rsr": form.rsr.data,
+            },
+        )
+
+    if request.method == "GET":
+        return render_template("iom/nominate.html", form=form, person=person)
+    return submit(
+        form,
+        action,
+        success="Nomination recorded: it is on the list for the panel",
+        redirect_to=lambda n: url_for("iom.case_view", case_id=n.case_id),
+        render=lambda status: (render_template("iom/nominate.html", form=form, person=person), status),
+    )
+
+
+# --- the offender page -----------------------------------------------------------------------
+
+
+def _forms(offender, **given):
+    """Every form on the offender page, with its choices; ``given`` replaces one after a failed save."""
+    user = current_user
+    forms = {}
+    nomination = nominations.open_nomination(offender)
+    if user.can("iom.cohort.manage") and nomination is not None:
+        f = given.get("decision") or DecisionForm(formdata=None, version_id=nomination.version_id)
+        f.strand.choices = _strands("Select the strand")
+        f.lead_user_id.choices = _officers("Select the lead officer")
+        f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
+        if not given.get("decision"):
+            f.strand.data, f.category.data = nomination.proposed_strand, nomination.category
+        forms["decision"] = f
+    if user.can("iom.cohort.manage") and offender.on_cohort:
+        forms["deselect"] = given.get("deselect") or DeselectForm(formdata=None, version_id=offender.version_id)
+    if user.can("iom.case.edit") and offender.case.is_open:
+        tier = given.get("tier") or TierForm(formdata=None, version_id=offender.version_id)
+        tier.tier.choices = choices(cohort.tiers(), blank="Select the tier")
+        forms["tier"] = tier
+        forms["supervision"] = given.get("supervision") or SupervisionForm(
+            formdata=None, version_id=offender.version_id
+        )
+        forms["contact"] = given.get("contact") or ContactForm(formdata=None)
+        pathway = given.get("pathway") or PathwayForm(formdata=None)
+        pathway.pathway_code.choices = _pathway_choices(user)
+        pathway.owner_agency_id.choices = _agencies("No owner agency")
+        forms["pathway"] = pathway
+        intervention = given.get("intervention") or InterventionForm(formdata=None)
+        intervention.pathway_code.choices = choices(
+            [(p.code, p.label) for p in pathways.enabled_pathways() if pathways.may_see_details(user, p)],
+            blank="Select the pathway",
+        )
+        intervention.owner_agency_id.choices = _agencies("No agency")
+        forms["intervention"] = intervention
+    if user.can("iom.offending.record") and offender.case.is_open:
+        offence = given.get("offence") or OffenceForm(formdata=None)
+        offence.category_id.choices = choices(
+            [(str(c.id), f"{c.label} (gravity {c.gravity})") for c in offending.categories()],
+            blank="Select the category",
+        )
+        forms["offence"] = offence
+    return forms
+
+
+def _page(offender, status: int = 200, **given):
+    user = current_user
+    today = date.today()
+    period = quarter_containing(today)
+    return (
+        render_template(
+            "iom/offender.html",
+            offender=offender,
+            case=offender.case,
+            person=offender.person,
+            forms=_forms(offender, **given),
+            nomination=nominations.open_nomination(offender),
+            all_nominations=db.session.scalars(
+                sa.select(Nomination).where(Nomination.case_id == offender.case_id).order_by(Nomination.id.desc())
+            ).all(),
+            spells=nominations.spells(offender),
+            timeline=cohort.timeline(offender),
+            pathway_rows=pathways.overview(user, offender),
+            contacts=contacts.contacts_for(offender),
+            offences=offending.offences_for(offender),
+            show_notes=user.can("iom.offending.notes"),
+            elsewhere=cohort.known_elsewhere(user, offender),
+            tiers=cohort.tiers(),
+            strands=dict(_strand_labels()),
+            categories=CATEGORIES,
+            period=period,
+            quarter_measure=measure.offender_measure(offender, period),
+            score=offending.selection_score(offender.person_id, today),
+            today=today,
+        ),
+        status,
+    )
+
+
+@require("iom.case.view")
+def case_view(case_id: int):
+    offender = load_offender(current_user, case_id)
+    return _page(offender)
+
+
+def _post(case_id: int, key: str, form_class, action, success: str):
+    offender = load_offender(current_user, case_id, edit=True)
+    form = form_class()
+    # Choices must be in place before validation: build them as the page does.
+    _forms(offender, **{key: form})
+    return submit(
+        form,
+        lambda: action(offender, form),
+        success=success,
+        redirect_to=url_for("iom.case_view", case_id=offender.case_id),
+        render=lambda status: _page(offender, status, **{key: form}),
+    )
+
+
+@require("iom.cohort.manage")
+def decision(case_id: int):
+    def action(offender, form):
+        nomination = nominations.open_nomination(offender)
+        if nomination is None:
+            from ..core.services import ServiceError
+
+            raise ServiceError("There is no nomination waiting for a decision")
+        return nominations.decide(
+            current_user,
+            nomination,
+            adopt=form.decision.data == "adopt",
+            decision=nominations.Adoption(
+                decided_on=form.decided_on.data,
+                strand=form.strand.data,
+                category=form.category.data,
+                lead_user_id=form.lead_user_id.data,
+                tier=form.tier.data,
+                reason=form.reason.data,
+            ),
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "decision", DecisionForm, action, "Panel decision recorded")
+
+
+@require("iom.cohort.manage")
+def deselect(case_id: int):
+    def action(offender, form):
+        return nominations.deselect(
+            current_user,
+            offender,
+            on=form.on.data,
+            reason=form.reason.data,
+            note=form.note.data,
+            exit_plan=form.exit_plan.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "deselect", DeselectForm, action, "Deselected from the cohort")
+
+
+@require("iom.case.edit")
+def tier(case_id: int):
+    def action(offender, form):
+        return cohort.set_tier(
+            current_user,
+            offender,
+            tier=form.tier.data,
+            reason=form.reason.data,
+            on=form.changed_on.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "tier", TierForm, action, "Tier changed")
+
+
+@require("iom.case.edit")
+def supervision(case_id: int):
+    def action(offender, form):
+        return cohort.set_supervision(
+            current_user,
+            offender,
+            status=form.status.data,
+            from_on=form.from_on.data,
+            expected_release_on=form.expected_release_on.data,
+            note=form.note.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "supervision", SupervisionForm, action, "Supervision status recorded")
+
+
+@require("iom.case.edit")
+def contact(case_id: int):
+    def action(offender, form):
+        return contacts.log_contact(
+            current_user,
+            offender,
+            contact_on=form.contact_on.data,
+            contact_type=form.contact_type.data,
+            outcome=form.outcome.data,
+            notes=form.notes.data,
+        )
+
+    return _post(case_id, "contact", ContactForm, action, "Contact recorded")
+
+
+@require("iom.offending.record")
+def offence(case_id: int):
+    def action(offender, form):
+        return offending.record_offence(
+            current_user,
+            offender,
+            {
+                "kind": form.kind.data,
+                "offence_on": form.offence_on.data,
+                "category_id": form.category_id.data,
+                "outcome": form.outcome.data,
+                "source_ref": form.source_ref.data,
+                "notes": form.notes.data,
+            },
+        )
+
+    return _post(case_id, "offence", OffenceForm, action, "Offence recorded")
+
+
+@require("iom.case.edit")
+def pathway(case_id: int):
+    def action(offender, form):
+        return pathways.assess(
+            current_user,
+            offender,
+            pathway_code=form.pathway_code.data,
+            need=form.need.data,
+            rag=form.rag.data,
+            owner_agency_id=form.owner_agency_id.data,
+            review_due_on=form.review_due_on.data,
+            details=form.details.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "pathway", PathwayForm, action, "Pathway assessment recorded")
+
+
+@require("iom.case.edit")
+def intervention(case_id: int):
+    def action(offender, form):
+        return pathways.add_intervention(
+            current_user,
+            offender,
+            pathway_code=form.pathway_code.data,
+            intervention=form.intervention.data,
+            owner_agency_id=form.owner_agency_id.data,
+            due_on=form.due_on.data,
+        )
+
+    return _post(case_id, "intervention", InterventionForm, action, "Intervention added to the pathway plan")
+
+
+# --- the measure ---------------------------------------------------------------------------
+
+
+def _measure_request():
+    form = MeasureForm(request.args)
+    form.strand.choices = _strands("Any")
+    # By default the last complete quarter.
+    period = previous(quarter_containing(date.today()))
+    error = None
+    if form.validate():
+        start, end = form.start.data, form.end.data
+        if start or end:
+            if not (start and end):
+                error = "Enter both the start and the end of the period"
+            else:
+                try:
+                    period = custom(start, end)
+                except PeriodError as exc:
+                    error = str(exc)
+    else:
+        error = "Check the filters: " + "; ".join(e for errs in form.errors.values() for e in errs)
+    if not form.start.data:
+        form.start.data, form.end.data = period.start, period.end
+    result = measure.measure(
+        period,
+        count=form.count.data if form.count.data in measure.COUNTS else "conviction",
+        neighbourhood_only=bool(form.neighbourhood_only.data),
+        strand=form.strand.data,
+        category=form.category.data,
+    )
+    return form, period, result, error
+
+
+@require("iom.measure.view")
+def measure_view():
+    form, period, result, error = _measure_request()
+    visible = measure.case_ids_visible(current_user, [o.case_id for o in result.offenders])
+    rows = [o for o in result.offenders if o.case_id in visible]
+    fmt = request.args.get("format")
+    details = {"period": period.as_dict(), "count": result.count, "neighbourhood_only": result.neighbourhood_only}
+    if fmt in ("csv", "xlsx"):
+        audit.record("iom.measure.export", object_type="report", purpose="iom_performance", details=details)
+        return tabular_response(*_measure_table(result, rows), f"iom-measure-{period.start}-{period.end}", fmt)
+    audit.record("iom.measure.view", object_type="report", purpose="iom_performance", details=details)
+    return render_template(
+        "iom/measure.html",
+        form=form,
+        period=period,
+        result=result,
+        rows=rows,
+        error=error,
+        strands=dict(_strand_labels()),
+        categories=CATEGORIES,
+        references=_references([o.case_id for o in rows]),
+    )
+
+
+def _references(case_ids):
+    from ..core.models import Case
+
+    if not case_ids:
+        return {}
+    return dict(db.session.execute(sa.select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all())
+
+
+def _measure_table(result, rows):
+    two = measure.two_places
+    headers = [
+        "Row",
+        "Strand",
+        "Category",
+        "Months on cohort",
+        "Baseline",
+        "Actual",
+        "Difference",
+        "% impact",
+        "Baseline cost",
+        "Actual cost",
+        "Cost avoided",
+    ]
+    out = [
+        [
+            "Cohort",
+            result.strand or "All",
+            result.category or "All",
+            two(result.months),
+            two(result.baseline),
+            result.actual,
+            two(result.difference),
+            result.impact if result.impact is not None else "undefined (baseline 0)",
+            two(result.baseline_cost),
+            two(result.actual_cost),
+            two(result.cost_avoided),
+        ]
+    ]
+    refs = _references([o.case_id for o in rows])
+    for o in rows:
+        out.append(
+            [
+                refs.get(o.case_id, ""),
+                o.strand,
+                o.category,
+                two(o.months),
+                two(o.baseline),
+                o.actual,
+                two(o.difference),
+                o.impact if o.impact is not None else "undefined (baseline 0)",
+                two(o.baseline_cost),
+                two(o.actual_cost),
+                two(o.baseline_cost - o.actual_cost),
+            ]
+        )
+    return headers, out
+
+
+bp.add_url_rule("/", "index", index)
+bp.add_url_rule("/caseloads", "caseloads", caseloads)
+bp.add_url_rule("/nominations", "nomination_list", nomination_list)
+bp.add_url_rule("/nominate/<int:person_id>", "nominate", nominate, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>", "case_view", case_view)
+bp.add_url_rule("/cases/<int:case_id>/decision", "decision", decision, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/deselect", "deselect", deselect, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/tier", "tier", tier, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/supervision", "supervision", supervision, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/contacts", "contact", contact, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/offences", "offence", offence, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/pathways", "pathway", pathway, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/interventions", "intervention", intervention, methods=["POST"])
+bp.add_url_rule("/measure", "measure", measure_view)

@@ -1,0 +1,225 @@
+"""IOM in the browser's terms: the cohort lifecycle over HTTP, access by role, the measure export."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from casework.core import cases
+from casework.core.models import AuditEvent
+from casework.extensions import db
+from casework.iom import pathways
+from casework.iom.models import Offender
+from tests.helpers import csrf_token, marker, signed_in
+
+from .conftest import category, offence, on_cohort
+
+
+def _post(client, page_url: str, url: str, data: dict):
+    token = csrf_token(client.get(page_url).text)
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def test_cohort_lifecycle_over_http(app, team, factory):
+    secret = marker("OFFENDER")
+    person = factory.person(team.officer, surname=secret)
+    officer = signed_in(app, team.officer)
+    resp = _post(
+        officer,
+        f"/iom/nominate/{person.id}",
+        f"/iom/nominate/{person.id}",
+        {
+            "nominated_on": date.today().isoformat(),
+            "reasons": "Six burglaries this year",
+            "proposed_strand": "fixed",
+            "category": "ppo",
+            "ogrs": "78",
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    offender = db.session.scalar(sa.select(Offender).where(Offender.person_id == person.id))
+    page = f"/iom/cases/{offender.case_id}"
+    # Bad input: a future offence is refused with a clear message, nothing saved.
+    resp = _post(
+        officer,
+        page,
+        f"{page}/offences",
+        {
+            "kind": "conviction",
+            "offence_on": (date.today() + timedelta(days=3)).isoformat(),
+            "category_id": str(category("robbery").id),
+        },
+    )
+    assert resp.status_code == 400 and "must be today or in the past" in resp.text
+    resp = _post(
+        officer,
+        page,
+        f"{page}/offences",
+        {"kind": "conviction", "offence_on": date.today().isoformat(), "category_id": str(category("robbery").id)},
+    )
+    assert resp.status_code == 302
+    # The panel: adoption without a date or lead officer is refused, every error at once.
+    manager = signed_in(app, team.manager)
+    db.session.expire_all()
+    from casework.iom import nominations
+
+    nomination = nominations.open_nomination(offender)
+    version = str(nomination.version_id)
+    resp = _post(
+        manager,
+        page,
+        f"{page}/decision",
+        {"decision": "adopt", "strand": "fixed", "category": "ppo", "tier": "red", "version_id": version},
+    )
+    assert resp.status_code == 400
+    assert "Enter the date of the panel decision" in resp.text and "Choose the lead officer" in resp.text
+    resp = _post(
+        manager,
+        page,
+        f"{page}/decision",
+        {
+            "decision": "adopt",
+            "decided_on": date.today().isoformat(),
+            "strand": "fixed",
+            "category": "ppo",
+            "tier": "red",
+            "lead_user_id": str(team.officer.id),
+            "version_id": version,
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    db.session.expire_all()
+    assert offender.on_cohort and offender.case.status == "adopted"
+    # Pathway, contact, tier.
+    resp = _post(
+        officer,
+        page,
+        f"{page}/pathways",
+        {
+            "pathway_code": "accommodation",
+            "need": "high",
+            "rag": "red",
+            "review_due_on": (date.today() + timedelta(days=30)).isoformat(),
+            "details": "Sofa surfing",
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    resp = _post(
+        officer,
+        page,
+        f"{page}/contacts",
+        {"contact_on": date.today().isoformat(), "contact_type": "home_visit", "outcome": "engaged", "notes": "Seen"},
+    )
+    assert resp.status_code == 302
+    # A stale tier change is a visible conflict.
+    resp = _post(
+        officer,
+        page,
+        f"{page}/tier",
+        {"tier": "amber", "changed_on": date.today().isoformat(), "reason": "Engaging", "version_id": "0"},
+    )
+    assert resp.status_code == 409
+    body = officer.get(page).text
+    assert secret in body and "Sofa surfing" in body and "Home visit" in body and "Robbery" in body
+    # The cohort list shows them.
+    assert secret in officer.get("/iom/").text
+    # Deselect.
+    db.session.expire_all()
+    resp = _post(
+        manager,
+        page,
+        f"{page}/deselect",
+        {
+            "on": date.today().isoformat(),
+            "reason": "moved_out",
+            "exit_plan": "Transfer to the receiving IOM team",
+            "version_id": str(offender.version_id),
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    db.session.expire_all()
+    assert not offender.on_cohort and offender.case.status == "deselected"
+    assert secret not in officer.get("/iom/").text  # default: on the cohort only
+    assert secret in officer.get("/iom/?state=former").text
+    # The measure page and its export are audited with a purpose.
+    resp = manager.get("/iom/measure")
+    assert resp.status_code == 200 and "Reoffending measure" in resp.text
+    resp = manager.get("/iom/measure?format=csv")
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv")
+    assert resp.text.lstrip("\ufeff").splitlines()[0].startswith("Row,Strand,Category,Months on cohort,Baseline")
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "iom.measure.export")).all()
+    assert events and events[-1].purpose == "iom_performance"
+
+
+def test_iom_data_only_for_iom_roles(app, team, factory):
+    secret = marker("IOMONLY")
+    _, offender = on_cohort(team, factory, date(2025, 1, 1), surname=secret)
+    for user in (team.marac_rep, team.idva):
+        client = signed_in(app, user)
+        for url in (f"/iom/cases/{offender.case_id}", "/iom/", "/iom/measure", "/iom/nominations"):
+            resp = client.get(url)
+            assert resp.status_code in (403, 404), (user.roles, url, resp.status_code)
+            assert secret not in resp.text
+    # An IOM officer of another agency does not see it either (agency scope); the manager does.
+    other = factory.user("iom_officer", agency=team.health)
+    resp = signed_in(app, other).get(f"/iom/cases/{offender.case_id}")
+    assert resp.status_code == 404 and secret not in resp.text
+    assert secret in signed_in(app, team.manager).get(f"/iom/cases/{offender.case_id}").text
+
+
+def test_sensitive_pathway_details_and_offending_notes_by_role(app, team, factory):
+    health_secret, notes_secret = marker("HEALTH"), marker("NOTES")
+    _, offender = on_cohort(team, factory, date(2025, 1, 1))
+    cases.add_agency(offender.case, team.health.id)
+    pathways.assess(
+        team.manager,
+        offender,
+        pathway_code="drugs_alcohol",
+        need="high",
+        rag="red",
+        owner_agency_id=team.health.id,
+        review_due_on=date.today() + timedelta(days=7),
+        details=health_secret,
+        version=None,
+    )
+    from casework.iom import offending
+
+    offending.record_offence(
+        team.officer,
+        offender,
+        {"kind": "arrest", "offence_on": date(2025, 2, 1), "category_id": category("drugs").id, "notes": notes_secret},
+    )
+    db.session.commit()
+    page = f"/iom/cases/{offender.case_id}"
+    officer = signed_in(app, team.officer).get(page).text
+    assert notes_secret in officer and health_secret not in officer and "Details withheld" in officer
+    partner = signed_in(app, team.partner).get(page).text
+    assert health_secret in partner and notes_secret not in partner
+    manager = signed_in(app, team.manager).get(page).text
+    assert health_secret in manager and notes_secret in manager
+
+
+def test_known_elsewhere_shows_only_cases_the_viewer_may_open(app, team, factory):
+    person, offender = on_cohort(team, factory, date(2025, 1, 1))
+    both = factory.user("iom_manager", "marac_coordinator", agency=team.probation)
+    open_case = factory.case(both, kind="marac", people=[(person, "perpetrator")])
+    hidden = factory.case(both, kind="marac", people=[(person, "perpetrator")], restricted=True)
+    page = f"/iom/cases/{offender.case_id}"
+    body = signed_in(app, both).get(page).text
+    assert open_case.reference in body and hidden.reference not in body
+    body = signed_in(app, team.manager).get(page).text  # no MARAC role: nothing, not even a heading
+    assert open_case.reference not in body and "Known elsewhere" not in body
+
+
+def test_cohort_list_filters_and_pages(app, team, factory):
+    for i in range(3):
+        _, o = on_cohort(team, factory, date(2025, 1, 1), surname=f"Filter{i}")
+    offence(team, o, date(2025, 2, 1))
+    client = signed_in(app, team.manager)
+    assert client.get("/iom/?strand=flex").text.count("/iom/cases/") == 0
+    assert client.get("/iom/?strand=fixed").text.count("/iom/cases/") == 3
+    assert client.get("/iom/?tier=nonsense").status_code == 200
+    assert client.get("/iom/?page=99999999999").status_code == 200
+    assert client.get("/iom/caseloads").status_code == 200
+    assert client.get("/iom/nominations").status_code == 200
