@@ -109,8 +109,10 @@ def rescore_open_nominations(offender: Offender) -> None:
         sa.select(Nomination).where(Nomination.case_id == offender.case_id, Nomination.status == "open")
     ):
         score = selection_score(offender.person_id, nomination.nominated_on)
-        nomination.score = score.total
-        nomination.score_breakdown = score.as_dict()
+        if nomination.score != score.total or nomination.score_breakdown != score.as_dict():
+            nomination.score = score.total
+            nomination.score_breakdown = score.as_dict()
+    db.session.flush()
 
 
 def record_offence(user: User, offender: Offender, data: dict[str, Any]) -> Offence:
