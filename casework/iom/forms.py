@@ -73,12 +73,19 @@ class DecisionForm(VersionedForm):
 
 
 class DeselectForm(VersionedForm):
-    on = UKDateField("Date of deselection", validators=[Optional(), NotBefore()])
+    on = _date("Date of deselection", "Enter the date of deselection")
     reason = SelectField(
-        "Reason", choices=choices(DESELECTION_REASONS, blank="Select the reason"), coerce=optional_code
+        "Reason",
+        choices=choices(DESELECTION_REASONS, blank="Select the reason"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the reason for deselection")],
     )
     note = TextAreaField("More about the reason", validators=TEXT, filters=[blank_to_none])
-    exit_plan = TextAreaField("Exit plan", validators=TEXT, filters=[blank_to_none])
+    exit_plan = TextAreaField(
+        "Exit plan",
+        validators=[InputRequired(message="Enter the exit plan"), Length(max=4000)],
+        filters=[blank_to_none],
+    )
 
 
 class TierForm(VersionedForm):

@@ -161,7 +161,7 @@ def _forms(offender, **given):
     forms = {}
     nomination = nominations.open_nomination(offender)
     if user.can("iom.cohort.manage") and nomination is not None:
-        f = given.get("decision") or DecisionForm(formdata=None, version_id=nomination.version_id)
+        f = given.get("decision") or DecisionForm(formdata=None, prefix="decision", version_id=nomination.version_id)
         f.strand.choices = _strands("Select the strand")
         f.lead_user_id.choices = _officers("Select the lead officer")
         f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
@@ -169,20 +169,22 @@ def _forms(offender, **given):
             f.strand.data, f.category.data = nomination.proposed_strand, nomination.category
         forms["decision"] = f
     if user.can("iom.cohort.manage") and offender.on_cohort:
-        forms["deselect"] = given.get("deselect") or DeselectForm(formdata=None, version_id=offender.version_id)
+        forms["deselect"] = given.get("deselect") or DeselectForm(
+            formdata=None, prefix="deselect", version_id=offender.version_id
+        )
     if user.can("iom.case.edit") and offender.case.is_open:
-        tier = given.get("tier") or TierForm(formdata=None, version_id=offender.version_id)
+        tier = given.get("tier") or TierForm(formdata=None, prefix="tier", version_id=offender.version_id)
         tier.tier.choices = choices(cohort.tiers(), blank="Select the tier")
         forms["tier"] = tier
         forms["supervision"] = given.get("supervision") or SupervisionForm(
-            formdata=None, version_id=offender.version_id
+            formdata=None, prefix="supervision", version_id=offender.version_id
         )
-        forms["contact"] = given.get("contact") or ContactForm(formdata=None)
-        pathway = given.get("pathway") or PathwayForm(formdata=None)
+        forms["contact"] = given.get("contact") or ContactForm(formdata=None, prefix="contact")
+        pathway = given.get("pathway") or PathwayForm(formdata=None, prefix="pathway")
         pathway.pathway_code.choices = _pathway_choices(user)
         pathway.owner_agency_id.choices = _agencies("No owner agency")
         forms["pathway"] = pathway
-        intervention = given.get("intervention") or InterventionForm(formdata=None)
+        intervention = given.get("intervention") or InterventionForm(formdata=None, prefix="intervention")
         intervention.pathway_code.choices = choices(
             [(p.code, p.label) for p in pathways.enabled_pathways() if pathways.may_see_details(user, p)],
             blank="Select the pathway",
@@ -190,7 +192,7 @@ def _forms(offender, **given):
         intervention.owner_agency_id.choices = _agencies("No agency")
         forms["intervention"] = intervention
     if user.can("iom.offending.record") and offender.case.is_open:
-        offence = given.get("offence") or OffenceForm(formdata=None)
+        offence = given.get("offence") or OffenceForm(formdata=None, prefix="offence")
         offence.category_id.choices = choices(
             [(str(c.id), f"{c.label} (gravity {c.gravity})") for c in offending.categories()],
             blank="Select the category",
@@ -241,7 +243,8 @@ def case_view(case_id: int):
 
 def _post(case_id: int, key: str, form_class, action, success: str):
     offender = load_offender(current_user, case_id, edit=True)
-    form = form_class()
+    # Each form on the page has its own prefix, so no two fields share an id.
+    form = form_class(prefix=key)
     # Choices must be in place before validation: build them as the page does.
     _forms(offender, **{key: form})
     return submit(

@@ -17,8 +17,14 @@ from .conftest import category, offence, on_cohort
 
 
 def _post(client, page_url: str, url: str, data: dict):
+    """Post one of the offender page's forms: its fields carry the form's prefix (the URL's last part)."""
     token = csrf_token(client.get(page_url).text)
-    return client.post(url, data={"csrf_token": token, **data})
+    if "/iom/cases/" not in url:
+        return client.post(url, data={"csrf_token": token, **data})
+    prefix = {"offences": "offence", "contacts": "contact", "pathways": "pathway"}.get(
+        url.rsplit("/", 1)[1], url.rsplit("/", 1)[1]
+    )
+    return client.post(url, data={f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in data.items()}})
 
 
 def test_cohort_lifecycle_over_http(app, team, factory):
