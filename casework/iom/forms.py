@@ -7,8 +7,8 @@ categories, officers, agencies) are filled in by the view with ``set_choices``.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import (
     NotBefore,
@@ -70,6 +70,8 @@ class DecisionForm(VersionedForm):
     lead_user_id = SelectField("Lead officer", coerce=optional_id)
     tier = SelectField("Management tier", coerce=optional_code)
     reason = TextAreaField("Reason (required if not adopted)", validators=TEXT, filters=[blank_to_none])
+    # The panel meeting the decision was made at, when recorded from its agenda.
+    meeting_id = HiddenField(filters=[blank_to_none])
 
 
 class DeselectForm(VersionedForm):
@@ -174,3 +176,31 @@ class MeasureForm(FlaskForm):
     neighbourhood_only = BooleanField("Neighbourhood crime only")
     strand = SelectField("Strand", coerce=optional_code)
     category = SelectField("Category", choices=choices(CATEGORIES, blank="Any"), coerce=optional_code)
+
+
+class CategoryForm(VersionedForm):
+    gravity = IntegerField(
+        "Gravity",
+        validators=[
+            InputRequired(message="Enter the gravity"),
+            NumberRange(min=0, max=10, message="Gravity must be a whole number from 0 to 10"),
+        ],
+    )
+    neighbourhood = BooleanField("Neighbourhood crime")
+    unit_cost = DecimalField(
+        "Unit cost (£)",
+        places=2,
+        validators=[
+            InputRequired(message="Enter the unit cost"),
+            NumberRange(min=0, max=10_000_000, message="Enter the unit cost in pounds, from 0 to 10,000,000"),
+        ],
+    )
+    cost_source = StringField("Source of the cost", validators=SHORT, filters=[blank_to_none])
+
+
+class StrandForm(FlaskForm):
+    description = TextAreaField(
+        "Description",
+        validators=[InputRequired(message="Enter a description of the strand"), Length(max=4000)],
+        filters=[blank_to_none],
+    )

@@ -18,9 +18,10 @@ from ..core.exports import tabular_response
 from ..core.forms import choices, page_arg
 from ..core.models import Agency
 from ..core.periods import PeriodError, custom, previous, quarter_containing
+from ..core.policy import can_open_meeting, load_meeting
 from ..core.views import submit
 from ..extensions import db
-from . import bp, cohort, contacts, measure, nominations, offending, pathways
+from . import bp, cohort, contacts, measure, nominations, offending, panel, pathways
 from .common import load_offender
 from .forms import (
     CohortFilterForm,
@@ -167,6 +168,7 @@ def _forms(offender, **given):
         f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
         if not given.get("decision"):
             f.strand.data, f.category.data = nomination.proposed_strand, nomination.category
+            f.meeting_id.data = request.args.get("meeting", type=int)
         forms["decision"] = f
     if user.can("iom.cohort.manage") and offender.on_cohort:
         forms["deselect"] = given.get("deselect") or DeselectForm(
@@ -264,9 +266,13 @@ def decision(case_id: int):
             from ..core.services import ServiceError
 
             raise ServiceError("There is no nomination waiting for a decision")
+        meeting = None
+        if form.meeting_id.data and str(form.meeting_id.data).isdigit():
+            meeting = load_meeting(current_user, form.meeting_id.data, kind=panel.MEETING_KIND)
         return nominations.decide(
             current_user,
             nomination,
+            meeting=meeting,
             adopt=form.decision.data == "adopt",
             decision=nominations.Adoption(
                 decided_on=form.decided_on.data,
@@ -511,6 +517,254 @@ def _measure_table(result, rows):
     return headers, out
 
 
+# --- panel meetings ----------------------------------------------------------------------
+
+
+def _panel_forms(meeting=None, **given):
+    from ..core.work_forms import ActionForm, MeetingForm
+
+    schedule_form = given.get("schedule") or MeetingForm(formdata=None, prefix="schedule")
+    schedule_form.chair_user_id.choices = choices(
+        [(str(u.id), u.display_name) for u in cohort.lead_officers() if u.can("iom.meeting.manage")], blank="Choose"
+    )
+    schedule_form.agency_ids.choices = [(a, n) for a, n in _agency_pairs()]
+    out = {"schedule": schedule_form}
+    if meeting is not None:
+        action_form = given.get("action") or ActionForm(formdata=None, prefix="action")
+        action_form.assigned_agency_id.choices = _agencies("Choose the agency")
+        out["action"] = action_form
+    return out
+
+
+def _agency_pairs():
+    return db.session.execute(
+        sa.select(Agency.id, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.name)
+    ).all()
+
+
+@require("iom.case.view")
+def panel_list():
+    from ..core import meetings as core_meetings
+
+    meetings = [m for m in core_meetings.upcoming_meetings(panel.MEETING_KIND) if can_open_meeting(current_user, m)]
+    return render_template("iom/panel_list.html", meetings=meetings, forms=_panel_forms())
+
+
+@require("iom.meeting.manage")
+def panel_new():
+    from datetime import UTC, datetime
+
+    from ..core import meetings as core_meetings
+    from ..core.work_forms import MeetingForm
+
+    form = MeetingForm(prefix="schedule")
+    forms = _panel_forms(schedule=form)
+    return submit(
+        form,
+        lambda: core_meetings.schedule(
+            current_user,
+            kind=panel.MEETING_KIND,
+            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            venue=form.venue.data,
+            chair_user_id=form.chair_user_id.data,
+            agency_ids=form.agency_ids.data,
+        ),
+        success="Panel scheduled",
+        redirect_to=lambda m: url_for("iom.panel_view", meeting_id=m.id),
+        render=lambda status: (render_template("iom/panel_list.html", meetings=[], forms=forms), status),
+    )
+
+
+def _panel_page(meeting, status: int = 200, **given):
+    from ..core import actions as core_actions
+    from ..core import meetings as core_meetings
+
+    items = core_meetings.active_items(meeting)
+    case_ids = [i.case_id for i in items]
+    audit.record(
+        "iom.meeting.view",
+        object_type="meeting",
+        object_id=meeting.id,
+        person_ids=_people_of(case_ids),
+        purpose="iom_panel",
+    )
+    nominations_by_case = (
+        {
+            n.case_id: n
+            for n in db.session.scalars(
+                sa.select(Nomination).where(Nomination.case_id.in_(case_ids), Nomination.status == "open")
+            )
+        }
+        if case_ids
+        else {}
+    )
+    forms = _panel_forms(meeting, **given)
+    if "action" in forms:
+        forms["action"].case_choices = choices([(str(i.case_id), i.case.reference) for i in items], blank="Choose")
+    meeting_actions = [a for i in items for a in core_actions.actions_for_item(meeting.id, i.case_id)]
+    return (
+        render_template(
+            "iom/panel.html",
+            meeting=meeting,
+            items=items,
+            nominations=nominations_by_case,
+            forms=forms,
+            manage=current_user.can("iom.meeting.manage"),
+            actions=meeting_actions,
+            strands=dict(_strand_labels()),
+        ),
+        status,
+    )
+
+
+@require("iom.case.view")
+def panel_view(meeting_id: int):
+    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND)
+    return _panel_page(meeting)
+
+
+@require("iom.meeting.manage")
+def panel_build(meeting_id: int):
+    from ..core.views import act_and_redirect
+
+    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
+    return act_and_redirect(
+        lambda: panel.build_agenda(current_user, meeting),
+        success="Agenda built: nominations to decide and offenders due for review are listed",
+        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
+    )
+
+
+@require("iom.meeting.manage")
+def panel_action(meeting_id: int):
+    from ..core.work_forms import ActionForm
+
+    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
+    form = ActionForm(prefix="action")
+    _panel_forms(meeting, action=form)
+    case_id = request.form.get("action-case_id", type=int)
+    return submit(
+        form,
+        lambda: panel.record_action(
+            current_user,
+            meeting,
+            case_id=case_id,
+            agency_id=form.assigned_agency_id.data,
+            description=form.description.data,
+            due_on=form.due_on.data,
+        ),
+        success="Action recorded",
+        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
+        render=lambda status: _panel_page(meeting, status, action=form),
+    )
+
+
+# --- the partnership's lists ------------------------------------------------------------------
+
+
+def _settings_page(status: int = 200, **given):
+    from .forms import CategoryForm, StrandForm
+    from .models import Pathway
+
+    categories = offending.categories(active_only=False)
+    category_forms = {
+        c.id: given.get(f"category-{c.id}")
+        or CategoryForm(formdata=None, obj=c, prefix=f"category-{c.id}", version_id=c.version_id)
+        for c in categories
+    }
+    strands = db.session.scalars(sa.select(Strand).order_by(Strand.sort_order)).all()
+    strand_forms = {
+        s.code: given.get(f"strand-{s.code}") or StrandForm(formdata=None, obj=s, prefix=f"strand-{s.code}")
+        for s in strands
+    }
+    pathways_all = db.session.scalars(sa.select(Pathway).order_by(Pathway.sort_order)).all()
+    return (
+        render_template(
+            "iom/settings.html",
+            categories=categories,
+            category_forms=category_forms,
+            strands=strands,
+            strand_forms=strand_forms,
+            pathways=pathways_all,
+        ),
+        status,
+    )
+
+
+@require("iom.cohort.manage")
+def settings_view():
+    return _settings_page()
+
+
+@require("iom.cohort.manage")
+def settings_category(category_id: int):
+    from ..core.services import get_or_404
+    from . import settings
+    from .forms import CategoryForm
+    from .models import OffenceCategory
+
+    category = get_or_404(OffenceCategory, category_id)
+    form = CategoryForm(prefix=f"category-{category.id}")
+    return submit(
+        form,
+        lambda: settings.update_category(
+            current_user,
+            category,
+            {
+                "gravity": form.gravity.data,
+                "neighbourhood": bool(form.neighbourhood.data),
+                "unit_cost": form.unit_cost.data,
+                "cost_source": form.cost_source.data,
+            },
+            form.submitted_version(),
+        ),
+        success=f"{category.label} saved",
+        redirect_to=url_for("iom.settings_view"),
+        render=lambda status: _settings_page(status, **{f"category-{category.id}": form}),
+    )
+
+
+@require("iom.cohort.manage")
+def settings_strand(code: str):
+    from ..core.services import get_or_404
+    from . import settings
+    from .forms import StrandForm
+
+    strand = db.session.get(Strand, code) or get_or_404(Strand, "missing")
+    form = StrandForm(prefix=f"strand-{strand.code}")
+    return submit(
+        form,
+        lambda: settings.set_strand_description(current_user, strand, form.description.data),
+        success=f"{strand.label} description saved",
+        redirect_to=url_for("iom.settings_view"),
+        render=lambda status: _settings_page(status, **{f"strand-{strand.code}": form}),
+    )
+
+
+@require("iom.cohort.manage")
+def settings_pathway(code: str):
+    from ..core.services import get_or_404
+    from ..core.views import act_and_redirect
+    from . import settings
+    from .models import Pathway
+
+    pathway = db.session.get(Pathway, code) or get_or_404(Pathway, "missing")
+    return act_and_redirect(
+        lambda: settings.set_pathway_enabled(current_user, pathway, not pathway.is_enabled),
+        success=f"{pathway.label} switched {'off' if pathway.is_enabled else 'on'}",
+        redirect_to=url_for("iom.settings_view"),
+    )
+
+
+bp.add_url_rule("/settings", "settings_view", settings_view)
+bp.add_url_rule("/settings/categories/<int:category_id>", "settings_category", settings_category, methods=["POST"])
+bp.add_url_rule("/settings/strands/<code>", "settings_strand", settings_strand, methods=["POST"])
+bp.add_url_rule("/settings/pathways/<code>", "settings_pathway", settings_pathway, methods=["POST"])
+bp.add_url_rule("/panel", "panel_list", panel_list)
+bp.add_url_rule("/panel/new", "panel_new", panel_new, methods=["POST"])
+bp.add_url_rule("/panel/<int:meeting_id>", "panel_view", panel_view)
+bp.add_url_rule("/panel/<int:meeting_id>/agenda", "panel_build", panel_build, methods=["POST"])
+bp.add_url_rule("/panel/<int:meeting_id>/actions", "panel_action", panel_action, methods=["POST"])
 bp.add_url_rule("/", "index", index)
 bp.add_url_rule("/caseloads", "caseloads", caseloads)
 bp.add_url_rule("/nominations", "nomination_list", nomination_list)

@@ -229,3 +229,109 @@ def test_cohort_list_filters_and_pages(app, team, factory):
     assert client.get("/iom/?page=99999999999").status_code == 200
     assert client.get("/iom/caseloads").status_code == 200
     assert client.get("/iom/nominations").status_code == 200
+
+
+def test_panel_agenda_decision_and_action(app, team, factory):
+    from datetime import UTC, datetime, time
+
+    from casework.core import meetings as core_meetings
+    from casework.core.models import Action
+    from casework.iom import cohort as iom_cohort
+
+    waiting = factory.person(team.officer)
+    from .conftest import nominate
+
+    nomination = nominate(team, waiting, date.today())
+    _, releasing = on_cohort(team, factory, date(2025, 1, 1))
+    iom_cohort.set_supervision(
+        team.officer,
+        releasing,
+        status="custody",
+        from_on=date(2025, 6, 1),
+        expected_release_on=date.today() + timedelta(days=20),
+        note=None,
+        version=releasing.version_id,
+    )
+    _, quiet = on_cohort(team, factory, date(2025, 1, 1))
+    meeting = core_meetings.schedule(
+        team.manager,
+        kind="iom_panel",
+        starts_at=datetime.combine(date.today() + timedelta(days=7), time(10), tzinfo=UTC),
+        venue="Probation office",
+        chair_user_id=team.manager.id,
+        agency_ids=[team.police.id, team.probation.id],
+    )
+    db.session.commit()
+    manager = signed_in(app, team.manager)
+    url = f"/iom/panel/{meeting.id}"
+    token = csrf_token(manager.get(url).text)
+    assert manager.post(f"{url}/agenda", data={"csrf_token": token}).status_code == 302
+    body = manager.get(url).text
+    assert nomination.case.reference in body and releasing.case.reference in body
+    assert quiet.case.reference not in body
+    # The decision is recorded from the agenda, against the meeting.
+    resp = _post(
+        manager,
+        f"/iom/cases/{nomination.case_id}?meeting={meeting.id}",
+        f"/iom/cases/{nomination.case_id}/decision",
+        {
+            "decision": "reject",
+            "decided_on": date.today().isoformat(),
+            "reason": "Not prolific enough",
+            "meeting_id": str(meeting.id),
+            "version_id": str(nomination.version_id),
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    db.session.expire_all()
+    assert nomination.status == "rejected" and nomination.meeting_id == meeting.id
+    resp = manager.post(
+        f"{url}/actions",
+        data={
+            "action-csrf_token": token,
+            "action-case_id": str(releasing.case_id),
+            "action-assigned_agency_id": str(team.probation.id),
+            "action-description": "Arrange accommodation before release",
+            "action-due_on": (date.today() + timedelta(days=10)).isoformat(),
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    action = db.session.scalar(sa.select(Action).where(Action.case_id == releasing.case_id))
+    assert action.meeting_id == meeting.id
+    assert "Arrange accommodation before release" in manager.get(url).text
+    assert manager.get("/iom/panel").status_code == 200
+
+
+def test_settings_edit_unit_costs_strands_and_womens_pathways(app, team, factory):
+    from casework.iom.models import Pathway
+
+    robbery = category("robbery")
+    manager = signed_in(app, team.manager)
+    assert manager.get("/iom/settings").status_code == 200
+    token = csrf_token(manager.get("/iom/settings").text)
+    prefix = f"category-{robbery.id}"
+    resp = manager.post(
+        f"/iom/settings/categories/{robbery.id}",
+        data={
+            f"{prefix}-csrf_token": token,
+            f"{prefix}-gravity": "9",
+            f"{prefix}-unit_cost": "12000.50",
+            f"{prefix}-cost_source": "Local 2026 figures",
+            f"{prefix}-neighbourhood": "y",
+            f"{prefix}-version_id": str(robbery.version_id),
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    db.session.expire_all()
+    assert robbery.gravity == 9 and str(robbery.unit_cost) == "12000.50"
+    bad = manager.post(
+        f"/iom/settings/categories/{robbery.id}",
+        data={f"{prefix}-csrf_token": token, f"{prefix}-gravity": "99", f"{prefix}-unit_cost": "-1"},
+    )
+    assert bad.status_code == 400 and "Gravity must be a whole number from 0 to 10" in bad.text
+    assert manager.post("/iom/settings/pathways/abuse", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pathway, "abuse").is_enabled
+    # An officer cannot change the partnership's lists.
+    officer = signed_in(app, team.officer)
+    assert officer.get("/iom/settings").status_code == 403
