@@ -210,19 +210,34 @@ class TimelineEntry:
     text: str
 
 
-def timeline(offender: Offender, *, limit: int = 200) -> list[TimelineEntry]:
-    """Nominations, spells, tier, supervision and pathway changes, contacts and offences, newest first."""
+def timeline(
+    offender: Offender,
+    *,
+    limit: int = 200,
+    nominations: list[Nomination] | None = None,
+    spells: list[Spell] | None = None,
+    contacts: list[Contact] | None = None,
+    offences: list[Offence] | None = None,
+    tier_labels: dict[str, str] | None = None,
+) -> list[TimelineEntry]:
+    """Nominations, spells, tier, supervision and pathway changes, contacts and offences, newest first.
+
+    A page that has already loaded some of these passes them in, so nothing is read twice."""
     case_id = offender.case_id
     entries: list[TimelineEntry] = []
-    for n in db.session.scalars(sa.select(Nomination).where(Nomination.case_id == case_id)):
+    if nominations is None:
+        nominations = list(db.session.scalars(sa.select(Nomination).where(Nomination.case_id == case_id)))
+    for n in nominations:
         entries.append(TimelineEntry(n.nominated_on, "Nomination", f"Nominated (selection score {n.score})"))
         if n.decided_on:
             entries.append(TimelineEntry(n.decided_on, "Panel", "Adopted" if n.status == "adopted" else "Not adopted"))
-    for s in db.session.scalars(sa.select(Spell).where(Spell.case_id == case_id)):
+    if spells is None:
+        spells = list(db.session.scalars(sa.select(Spell).where(Spell.case_id == case_id)))
+    for s in spells:
         entries.append(TimelineEntry(s.start_on, "Cohort", f"Spell on the cohort began ({s.strand})"))
         if s.end_on:
             entries.append(TimelineEntry(s.end_on, "Cohort", "Deselected"))
-    tier_labels = tiers()
+    tier_labels = tier_labels if tier_labels is not None else tiers()
     for t in db.session.scalars(sa.select(TierChange).where(TierChange.case_id == case_id)):
         entries.append(TimelineEntry(t.changed_on, "Tier", f"Tier {tier_labels.get(t.tier, t.tier)}: {t.reason}"))
     for c in db.session.scalars(sa.select(SupervisionChange).where(SupervisionChange.case_id == case_id)):
@@ -234,15 +249,20 @@ def timeline(offender: Offender, *, limit: int = 200) -> list[TimelineEntry]:
     for p in db.session.scalars(sa.select(PathwayChange).where(PathwayChange.case_id == case_id)):
         label = pathway_labels.get(p.pathway_code, p.pathway_code)
         entries.append(TimelineEntry(p.changed_on, "Pathway", f"{label}: need {NEED_LEVELS[p.need].lower()}"))
-    for c in db.session.scalars(sa.select(Contact).where(Contact.case_id == case_id)):
+    if contacts is None:
+        contacts = list(db.session.scalars(sa.select(Contact).where(Contact.case_id == case_id)))
+    for c in contacts:
         entries.append(TimelineEntry(c.contact_on, "Contact", c.contact_type.replace("_", " ").capitalize()))
-    offences = (
-        sa.select(Offence)
-        .where(Offence.person_id == offender.person_id)
-        .order_by(Offence.offence_on.desc())
-        .limit(limit)
-    )
-    for o in db.session.scalars(offences):
+    if offences is None:
+        offences = list(
+            db.session.scalars(
+                sa.select(Offence)
+                .where(Offence.person_id == offender.person_id)
+                .order_by(Offence.offence_on.desc())
+                .limit(limit)
+            )
+        )
+    for o in offences:
         entries.append(TimelineEntry(o.offence_on, "Offending", f"{o.kind.capitalize()}: {o.category.label}"))
     entries.sort(key=lambda e: e.on, reverse=True)
     return entries[:limit]

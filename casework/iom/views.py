@@ -207,6 +207,15 @@ def _page(offender, status: int = 200, **given):
     user = current_user
     today = date.today()
     period = quarter_containing(today)
+    all_nominations = list(
+        db.session.scalars(
+            sa.select(Nomination).where(Nomination.case_id == offender.case_id).order_by(Nomination.id.desc())
+        )
+    )
+    spells = nominations.spells(offender)
+    offence_list = offending.offences_for(offender)
+    contact_list = contacts.contacts_for(offender)
+    tier_labels = cohort.tiers()
     return (
         render_template(
             "iom/offender.html",
@@ -214,18 +223,23 @@ def _page(offender, status: int = 200, **given):
             case=offender.case,
             person=offender.person,
             forms=_forms(offender, **given),
-            nomination=nominations.open_nomination(offender),
-            all_nominations=db.session.scalars(
-                sa.select(Nomination).where(Nomination.case_id == offender.case_id).order_by(Nomination.id.desc())
-            ).all(),
-            spells=nominations.spells(offender),
-            timeline=cohort.timeline(offender),
+            nomination=next((n for n in all_nominations if n.status == "open"), None),
+            all_nominations=all_nominations,
+            spells=spells,
+            timeline=cohort.timeline(
+                offender,
+                nominations=all_nominations,
+                spells=spells,
+                contacts=contact_list,
+                offences=offence_list,
+                tier_labels=tier_labels,
+            ),
             pathway_rows=pathways.overview(user, offender),
-            contacts=contacts.contacts_for(offender),
-            offences=offending.offences_for(offender),
+            contacts=contact_list,
+            offences=offence_list,
             show_notes=user.can("iom.offending.notes"),
             elsewhere=cohort.known_elsewhere(user, offender),
-            tiers=cohort.tiers(),
+            tiers=tier_labels,
             strands=dict(_strand_labels()),
             categories=CATEGORIES,
             period=period,
