@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core import audit
+from ..core import audit, cases
 from ..core.access import require
 from ..core.exports import tabular_response
 from ..core.forms import choices, page_arg
@@ -156,54 +156,82 @@ def nominate(person_id: int):
 # --- the offender page -----------------------------------------------------------------------
 
 
-def _forms(offender, **given):
-    """Every form on the offender page, with its choices; ``given`` replaces one after a failed save."""
+# Each change to the record has its own page (one thing per page), reached from the offender page.
+TITLES = {
+    "decision": ("Panel decision", "Record the decision"),
+    "offence": ("Add an arrest, charge or conviction", "Add to the record"),
+    "contact": ("Log a contact", "Log the contact"),
+    "pathway": ("Assess a pathway", "Save the assessment"),
+    "intervention": ("Add an intervention or referral", "Add to the pathway plan"),
+    "tier": ("Change the tier", "Change the tier"),
+    "supervision": ("Supervision or custody status", "Record the status"),
+    "deselect": ("Deselect from the cohort", "Deselect"),
+}
+
+
+def _available(offender, nomination) -> list[str]:
+    """The changes the user may make to this record now, in the order the page offers them."""
     user = current_user
-    forms = {}
-    nomination = nominations.open_nomination(offender)
+    keys = []
     if user.can("iom.cohort.manage") and nomination is not None:
-        f = given.get("decision") or DecisionForm(formdata=None, prefix="decision", version_id=nomination.version_id)
+        keys.append("decision")
+    if offender.case.is_open:
+        if user.can("iom.offending.record"):
+            keys.append("offence")
+        if user.can("iom.case.edit"):
+            keys += ["contact", "pathway", "intervention", "tier", "supervision"]
+    if user.can("iom.cohort.manage") and offender.on_cohort:
+        keys.append("deselect")
+    return keys
+
+
+def _form(offender, key: str, given=None):
+    """The form for one change, with its choices (None if that change is not open to the user now)."""
+    user = current_user
+    nomination = nominations.open_nomination(offender)
+    if key not in _available(offender, nomination):
+        return None
+    if key == "decision":
+        f = given or DecisionForm(formdata=None, prefix=key, version_id=nomination.version_id)
         f.strand.choices = _strands("Select the strand")
         f.lead_user_id.choices = _officers("Select the lead officer")
         f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
-        if not given.get("decision"):
+        if given is None:
             f.strand.data, f.category.data = nomination.proposed_strand, nomination.category
             f.meeting_id.data = request.args.get("meeting", type=int)
-        forms["decision"] = f
-    if user.can("iom.cohort.manage") and offender.on_cohort:
-        forms["deselect"] = given.get("deselect") or DeselectForm(
-            formdata=None, prefix="deselect", version_id=offender.version_id
-        )
-    if user.can("iom.case.edit") and offender.case.is_open:
-        tier = given.get("tier") or TierForm(formdata=None, prefix="tier", version_id=offender.version_id)
-        tier.tier.choices = choices(cohort.tiers(), blank="Select the tier")
-        forms["tier"] = tier
-        forms["supervision"] = given.get("supervision") or SupervisionForm(
-            formdata=None, prefix="supervision", version_id=offender.version_id
-        )
-        forms["contact"] = given.get("contact") or ContactForm(formdata=None, prefix="contact")
-        pathway = given.get("pathway") or PathwayForm(formdata=None, prefix="pathway")
-        pathway.pathway_code.choices = _pathway_choices(user)
-        pathway.owner_agency_id.choices = _agencies("No owner agency")
-        forms["pathway"] = pathway
-        intervention = given.get("intervention") or InterventionForm(formdata=None, prefix="intervention")
-        intervention.pathway_code.choices = choices(
+        return f
+    if key == "deselect":
+        return given or DeselectForm(formdata=None, prefix=key, version_id=offender.version_id)
+    if key == "tier":
+        f = given or TierForm(formdata=None, prefix=key, version_id=offender.version_id)
+        f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
+        return f
+    if key == "supervision":
+        return given or SupervisionForm(formdata=None, prefix=key, version_id=offender.version_id)
+    if key == "contact":
+        return given or ContactForm(formdata=None, prefix=key)
+    if key == "pathway":
+        f = given or PathwayForm(formdata=None, prefix=key)
+        f.pathway_code.choices = _pathway_choices(user)
+        f.owner_agency_id.choices = _agencies("No owner agency")
+        return f
+    if key == "intervention":
+        f = given or InterventionForm(formdata=None, prefix=key)
+        f.pathway_code.choices = choices(
             [(p.code, p.label) for p in pathways.enabled_pathways() if pathways.may_see_details(user, p)],
             blank="Select the pathway",
         )
-        intervention.owner_agency_id.choices = _agencies("No agency")
-        forms["intervention"] = intervention
-    if user.can("iom.offending.record") and offender.case.is_open:
-        offence = given.get("offence") or OffenceForm(formdata=None, prefix="offence")
-        offence.category_id.choices = choices(
-            [(str(c.id), f"{c.label} (gravity {c.gravity})") for c in offending.categories()],
-            blank="Select the category",
-        )
-        forms["offence"] = offence
-    return forms
+        f.owner_agency_id.choices = _agencies("No agency")
+        return f
+    f = given or OffenceForm(formdata=None, prefix=key)
+    f.category_id.choices = choices(
+        [(str(c.id), f"{c.label} (gravity {c.gravity})") for c in offending.categories()],
+        blank="Select the category",
+    )
+    return f
 
 
-def _page(offender, status: int = 200, **given):
+def _page(offender):
     user = current_user
     today = date.today()
     period = quarter_containing(today)
@@ -216,14 +244,15 @@ def _page(offender, status: int = 200, **given):
     offence_list = offending.offences_for(offender)
     contact_list = contacts.contacts_for(offender)
     tier_labels = cohort.tiers()
+    open_nomination = next((n for n in all_nominations if n.status == "open"), None)
     return (
         render_template(
             "iom/offender.html",
             offender=offender,
             case=offender.case,
             person=offender.person,
-            forms=_forms(offender, **given),
-            nomination=next((n for n in all_nominations if n.status == "open"), None),
+            changes=[(key, TITLES[key][0]) for key in _available(offender, open_nomination)],
+            nomination=open_nomination,
             all_nominations=all_nominations,
             spells=spells,
             timeline=cohort.timeline(
@@ -247,7 +276,7 @@ def _page(offender, status: int = 200, **given):
             score=offending.selection_score(offender.person_id, today),
             today=today,
         ),
-        status,
+        200,
     )
 
 
@@ -258,18 +287,28 @@ def case_view(case_id: int):
 
 
 def _post(case_id: int, key: str, form_class, action, success: str):
+    """GET: the page for one change to the record; POST: make it (errors shown on the same page)."""
     offender = load_offender(current_user, case_id, edit=True)
-    # Each form on the page has its own prefix, so no two fields share an id.
-    form = form_class(prefix=key)
-    # Choices must be in place before validation: build them as the page does.
-    _forms(offender, **{key: form})
-    return submit(
-        form,
-        lambda: action(offender, form),
-        success=success,
-        redirect_to=url_for("iom.case_view", case_id=offender.case_id),
-        render=lambda status: _page(offender, status, **{key: form}),
-    )
+    back = url_for("iom.case_view", case_id=offender.case_id)
+    given = form_class(prefix=key) if request.method == "POST" else None
+    form = _form(offender, key, given)
+    if form is None:
+        flash("That change cannot be made to this record now", "error")
+        return redirect(back)
+    title, button = TITLES[key]
+
+    def render(status: int = 200):
+        return (
+            render_template(
+                "iom/record.html", form=form, offender=offender, person=offender.person, title=title, button=button
+            ),
+            status,
+        )
+
+    if request.method == "GET":
+        cases.record_view(offender.case)
+        return render()
+    return submit(form, lambda: action(offender, form), success=success, redirect_to=back, render=render)
 
 
 @require("iom.cohort.manage")
@@ -784,12 +823,12 @@ bp.add_url_rule("/caseloads", "caseloads", caseloads)
 bp.add_url_rule("/nominations", "nomination_list", nomination_list)
 bp.add_url_rule("/nominate/<int:person_id>", "nominate", nominate, methods=["GET", "POST"])
 bp.add_url_rule("/cases/<int:case_id>", "case_view", case_view)
-bp.add_url_rule("/cases/<int:case_id>/decision", "decision", decision, methods=["POST"])
-bp.add_url_rule("/cases/<int:case_id>/deselect", "deselect", deselect, methods=["POST"])
-bp.add_url_rule("/cases/<int:case_id>/tier", "tier", tier, methods=["POST"])
-bp.add_url_rule("/cases/<int:case_id>/supervision", "supervision", supervision, methods=["POST"])
-bp.add_url_rule("/cases/<int:case_id>/contacts", "contact", contact, methods=["POST"])
-bp.add_url_rule("/cases/<int:case_id>/offences", "offence", offence, methods=["POST"])
-bp.add_url_rule("/cases/<int:case_id>/pathways", "pathway", pathway, methods=["POST"])
-bp.add_url_rule("/cases/<int:case_id>/interventions", "intervention", intervention, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/decision", "decision", decision, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/deselect", "deselect", deselect, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/tier", "tier", tier, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/supervision", "supervision", supervision, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/contacts", "contact", contact, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/offences", "offence", offence, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/pathways", "pathway", pathway, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/interventions", "intervention", intervention, methods=["GET", "POST"])
 bp.add_url_rule("/measure", "measure", measure_view)
