@@ -257,10 +257,19 @@ def offender_measure(offender: Offender, period: Period, **kwargs) -> OffenderMe
     return result.offenders[0] if result.offenders else None
 
 
-def case_ids_visible(user, case_ids: list[int]) -> set[int]:
+def visible_rows(user, offenders: list[OffenderMeasure], limit: int | None = None) -> list[OffenderMeasure]:
+    """The per-offender rows of cases the user may open (cohort totals cover everyone), checked
+    in chunks and stopping at ``limit``."""
     from ..core.policy import visible_case_ids
 
-    return visible_case_ids(user, case_ids) if case_ids else set()
+    out: list[OffenderMeasure] = []
+    for start in range(0, len(offenders), 500):
+        chunk = offenders[start : start + 500]
+        visible = visible_case_ids(user, [o.case_id for o in chunk])
+        out.extend(o for o in chunk if o.case_id in visible)
+        if limit is not None and len(out) >= limit:
+            return out[:limit]
+    return out
 
 
 __all__ = ["COUNTS", "Measure", "OffenderMeasure", "measure", "months_on_cohort", "offender_measure"]

@@ -488,17 +488,33 @@ def _measure_request():
     return form, period, result, error
 
 
+MEASURE_ROWS = 100
+
+
 @require("iom.measure.view")
 def measure_view():
     form, period, result, error = _measure_request()
-    visible = measure.case_ids_visible(current_user, [o.case_id for o in result.offenders])
-    rows = [o for o in result.offenders if o.case_id in visible]
     fmt = request.args.get("format")
     details = {"period": period.as_dict(), "count": result.count, "neighbourhood_only": result.neighbourhood_only}
     if fmt in ("csv", "xlsx"):
-        audit.record("iom.measure.export", object_type="report", purpose="iom_performance", details=details)
+        rows = measure.visible_rows(current_user, result.offenders)
+        audit.record(
+            "iom.measure.export",
+            object_type="report",
+            purpose="iom_performance",
+            person_ids=[o.person_id for o in rows],
+            details=details,
+        )
         return tabular_response(*_measure_table(result, rows), f"iom-measure-{period.start}-{period.end}", fmt)
-    audit.record("iom.measure.view", object_type="report", purpose="iom_performance", details=details)
+    # The page shows the first rows; the download has every row the user may see.
+    rows = measure.visible_rows(current_user, result.offenders, limit=MEASURE_ROWS)
+    audit.record(
+        "iom.measure.view",
+        object_type="report",
+        purpose="iom_performance",
+        person_ids=[o.person_id for o in rows],
+        details=details,
+    )
     return render_template(
         "iom/measure.html",
         form=form,
@@ -509,6 +525,7 @@ def measure_view():
         strands=dict(_strand_labels()),
         categories=CATEGORIES,
         references=_references([o.case_id for o in rows]),
+        row_limit=MEASURE_ROWS,
     )
 
 
