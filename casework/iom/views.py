@@ -526,7 +526,21 @@ def measure_view():
         categories=CATEGORIES,
         references=_references([o.case_id for o in rows]),
         row_limit=MEASURE_ROWS,
+        shown_count=_shown_count(),
     )
+
+
+def _shown_count():
+    """Counts of people as shown: exact for those who see every IOM case, small numbers suppressed
+    for everyone else (an analyst's aggregate view), as the other published figures are."""
+    from flask import current_app
+
+    from ..core.exports import suppress_small
+
+    if current_user.can("iom.case.view_all"):
+        return lambda n, basis=None: n
+    threshold = current_app.config["SMALL_NUMBER_THRESHOLD"]
+    return lambda n, basis=None: suppress_small(n, threshold, basis=basis)
 
 
 def _references(case_ids):

@@ -335,3 +335,16 @@ def test_settings_edit_unit_costs_strands_and_womens_pathways(app, team, factory
     # An officer cannot change the partnership's lists.
     officer = signed_in(app, team.officer)
     assert officer.get("/iom/settings").status_code == 403
+
+
+def test_analyst_sees_the_measure_without_offenders_and_small_numbers_suppressed(app, team, factory):
+    secret = marker("ANALYST")
+    _, offender = on_cohort(team, factory, date(2025, 1, 1), surname=secret)
+    analyst = signed_in(app, factory.user("analyst"))
+    resp = analyst.get("/iom/measure?start=2025-01-01&end=2025-03-31")
+    assert resp.status_code == 200
+    assert secret not in resp.text and offender.case.reference not in resp.text
+    assert "<dd>&lt;" in resp.text or "<dd><" in resp.text  # one offender: suppressed
+    assert analyst.get(f"/iom/cases/{offender.case_id}").status_code == 403
+    manager = signed_in(app, team.manager).get("/iom/measure?start=2025-01-01&end=2025-03-31").text
+    assert offender.case.reference in manager
