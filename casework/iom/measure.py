@@ -151,6 +151,7 @@ def measure(
     strand: str | None = None,
     category: str | None = None,
     case_ids: list[int] | None = None,
+    with_pathways: bool = True,
 ) -> Measure:
     """The reoffending measure for the cohort (or the offenders in ``case_ids``): see module doc."""
     if count not in COUNTS:
@@ -167,7 +168,7 @@ def measure(
     spells = db.session.execute(spell_query.order_by(Spell.start_on, Spell.id)).all()
     result = Measure(period, count, neighbourhood_only, strand, category, [])
     if not spells:
-        result.pathway_need = _pathway_need([], 0)
+        result.pathway_need = _pathway_need([], 0) if with_pathways else []
         return result
 
     costs: dict[int, Fraction] = {}
@@ -222,7 +223,8 @@ def measure(
     result.offenders = sorted(per_case.values(), key=lambda o: o.case_id)
     result.by_category = dict(Counter(o.category for o in result.offenders))
     result.by_strand = dict(Counter(o.strand for o in result.offenders))
-    result.pathway_need = _pathway_need(list(per_case), len(per_case))
+    if with_pathways:
+        result.pathway_need = _pathway_need(list(per_case), len(per_case))
     return result
 
 
@@ -253,7 +255,7 @@ def category_labels() -> dict[str, str]:
 
 def offender_measure(offender: Offender, period: Period, **kwargs) -> OffenderMeasure | None:
     """The measure for one offender (None if they were not on the cohort in the period)."""
-    result = measure(period, case_ids=[offender.case_id], **kwargs)
+    result = measure(period, case_ids=[offender.case_id], with_pathways=False, **kwargs)
     return result.offenders[0] if result.offenders else None
 
 
