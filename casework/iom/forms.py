@@ -178,6 +178,14 @@ class MeasureForm(FlaskForm):
     category = SelectField("Category", choices=choices(CATEGORIES, blank="Any"), coerce=optional_code)
 
 
+def _finite(form, field) -> None:
+    """Refuse "NaN" and "Infinity", which Decimal accepts but no cost can be."""
+    from wtforms.validators import StopValidation
+
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("Enter the unit cost in pounds, from 0 to 10,000,000")
+
+
 class CategoryForm(VersionedForm):
     gravity = IntegerField(
         "Gravity",
@@ -192,6 +200,7 @@ class CategoryForm(VersionedForm):
         places=2,
         validators=[
             InputRequired(message="Enter the unit cost"),
+            _finite,
             NumberRange(min=0, max=10_000_000, message="Enter the unit cost in pounds, from 0 to 10,000,000"),
         ],
     )

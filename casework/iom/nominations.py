@@ -75,10 +75,10 @@ def _score(value: Any, field: str, label: str, top: int = 100) -> Decimal | None
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value))
+        number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ServiceError(f"{label} must be a number from 0 to {top}", field) from None
-    if not 0 <= number <= top:
+    if not number.is_finite() or not 0 <= number <= top:
         raise ServiceError(f"{label} must be a number from 0 to {top}", field)
     return number
 
@@ -113,11 +113,15 @@ def nominate(user: User, person: Person, data: dict[str, Any]) -> Nomination:
         errors.append(("category", "Select the category"))
     try:
         ogrs = _score(data.get("ogrs"), "ogrs", "OGRS")
+        if ogrs is not None and ogrs != ogrs.to_integral_value():
+            raise ServiceError("OGRS must be a whole number from 0 to 100", "ogrs")
     except ServiceError as exc:
         errors.append((exc.field, str(exc)))
         ogrs = None
     try:
         rsr = _score(data.get("rsr"), "rsr", "RSR")
+        if rsr is not None and rsr != rsr.quantize(Decimal("0.01")):
+            raise ServiceError("RSR can have at most two decimal places", "rsr")
     except ServiceError as exc:
         errors.append((exc.field, str(exc)))
         rsr = None

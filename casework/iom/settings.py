@@ -31,8 +31,10 @@ def update_category(user: User, category: OffenceCategory, data: dict[str, Any],
     if gravity is None or not 0 <= gravity <= 10:
         errors.append(("gravity", "Gravity must be a whole number from 0 to 10"))
     cost = data.get("unit_cost")
-    if cost is None or cost < 0 or cost > Decimal("10000000"):
+    if cost is None or not cost.is_finite() or cost < 0 or cost > Decimal("10000000"):
         errors.append(("unit_cost", "Enter the unit cost in pounds, from 0 to 10,000,000"))
+    elif cost != cost.quantize(Decimal("0.01")):
+        errors.append(("unit_cost", "Enter the unit cost in pounds and pence (at most two decimal places)"))
     if errors:
         raise FieldErrors(errors)
     changed = apply_changes(category, data, ("gravity", "neighbourhood", "unit_cost", "cost_source", "is_active"))

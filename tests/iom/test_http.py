@@ -329,6 +329,21 @@ def test_settings_edit_unit_costs_strands_and_womens_pathways(app, team, factory
         data={f"{prefix}-csrf_token": token, f"{prefix}-gravity": "99", f"{prefix}-unit_cost": "-1"},
     )
     assert bad.status_code == 400 and "Gravity must be a whole number from 0 to 10" in bad.text
+    for odd, message in (
+        ("NaN", "Enter the unit cost in pounds, from 0 to 10,000,000"),
+        ("Infinity", "Enter the unit cost in pounds, from 0 to 10,000,000"),
+        ("1.234", "at most two decimal places"),
+    ):
+        resp = manager.post(
+            f"/iom/settings/categories/{robbery.id}",
+            data={
+                f"{prefix}-csrf_token": token,
+                f"{prefix}-gravity": "5",
+                f"{prefix}-unit_cost": odd,
+                f"{prefix}-version_id": str(robbery.version_id),
+            },
+        )
+        assert resp.status_code == 400 and message in resp.text, odd
     assert manager.post("/iom/settings/pathways/abuse", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Pathway, "abuse").is_enabled

@@ -170,6 +170,22 @@ def test_nomination_form_errors_together(team, factory):
             team.officer, person, {"reasons": "", "proposed_strand": "x", "category": "y", "ogrs": "140", "rsr": "a"}
         )
     assert set(dict(exc.value.errors)) == {"reasons", "proposed_strand", "category", "ogrs", "rsr"}
+    for odd in ("nan", "Infinity", "-0.5", "1e400", "sNaN"):
+        with pytest.raises(FieldErrors) as exc:
+            nominations.nominate(
+                team.officer, person, {"reasons": "r", "proposed_strand": "fixed", "category": "ppo", "rsr": odd}
+            )
+        assert dict(exc.value.errors) == {"rsr": "RSR must be a number from 0 to 100"}
+    with pytest.raises(FieldErrors) as exc:
+        nominations.nominate(
+            team.officer,
+            person,
+            {"reasons": "r", "proposed_strand": "fixed", "category": "ppo", "ogrs": "50.5", "rsr": "1.234"},
+        )
+    assert dict(exc.value.errors) == {
+        "ogrs": "OGRS must be a whole number from 0 to 100",
+        "rsr": "RSR can have at most two decimal places",
+    }
 
 
 def test_concurrent_tier_change_conflicts(team, factory):
