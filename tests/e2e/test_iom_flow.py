@@ -110,3 +110,43 @@ def test_iom_cycle(page: Page, live_server):
     page.get_by_role("button", name="Show").click()
     expect(page.locator("dl.summary").first).to_contain_text("Offenders")
     _shot(page, "iom-measure")
+
+
+def test_iom_pages_have_no_wcag_violations(page: Page, live_server):
+    from casework.iom import nominations
+
+    from .test_accessibility import _violations
+
+    with live_server.seed() as f:
+        police = f.agency("police", code="POL", name="Northshire Police")
+        probation = f.agency("probation", code="PROB", name="Probation Service")
+        officer = f.user("iom_officer", agency=police)
+        manager = f.user("iom_manager", agency=probation)
+        person = f.person(officer, given_names="Ada", surname="Access", dob=date(1990, 1, 1))
+        nomination = nominations.nominate(
+            officer,
+            person,
+            {"nominated_on": date.today(), "reasons": "Test", "proposed_strand": "fixed", "category": "ppo"},
+        )
+        case_id = nomination.case_id
+    login_as(page, manager)
+    problems: list[str] = []
+    for url in (
+        "/iom/",
+        "/iom/nominations",
+        "/iom/caseloads",
+        f"/iom/cases/{case_id}",
+        f"/iom/cases/{case_id}/decision",
+        f"/iom/cases/{case_id}/pathways",
+        "/iom/measure",
+        "/iom/panel",
+        "/iom/settings",
+    ):
+        page.goto(url)
+        problems += [f"{url}: {p}" for p in _violations(page)]
+    # A form with errors: the error summary and the field messages.
+    page.goto(f"/iom/cases/{case_id}/contacts")
+    page.get_by_role("button", name="Log the contact").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    problems += [f"contact errors: {p}" for p in _violations(page)]
+    assert problems == []
