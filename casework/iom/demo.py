@@ -138,4 +138,20 @@ def seed(context: DemoContext) -> None:
                 )
             )
             need.review_due_on = today - timedelta(days=7)
+    # Next week's panel, its agenda built: the nomination to decide and the offenders due for review.
+    from datetime import UTC, datetime, time
+
+    from ..core import meetings as core_meetings
+    from ..demo import next_weekday
+    from . import panel
+
+    meeting = core_meetings.schedule(
+        manager,
+        kind=panel.MEETING_KIND,
+        starts_at=datetime.combine(next_weekday(today + timedelta(days=7)), time(14, 0), tzinfo=UTC),
+        venue="Probation office, Meeting Room 1",
+        chair_user_id=manager.id,
+        agency_ids=[context.agencies[c].id for c in ("POL", "PROB", "HLTH")],
+    )
+    panel.build_agenda(manager, meeting)
     db.session.flush()

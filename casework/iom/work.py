@@ -45,7 +45,6 @@ def my_work(user: User, today: date) -> list[WorkSection]:
                 WorkItem(
                     label=o.case.reference,
                     url=url_for("iom.case_view", case_id=o.case_id),
-                    due_on=o.expected_release_on,
                     detail=f"expected release {o.expected_release_on:%-d %b %Y}",
                 )
                 for o in releases
