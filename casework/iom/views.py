@@ -614,9 +614,14 @@ def _panel_forms(meeting=None, **given):
     schedule_form.agency_ids.choices = [(a, n) for a, n in _agency_pairs()]
     out = {"schedule": schedule_form}
     if meeting is not None:
+        from ..core.work_forms import AttendanceForm
+
         action_form = given.get("action") or ActionForm(formdata=None, prefix="action")
         action_form.assigned_agency_id.choices = _agencies("Choose the agency")
         out["action"] = action_form
+        attendance = given.get("attendance") or AttendanceForm(formdata=None, prefix="attendance")
+        _attendance_choices(attendance, meeting)
+        out["attendance"] = attendance
     return out
 
 
@@ -844,6 +849,85 @@ bp.add_url_rule("/settings", "settings_view", settings_view)
 bp.add_url_rule("/settings/categories/<int:category_id>", "settings_category", settings_category, methods=["POST"])
 bp.add_url_rule("/settings/strands/<code>", "settings_strand", settings_strand, methods=["POST"])
 bp.add_url_rule("/settings/pathways/<code>", "settings_pathway", settings_pathway, methods=["POST"])
+
+
+@require("iom.meeting.manage")
+def panel_attendance(meeting_id: int):
+    from ..core import meetings as core_meetings
+    from ..core.work_forms import AttendanceForm
+
+    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
+    form = AttendanceForm(prefix="attendance")
+    _attendance_choices(form, meeting)
+    return submit(
+        form,
+        lambda: core_meetings.record_attendance(
+            current_user,
+            meeting,
+            agency_id=form.agency_id.data,
+            name=form.name.data,
+            status=form.status.data,
+            confidentiality_ack=bool(form.confidentiality_ack.data),
+            information_sent=bool(form.information_sent.data),
+        ),
+        success="Attendance recorded",
+        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
+        render=lambda status: _panel_page(meeting, status, attendance=form),
+    )
+
+
+def _attendance_choices(form, meeting) -> None:
+    names = dict(_agency_pairs())
+    form.agency_id.choices = choices(
+        [(str(a), names.get(a, str(a))) for a in sorted(meeting.agency_ids)], blank="Other"
+    )
+
+
+@require("iom.meeting.manage")
+def panel_held(meeting_id: int):
+    from ..core import meetings as core_meetings
+    from ..core.views import act_and_redirect
+
+    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
+    return act_and_redirect(
+        lambda: core_meetings.mark_held(current_user, meeting, request.form.get("version_id", type=int)),
+        success="Panel marked as held",
+        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
+    )
+
+
+@require("iom.meeting.manage")
+def panel_minutes(item_id: int):
+    from ..core import meetings as core_meetings
+    from ..core.models import AgendaItem
+    from ..core.services import get_or_404
+    from ..core.work_forms import MinutesForm
+
+    item = get_or_404(AgendaItem, item_id)
+    meeting = load_meeting(current_user, item.meeting_id, kind=panel.MEETING_KIND, manage=True)
+    case = cases.load_case(current_user, item.case_id, kind="iom", log=False)
+    from ..core import modules
+
+    outcomes = modules.meeting_rules(meeting.kind).outcomes
+    if request.method == "GET":
+        form = MinutesForm(formdata=None, obj=item, version_id=item.version_id).set_outcomes(outcomes)
+        cases.record_view(case, "iom_panel")
+        return render_template("iom/minutes.html", form=form, item=item, meeting=meeting)
+    form = MinutesForm().set_outcomes(outcomes)
+    return submit(
+        form,
+        lambda: core_meetings.record_minutes(
+            current_user, item, minutes=form.minutes.data, outcome=form.outcome.data, version=form.submitted_version()
+        ),
+        success=f"Minutes recorded for {case.reference}",
+        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
+        render=lambda status: (render_template("iom/minutes.html", form=form, item=item, meeting=meeting), status),
+    )
+
+
+bp.add_url_rule("/panel/<int:meeting_id>/attendance", "panel_attendance", panel_attendance, methods=["POST"])
+bp.add_url_rule("/panel/<int:meeting_id>/held", "panel_held", panel_held, methods=["POST"])
+bp.add_url_rule("/panel/items/<int:item_id>/minutes", "panel_minutes", panel_minutes, methods=["GET", "POST"])
 bp.add_url_rule("/panel", "panel_list", panel_list)
 bp.add_url_rule("/panel/new", "panel_new", panel_new, methods=["POST"])
 bp.add_url_rule("/panel/<int:meeting_id>", "panel_view", panel_view)

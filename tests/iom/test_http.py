@@ -300,6 +300,46 @@ def test_panel_agenda_decision_and_action(app, team, factory):
     assert action.meeting_id == meeting.id
     assert "Arrange accommodation before release" in manager.get(url).text
     assert manager.get("/iom/panel").status_code == 200
+    # Attendance (confidentiality acknowledged), minutes for a listed case, then held.
+    resp = manager.post(
+        f"{url}/attendance",
+        data={"attendance-csrf_token": token, "attendance-name": "Pat Probation", "attendance-status": "present"},
+    )
+    assert resp.status_code == 400 and "acknowledge the confidentiality statement" in resp.text
+    resp = manager.post(
+        f"{url}/attendance",
+        data={
+            "attendance-csrf_token": token,
+            "attendance-agency_id": str(team.probation.id),
+            "attendance-name": "Pat Probation",
+            "attendance-status": "present",
+            "attendance-confidentiality_ack": "y",
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    from casework.core.models import AgendaItem
+
+    item = db.session.scalar(
+        sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == releasing.case_id)
+    )
+    minutes_url = f"/iom/panel/items/{item.id}/minutes"
+    assert manager.get(minutes_url).status_code == 200
+    resp = manager.post(
+        minutes_url,
+        data={
+            "csrf_token": token,
+            "minutes": "Release plan agreed",
+            "outcome": "actions_agreed",
+            "version_id": str(item.version_id),
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    body = manager.get(url).text
+    assert "Pat Probation" in body and "Actions agreed" in body
+    resp = manager.post(f"{url}/held", data={"csrf_token": token, "version_id": str(meeting.version_id)})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert meeting.status == "scheduled"  # refused: the panel has not started yet
 
 
 def test_settings_edit_unit_costs_strands_and_womens_pathways(app, team, factory):
