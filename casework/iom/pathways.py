@@ -19,7 +19,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from ..core import audit, plans
+from ..core import audit, cases, plans
 from ..core.models import Agency, Plan, PlanItem, User
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
@@ -118,6 +118,8 @@ def assess(
         changed = (current.need, current.rag) != (need, rag)
         current.need, current.rag = need, rag
     current.owner_agency_id = owner_agency_id
+    if owner_agency_id is not None:
+        cases.add_agency(offender.case, owner_agency_id)  # the owning agency's IOM staff see the record
     current.review_due_on = review_due_on
     current.assessed_on = today
     current.assessed_by_id = user.id
@@ -162,6 +164,8 @@ def add_intervention(
         raise ServiceError("Your role cannot record interventions on this pathway", "pathway_code")
     if not (intervention or "").strip():
         raise ServiceError("Describe the intervention or referral", "intervention")
+    if owner_agency_id is not None:
+        cases.add_agency(offender.case, owner_agency_id)
     plan = pathway_plan(offender)
     if plan is None:
         plan = plans.create_plan(user, offender.case, kind="pathway", title="Pathway plan", review_due_on=None)
@@ -171,7 +175,8 @@ def add_intervention(
 
 
 def overdue_reviews(user: User, today: date, limit: int = 20) -> list[PathwayNeed]:
-    """Pathway reviews past their date on open cases the user leads (or, for a manager, any)."""
+    """Pathway reviews past their date: for the IOM manager any, for others those on cases they lead
+    or on pathways their agency owns."""
     from sqlalchemy.orm import contains_eager
 
     from ..core.models import Case
@@ -186,5 +191,6 @@ def overdue_reviews(user: User, today: date, limit: int = 20) -> list[PathwayNee
         .limit(limit)
     )
     if not user.can("iom.cohort.manage"):
-        query = query.where(Case.lead_user_id == user.id)
+        # The lead officer's cases, and the pathways the user's agency owns.
+        query = query.where(sa.or_(Case.lead_user_id == user.id, PathwayNeed.owner_agency_id == user.agency_id))
     return list(db.session.scalars(query))

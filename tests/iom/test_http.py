@@ -403,3 +403,33 @@ def test_analyst_sees_the_measure_without_offenders_and_small_numbers_suppressed
     assert analyst.get(f"/iom/cases/{offender.case_id}").status_code == 403
     manager = signed_in(app, team.manager).get("/iom/measure?start=2025-01-01&end=2025-03-31").text
     assert offender.case.reference in manager
+
+
+def test_pathway_owner_agency_sees_the_record_and_its_overdue_reviews(app, team, factory):
+    from casework.iom.models import PathwayNeed
+    from casework.iom.work import my_work
+
+    _, offender = on_cohort(team, factory, date(2025, 1, 1))
+    page = f"/iom/cases/{offender.case_id}"
+    partner = signed_in(app, team.partner)
+    assert partner.get(page).status_code == 404  # health is not involved yet
+    pathways.assess(
+        team.officer,
+        offender,
+        pathway_code="drugs_alcohol",
+        need="high",
+        rag="red",
+        owner_agency_id=team.health.id,
+        review_due_on=date.today(),
+        details=None,
+        version=None,
+    )
+    db.session.commit()
+    assert partner.get(page).status_code == 200
+    need = db.session.scalar(sa.select(PathwayNeed).where(PathwayNeed.case_id == offender.case_id))
+    need.review_due_on = date.today() - timedelta(days=3)
+    db.session.commit()
+    with app.test_request_context():
+        sections = {s.title: s for s in my_work(team.partner, date.today())}
+    overdue = sections["IOM pathway reviews overdue"]
+    assert [i.label for i in overdue.items] == [offender.case.reference]
