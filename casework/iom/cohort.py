@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core import audit, modules
-from ..core.models import Case, CaseParticipant, User
+from ..core.models import Case, CaseParticipant, Person, User
 from ..core.pagination import Page, paginate
 from ..core.policy import visible_case_clause
 from ..core.services import FieldErrors, ServiceError, check_version
@@ -144,7 +144,12 @@ def cohort_query(user: User, flt: CohortFilter) -> sa.Select:
         sa.select(Offender)
         .join(Case, Case.id == Offender.case_id)
         .where(Case.kind == KIND, visible_case_clause(user))
-        .options(contains_eager(Offender.case), joinedload(Offender.person), joinedload(Offender.lead_user))
+        .options(
+            contains_eager(Offender.case),
+            # Only what the list shows is read and decrypted (the row uid checks the binding).
+            joinedload(Offender.person).load_only(Person.given_names, Person.surname, Person.row_uid),
+            joinedload(Offender.lead_user).load_only(User.display_name),
+        )
     )
     if flt.state == "on_cohort":
         query = query.where(Offender.on_cohort.is_(True))

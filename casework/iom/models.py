@@ -148,7 +148,8 @@ class Offender(TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "iom_offender"
     __history__ = True
-    __table_args__ = (sa.Index("ix_iom_offender_cohort", "on_cohort", "strand", "category", "id"),)
+    # The cohort list walks offenders on (or off) the cohort newest first and stops at a page.
+    __table_args__ = (sa.Index("ix_iom_offender_cohort", "on_cohort", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id", ondelete="CASCADE"), nullable=False, unique=True)

@@ -415,7 +415,7 @@ def upgrade():
         sa.UniqueConstraint("person_id", name=op.f("uq_iom_offender_person_id")),
     )
     with op.batch_alter_table("iom_offender", schema=None) as batch_op:
-        batch_op.create_index("ix_iom_offender_cohort", ["on_cohort", "strand", "category", "id"], unique=False)
+        batch_op.create_index("ix_iom_offender_cohort", ["on_cohort", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_iom_offender_expected_release_on"), ["expected_release_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_iom_offender_lead_user_id"), ["lead_user_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_iom_offender_supervision"), ["supervision"], unique=False)
