@@ -1,0 +1,329 @@
+"""The cohort: tiers, supervision and custody status, the cohort list, caseloads, the offender's
+timeline and the other casework the same person appears in (domain-notes §4, "Tiering").
+
+Tier labels are the partnership's (default red / amber / green); each change keeps its
+date and reason. Supervision status (on licence, community order, post-sentence
+supervision, unsupervised, in custody with an expected release date) is kept with
+its history, so releases coming up reach "My work" and the panel agenda.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..core import audit, modules
+from ..core.models import Case, CaseParticipant, Person, User
+from ..core.pagination import Page, paginate
+from ..core.policy import visible_case_clause
+from ..core.services import FieldErrors, ServiceError, check_version
+from ..extensions import db
+from .common import KIND, editable, past_date, required_text
+from .models import (
+    NEED_LEVELS,
+    SUPERVISION_STATUSES,
+    Contact,
+    Nomination,
+    Offence,
+    Offender,
+    Pathway,
+    PathwayChange,
+    PathwayNeed,
+    Spell,
+    SupervisionChange,
+    TierChange,
+    TierLabel,
+)
+
+
+def tiers() -> dict[str, str]:
+    return {t.code: t.label for t in db.session.scalars(sa.select(TierLabel).order_by(TierLabel.sort_order))}
+
+
+def set_tier(user: User, offender: Offender, *, tier: str | None, reason: str | None, on: date | None, version) -> None:
+    """Change the management tier, with the reason for the change."""
+    editable(user, offender)
+    check_version(offender, version)
+    errors: list[tuple[str | None, str]] = []
+    if not tier or db.session.get(TierLabel, tier) is None:
+        errors.append(("tier", "Select the tier"))
+    elif tier == offender.tier:
+        errors.append(("tier", "Select a different tier from the current one"))
+    for check in (
+        lambda: required_text(reason, "reason", "Enter the reason for the change"),
+        lambda: past_date(on, "changed_on", "date of the change"),
+    ):
+        try:
+            check()
+        except ServiceError as exc:
+            errors.append((exc.field, str(exc)))
+    if errors:
+        raise FieldErrors(errors)
+    offender.tier = tier
+    db.session.add(
+        TierChange(case_id=offender.case_id, tier=tier, changed_on=on, reason=reason.strip(), user_id=user.id)
+    )
+    db.session.flush()
+    audit.record("iom.tier.change", object_type="case", object_id=offender.case_id, details={"tier": tier})
+
+
+def set_supervision(
+    user: User,
+    offender: Offender,
+    *,
+    status: str | None,
+    from_on: date | None,
+    expected_release_on: date | None,
+    note: str | None,
+    version,
+) -> None:
+    """Record a supervision or custody status from a date; in custody, the expected release date."""
+    editable(user, offender)
+    check_version(offender, version)
+    errors: list[tuple[str | None, str]] = []
+    if status not in SUPERVISION_STATUSES:
+        errors.append(("status", "Select the supervision or custody status"))
+    try:
+        from_on = past_date(from_on, "from_on", "date the status started")
+    except ServiceError as exc:
+        errors.append((exc.field, str(exc)))
+    if status == "custody":
+        if expected_release_on is None:
+            errors.append(("expected_release_on", "Enter the expected release date"))
+        elif from_on and expected_release_on < from_on:
+            errors.append(("expected_release_on", "The expected release date must be after the date custody began"))
+    else:
+        expected_release_on = None
+    if errors:
+        raise FieldErrors(errors)
+    offender.supervision = status
+    offender.expected_release_on = expected_release_on
+    db.session.add(
+        SupervisionChange(
+            case_id=offender.case_id,
+            status=status,
+            from_on=from_on,
+            expected_release_on=expected_release_on,
+            note=(note or "").strip() or None,
+            user_id=user.id,
+        )
+    )
+    db.session.flush()
+    audit.record("iom.supervision.change", object_type="case", object_id=offender.case_id, details={"status": status})
+
+
+# --- the cohort list ------------------------------------------------------------------------
+
+
+@dataclass
+class CohortFilter:
+    state: str = "on_cohort"  # on_cohort | nominated | former | all
+    strand: str | None = None
+    category: str | None = None
+    tier: str | None = None
+    lead_user_id: int | None = None
+    supervision: str | None = None
+    pathway: str | None = None  # with a medium or high need on this pathway
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+STATES = {
+    "on_cohort": "On the cohort",
+    "nominated": "Nominated",
+    "former": "Formerly on the cohort",
+    "all": "Everyone",
+}
+
+
+def cohort_query(user: User, flt: CohortFilter) -> sa.Select:
+    query = (
+        sa.select(Offender)
+        .join(Case, Case.id == Offender.case_id)
+        .where(Case.kind == KIND, visible_case_clause(user))
+        .options(
+            contains_eager(Offender.case),
+            # Only what the list shows is read and decrypted (the row uid checks the binding).
+            joinedload(Offender.person).load_only(Person.given_names, Person.surname, Person.row_uid),
+            joinedload(Offender.lead_user).load_only(User.display_name),
+        )
+    )
+    if flt.state == "on_cohort":
+        query = query.where(Offender.on_cohort.is_(True))
+    elif flt.state == "nominated":
+        query = query.where(Case.status == "nominated")
+    elif flt.state == "former":
+        query = query.where(Offender.on_cohort.is_(False), Case.status.in_(("deselected", "closed")))
+    for column, value in (
+        (Offender.strand, flt.strand),
+        (Offender.category, flt.category),
+        (Offender.tier, flt.tier),
+        (Offender.lead_user_id, flt.lead_user_id),
+        (Offender.supervision, flt.supervision),
+    ):
+        if value:
+            query = query.where(column == value)
+    if flt.pathway:
+        query = query.where(
+            sa.exists().where(
+                PathwayNeed.case_id == Offender.case_id,
+                PathwayNeed.pathway_code == flt.pathway,
+                PathwayNeed.need.in_(("medium", "high")),
+            )
+        )
+    return query.order_by(Offender.id.desc())
+
+
+def cohort_page(user: User, flt: CohortFilter, page: int, per_page: int = 25) -> Page:
+    """One page of the filtered cohort, newest record first; the list view is audited."""
+    result = paginate(cohort_query(user, flt), page, per_page)
+    audit.record("iom.case.list", object_type="case", person_ids=[o.person_id for o in result.items])
+    return result
+
+
+def caseloads(user: User) -> list[tuple[User, int]]:
+    """Offenders on the cohort per lead officer (cases the user may see)."""
+    rows = db.session.execute(
+        sa.select(Offender.lead_user_id, sa.func.count())
+        .join(Case, Case.id == Offender.case_id)
+        .where(Offender.on_cohort.is_(True), Offender.lead_user_id.is_not(None), visible_case_clause(user))
+        .group_by(Offender.lead_user_id)
+    ).all()
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_([r[0] for r in rows])))}
+    return sorted(((users[uid], n) for uid, n in rows), key=lambda pair: (-pair[1], pair[0].display_name))
+
+
+def lead_officers() -> list[User]:
+    """Active users who may lead an IOM case (for choices)."""
+    return [
+        u
+        for u in db.session.scalars(sa.select(User).where(User.is_active.is_(True)).order_by(User.display_name))
+        if u.can("iom.case.edit")
+    ]
+
+
+# --- the offender page -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: date
+    kind: str
+    text: str
+
+
+def timeline(
+    offender: Offender,
+    *,
+    limit: int = 200,
+    nominations: list[Nomination] | None = None,
+    spells: list[Spell] | None = None,
+    contacts: list[Contact] | None = None,
+    offences: list[Offence] | None = None,
+    tier_labels: dict[str, str] | None = None,
+) -> list[TimelineEntry]:
+    """Nominations, spells, tier, supervision and pathway changes, contacts and offences, newest first.
+
+    A page that has already loaded some of these passes them in, so nothing is read twice."""
+    case_id = offender.case_id
+    entries: list[TimelineEntry] = []
+    if nominations is None:
+        nominations = list(db.session.scalars(sa.select(Nomination).where(Nomination.case_id == case_id)))
+    for n in nominations:
+        entries.append(TimelineEntry(n.nominated_on, "Nomination", f"Nominated (selection score {n.score})"))
+        if n.decided_on:
+            entries.append(TimelineEntry(n.decided_on, "Panel", "Adopted" if n.status == "adopted" else "Not adopted"))
+    if spells is None:
+        spells = list(db.session.scalars(sa.select(Spell).where(Spell.case_id == case_id)))
+    for s in spells:
+        entries.append(TimelineEntry(s.start_on, "Cohort", f"Spell on the cohort began ({s.strand})"))
+        if s.end_on:
+            entries.append(TimelineEntry(s.end_on, "Cohort", "Deselected"))
+    tier_labels = tier_labels if tier_labels is not None else tiers()
+    for t in db.session.scalars(sa.select(TierChange).where(TierChange.case_id == case_id)):
+        entries.append(TimelineEntry(t.changed_on, "Tier", f"Tier {tier_labels.get(t.tier, t.tier)}: {t.reason}"))
+    for c in db.session.scalars(sa.select(SupervisionChange).where(SupervisionChange.case_id == case_id)):
+        text = SUPERVISION_STATUSES[c.status]
+        if c.expected_release_on:
+            text += f", expected release {c.expected_release_on:%-d %b %Y}"
+        entries.append(TimelineEntry(c.from_on, "Supervision", text))
+    pathway_labels = dict(db.session.execute(sa.select(Pathway.code, Pathway.label)).all())
+    for p in db.session.scalars(sa.select(PathwayChange).where(PathwayChange.case_id == case_id)):
+        label = pathway_labels.get(p.pathway_code, p.pathway_code)
+        entries.append(TimelineEntry(p.changed_on, "Pathway", f"{label}: need {NEED_LEVELS[p.need].lower()}"))
+    if contacts is None:
+        contacts = list(db.session.scalars(sa.select(Contact).where(Contact.case_id == case_id)))
+    for c in contacts:
+        entries.append(TimelineEntry(c.contact_on, "Contact", c.contact_type.replace("_", " ").capitalize()))
+    if offences is None:
+        offences = list(
+            db.session.scalars(
+                sa.select(Offence)
+                .where(Offence.person_id == offender.person_id)
+                .order_by(Offence.offence_on.desc())
+                .limit(limit)
+            )
+        )
+    for o in offences:
+        entries.append(TimelineEntry(o.offence_on, "Offending", f"{o.kind.capitalize()}: {o.category.label}"))
+    entries.sort(key=lambda e: e.on, reverse=True)
+    return entries[:limit]
+
+
+def releases_due(user: User, today: date, days: int = 28, limit: int = 20) -> list[Offender]:
+    """Offenders in custody whose expected release falls in the next ``days`` days."""
+    return list(
+        db.session.scalars(
+            sa.select(Offender)
+            .join(Case, Case.id == Offender.case_id)
+            .where(
+                Offender.supervision == "custody",
+                Offender.expected_release_on.between(today, today + timedelta(days=days)),
+                Case.closed_on.is_(None),
+                visible_case_clause(user),
+            )
+            .options(contains_eager(Offender.case))
+            .order_by(Offender.expected_release_on)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ElsewhereLink:
+    reference: str
+    module: str
+    role: str
+    url: str
+
+
+def known_elsewhere(user: User, offender: Offender) -> list[ElsewhereLink]:
+    """The other cases this person is in that the user may open. A case the user may not open is
+    not shown at all (not even that it exists), and a restricted case never appears."""
+    from flask import url_for
+
+    rows = db.session.execute(
+        sa.select(Case, CaseParticipant.role)
+        .join(CaseParticipant, CaseParticipant.case_id == Case.id)
+        .where(
+            CaseParticipant.person_id == offender.person_id,
+            Case.id != offender.case_id,
+            Case.is_restricted.is_(False),
+            visible_case_clause(user, via_meetings=False),
+        )
+        .order_by(Case.opened_on.desc())
+        .limit(20)
+    ).all()
+    out = []
+    for case, role in rows:
+        module = modules.for_case_kind(case.kind)
+        endpoint = modules.case_endpoint(case.kind)
+        if module is None or endpoint is None:
+            continue
+        out.append(
+            ElsewhereLink(case.reference, module.label, role.replace("_", " "), url_for(endpoint, case_id=case.id))
+        )
+    return out

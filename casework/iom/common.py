@@ -1,0 +1,70 @@
+"""Small helpers the IOM services share: loading an offender's case with access checked."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..core import cases
+from ..core.models import Case, User
+from ..core.policy import AccessDenied, ensure_can_edit_case
+from ..core.services import ServiceError
+from ..extensions import db
+from .models import Offender
+
+KIND = "iom"
+
+
+def offender_for_case(case: Case) -> Offender:
+    offender = db.session.scalar(sa.select(Offender).where(Offender.case_id == case.id))
+    if offender is None:  # an IOM case always has one; a stray id is not found
+        raise AccessDenied("case", case.id)
+    return offender
+
+
+def load_offender(user: User, case_id: Any, *, edit: bool = False, purpose: str = "casework") -> Offender:
+    """The offender's IOM record for display (view audited) or for a change (404 if not visible)."""
+    case = cases.load_case(user, case_id, kind=KIND, edit=edit, purpose=purpose, log=not edit)
+    return offender_for_case(case)
+
+
+def editable(user: User, offender: Offender) -> None:
+    """Every change re-checks that the user may edit the case, and that it is still open."""
+    ensure_can_edit_case(user, offender.case)
+    if not offender.case.is_open:
+        raise ServiceError("This IOM record is closed")
+
+
+def past_date(value: date | None, field: str, what: str) -> date:
+    """A required date that is today or earlier."""
+    if value is None:
+        raise ServiceError(f"Enter the {what}", field)
+    if value > date.today():
+        raise ServiceError(f"The {what} must be today or in the past", field)
+    return value
+
+
+def required_text(value: str | None, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ServiceError(message, field)
+    return text
+
+
+def years_before(day: date, years: int = 1) -> date:
+    """The same calendar day ``years`` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    import calendar
+
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))

@@ -1,0 +1,417 @@
+"""The cohort list, caseloads, nominations and the offender page with its changes (one page each)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...core import audit, cases
+from ...core.access import require
+from ...core.forms import choices, page_arg
+from ...core.periods import quarter_containing
+from ...core.policy import load_meeting
+from ...core.services import ServiceError
+from ...core.views import submit
+from ...extensions import db
+from ...people.services import load_person
+from .. import cohort, contacts, measure, nominations, offending, panel, pathways
+from ..common import load_offender
+from ..forms import (
+    CohortFilterForm,
+    ContactForm,
+    DecisionForm,
+    DeselectForm,
+    InterventionForm,
+    NominationForm,
+    OffenceForm,
+    PathwayForm,
+    SupervisionForm,
+    TierForm,
+)
+from ..models import CATEGORIES, Nomination
+from .common import _agencies, _officers, _pathway_choices, _people_of, _strand_labels, _strands
+
+# --- cohort ----------------------------------------------------------------------------------
+
+
+@require("iom.case.view")
+def index():
+    form = CohortFilterForm(request.args)
+    form.state.choices = choices(cohort.STATES)
+    form.strand.choices = _strands("Any")
+    form.tier.choices = choices(cohort.tiers(), blank="Any")
+    form.lead_user_id.choices = _officers("Anyone")
+    form.pathway.choices = choices([(p.code, p.label) for p in pathways.enabled_pathways()], blank="Any pathway")
+    valid = form.validate()
+    flt = cohort.CohortFilter()
+    args = {}
+    if valid:
+        for name in ("state", "strand", "category", "tier", "lead_user_id", "supervision", "pathway"):
+            value = getattr(form, name).data
+            if value:
+                setattr(flt, name, value)
+                args[name] = value
+    form.state.data = flt.state
+    page = cohort.cohort_page(current_user, flt, page_arg())
+    return render_template(
+        "iom/cohort.html",
+        form=form,
+        page=page,
+        args=args,
+        tiers=cohort.tiers(),
+        strands=dict(_strand_labels()),
+        categories=CATEGORIES,
+    )
+
+
+@require("iom.case.view")
+def caseloads():
+    rows = cohort.caseloads(current_user)
+    return render_template("iom/caseloads.html", rows=rows)
+
+
+# --- nominations -----------------------------------------------------------------------------
+
+
+@require("iom.case.view")
+def nomination_list():
+    items = nominations.open_nominations(current_user)
+    audit.record("iom.nomination.list", object_type="case", person_ids=_people_of([n.case_id for n in items]))
+    return render_template("iom/nominations.html", items=items, strands=dict(_strand_labels()), categories=CATEGORIES)
+
+
+@require("iom.nominate")
+def nominate(person_id: int):
+
+    person = load_person(current_user, person_id, log=request.method == "GET", act=True)
+    form = NominationForm()
+    form.proposed_strand.choices = _strands("Select the proposed strand")
+    if request.method == "GET":
+        form.nominated_on.data = date.today()
+
+    def action():
+        return nominations.nominate(
+            current_user,
+            person,
+            {
+                "nominated_on": form.nominated_on.data,
+                "reasons": form.reasons.data,
+                "proposed_strand": form.proposed_strand.data,
+                "category": form.category.data,
+                "ogrs": form.ogrs.data,
+                "rsr": form.rsr.data,
+            },
+        )
+
+    if request.method == "GET":
+        return render_template("iom/nominate.html", form=form, person=person)
+    return submit(
+        form,
+        action,
+        success="Nomination recorded: it is on the list for the panel",
+        redirect_to=lambda n: url_for("iom.case_view", case_id=n.case_id),
+        render=lambda status: (render_template("iom/nominate.html", form=form, person=person), status),
+    )
+
+
+# --- the offender page -----------------------------------------------------------------------
+
+
+# Each change to the record has its own page (one thing per page), reached from the offender page.
+TITLES = {
+    "decision": ("Panel decision", "Record the decision"),
+    "offence": ("Add an arrest, charge or conviction", "Add to the record"),
+    "contact": ("Log a contact", "Log the contact"),
+    "pathway": ("Assess a pathway", "Save the assessment"),
+    "intervention": ("Add an intervention or referral", "Add to the pathway plan"),
+    "tier": ("Change the tier", "Change the tier"),
+    "supervision": ("Supervision or custody status", "Record the status"),
+    "deselect": ("Deselect from the cohort", "Deselect"),
+}
+
+
+def _available(offender, nomination) -> list[str]:
+    """The changes the user may make to this record now, in the order the page offers them."""
+    user = current_user
+    keys = []
+    if user.can("iom.cohort.manage") and nomination is not None:
+        keys.append("decision")
+    if offender.case.is_open:
+        if user.can("iom.offending.record"):
+            keys.append("offence")
+        if user.can("iom.case.edit"):
+            keys += ["contact", "pathway", "intervention", "tier", "supervision"]
+    if user.can("iom.cohort.manage") and offender.on_cohort:
+        keys.append("deselect")
+    return keys
+
+
+def _form(offender, key: str, given=None):
+    """The form for one change, with its choices (None if that change is not open to the user now)."""
+    user = current_user
+    nomination = nominations.open_nomination(offender)
+    if key not in _available(offender, nomination):
+        return None
+    if key == "decision":
+        f = given or DecisionForm(formdata=None, prefix=key, version_id=nomination.version_id)
+        f.strand.choices = _strands("Select the strand")
+        f.lead_user_id.choices = _officers("Select the lead officer")
+        f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
+        if given is None:
+            f.strand.data, f.category.data = nomination.proposed_strand, nomination.category
+            f.meeting_id.data = request.args.get("meeting", type=int)
+        return f
+    if key == "deselect":
+        return given or DeselectForm(formdata=None, prefix=key, version_id=offender.version_id)
+    if key == "tier":
+        f = given or TierForm(formdata=None, prefix=key, version_id=offender.version_id)
+        f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
+        return f
+    if key == "supervision":
+        return given or SupervisionForm(formdata=None, prefix=key, version_id=offender.version_id)
+    if key == "contact":
+        return given or ContactForm(formdata=None, prefix=key)
+    if key == "pathway":
+        f = given or PathwayForm(formdata=None, prefix=key)
+        f.pathway_code.choices = _pathway_choices(user)
+        f.owner_agency_id.choices = _agencies("No owner agency")
+        return f
+    if key == "intervention":
+        f = given or InterventionForm(formdata=None, prefix=key)
+        f.pathway_code.choices = choices(
+            [(p.code, p.label) for p in pathways.enabled_pathways() if pathways.may_see_details(user, p)],
+            blank="Select the pathway",
+        )
+        f.owner_agency_id.choices = _agencies("No agency")
+        return f
+    f = given or OffenceForm(formdata=None, prefix=key)
+    f.category_id.choices = choices(
+        [(str(c.id), f"{c.label} (gravity {c.gravity})") for c in offending.categories()],
+        blank="Select the category",
+    )
+    return f
+
+
+def _page(offender):
+    user = current_user
+    today = date.today()
+    period = quarter_containing(today)
+    all_nominations = list(
+        db.session.scalars(
+            sa.select(Nomination).where(Nomination.case_id == offender.case_id).order_by(Nomination.id.desc())
+        )
+    )
+    spells = nominations.spells(offender)
+    offence_list = offending.offences_for(offender)
+    contact_list = contacts.contacts_for(offender)
+    tier_labels = cohort.tiers()
+    open_nomination = next((n for n in all_nominations if n.status == "open"), None)
+    return (
+        render_template(
+            "iom/offender.html",
+            offender=offender,
+            case=offender.case,
+            person=offender.person,
+            changes=[(key, TITLES[key][0]) for key in _available(offender, open_nomination)],
+            nomination=open_nomination,
+            all_nominations=all_nominations,
+            spells=spells,
+            timeline=cohort.timeline(
+                offender,
+                nominations=all_nominations,
+                spells=spells,
+                contacts=contact_list,
+                offences=offence_list,
+                tier_labels=tier_labels,
+            ),
+            pathway_rows=pathways.overview(user, offender),
+            contacts=contact_list,
+            offences=offence_list,
+            show_notes=user.can("iom.offending.notes"),
+            elsewhere=cohort.known_elsewhere(user, offender),
+            tiers=tier_labels,
+            strands=dict(_strand_labels()),
+            categories=CATEGORIES,
+            period=period,
+            quarter_measure=measure.offender_measure(offender, period),
+            score=offending.selection_score(offender.person_id, today),
+            today=today,
+        ),
+        200,
+    )
+
+
+@require("iom.case.view")
+def case_view(case_id: int):
+    offender = load_offender(current_user, case_id)
+    return _page(offender)
+
+
+def _post(case_id: int, key: str, form_class, action, success: str):
+    """GET: the page for one change to the record; POST: make it (errors shown on the same page)."""
+    offender = load_offender(current_user, case_id, edit=True)
+    back = url_for("iom.case_view", case_id=offender.case_id)
+    given = form_class(prefix=key) if request.method == "POST" else None
+    form = _form(offender, key, given)
+    if form is None:
+        flash("That change cannot be made to this record now", "error")
+        return redirect(back)
+    title, button = TITLES[key]
+
+    def render(status: int = 200):
+        return (
+            render_template(
+                "iom/record.html", form=form, offender=offender, person=offender.person, title=title, button=button
+            ),
+            status,
+        )
+
+    if request.method == "GET":
+        cases.record_view(offender.case)
+        return render()
+    return submit(form, lambda: action(offender, form), success=success, redirect_to=back, render=render)
+
+
+@require("iom.cohort.manage")
+def decision(case_id: int):
+    def action(offender, form):
+        nomination = nominations.open_nomination(offender)
+        if nomination is None:
+            raise ServiceError("There is no nomination waiting for a decision")
+        meeting = None
+        if form.meeting_id.data and str(form.meeting_id.data).isdigit():
+            meeting = load_meeting(current_user, form.meeting_id.data, kind=panel.MEETING_KIND)
+        return nominations.decide(
+            current_user,
+            nomination,
+            meeting=meeting,
+            adopt=form.decision.data == "adopt",
+            decision=nominations.Adoption(
+                decided_on=form.decided_on.data,
+                strand=form.strand.data,
+                category=form.category.data,
+                lead_user_id=form.lead_user_id.data,
+                tier=form.tier.data,
+                reason=form.reason.data,
+            ),
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "decision", DecisionForm, action, "Panel decision recorded")
+
+
+@require("iom.cohort.manage")
+def deselect(case_id: int):
+    def action(offender, form):
+        return nominations.deselect(
+            current_user,
+            offender,
+            on=form.on.data,
+            reason=form.reason.data,
+            note=form.note.data,
+            exit_plan=form.exit_plan.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "deselect", DeselectForm, action, "Deselected from the cohort")
+
+
+@require("iom.case.edit")
+def tier(case_id: int):
+    def action(offender, form):
+        return cohort.set_tier(
+            current_user,
+            offender,
+            tier=form.tier.data,
+            reason=form.reason.data,
+            on=form.changed_on.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "tier", TierForm, action, "Tier changed")
+
+
+@require("iom.case.edit")
+def supervision(case_id: int):
+    def action(offender, form):
+        return cohort.set_supervision(
+            current_user,
+            offender,
+            status=form.status.data,
+            from_on=form.from_on.data,
+            expected_release_on=form.expected_release_on.data,
+            note=form.note.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "supervision", SupervisionForm, action, "Supervision status recorded")
+
+
+@require("iom.case.edit")
+def contact(case_id: int):
+    def action(offender, form):
+        return contacts.log_contact(
+            current_user,
+            offender,
+            contact_on=form.contact_on.data,
+            contact_type=form.contact_type.data,
+            outcome=form.outcome.data,
+            notes=form.notes.data,
+        )
+
+    return _post(case_id, "contact", ContactForm, action, "Contact recorded")
+
+
+@require("iom.offending.record")
+def offence(case_id: int):
+    def action(offender, form):
+        return offending.record_offence(
+            current_user,
+            offender,
+            {
+                "kind": form.kind.data,
+                "offence_on": form.offence_on.data,
+                "category_id": form.category_id.data,
+                "outcome": form.outcome.data,
+                "source_ref": form.source_ref.data,
+                "notes": form.notes.data,
+            },
+        )
+
+    return _post(case_id, "offence", OffenceForm, action, "Offence recorded")
+
+
+@require("iom.case.edit")
+def pathway(case_id: int):
+    def action(offender, form):
+        return pathways.assess(
+            current_user,
+            offender,
+            pathway_code=form.pathway_code.data,
+            need=form.need.data,
+            rag=form.rag.data,
+            owner_agency_id=form.owner_agency_id.data,
+            review_due_on=form.review_due_on.data,
+            details=form.details.data,
+            version=form.submitted_version(),
+        )
+
+    return _post(case_id, "pathway", PathwayForm, action, "Pathway assessment recorded")
+
+
+@require("iom.case.edit")
+def intervention(case_id: int):
+    def action(offender, form):
+        return pathways.add_intervention(
+            current_user,
+            offender,
+            pathway_code=form.pathway_code.data,
+            intervention=form.intervention.data,
+            owner_agency_id=form.owner_agency_id.data,
+            due_on=form.due_on.data,
+        )
+
+    return _post(case_id, "intervention", InterventionForm, action, "Intervention added to the pathway plan")
