@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import login_as, logout
+from .helpers import fill_date, login_as, logout
 
 pytestmark = pytest.mark.e2e
 
@@ -28,13 +28,13 @@ def test_iom_cycle(page: Page, live_server):
         manager = f.user("iom_manager", agency=probation)
         person = f.person(officer, given_names="Kyle", surname="Benson", dob=date(1991, 3, 4))
     assert probation.id
-    today = date.today().isoformat()
+    today = date.today()
 
     # 1. The police IOM officer nominates from the person record, then adds a conviction.
     login_as(page, officer)
     page.goto(f"/people/{person.id}")
     page.get_by_role("link", name="Nominate to IOM").click()
-    page.get_by_label("Date of nomination").fill(today)
+    fill_date(page, "Date of nomination", today)
     page.get_by_label("Reasons for the nomination").fill("Five dwelling burglaries in six months")
     page.get_by_label("Proposed strand").select_option("fixed")
     page.get_by_label("Category").select_option("ppo")
@@ -45,7 +45,7 @@ def test_iom_cycle(page: Page, live_server):
     page.get_by_role("link", name="Add an arrest, charge or conviction").click()
     offence = page.locator("main")
     offence.get_by_label("Type").select_option("conviction")
-    offence.get_by_label("Date").fill((date.today() - timedelta(days=30)).isoformat())
+    fill_date(page, "Date", date.today() - timedelta(days=30), scope=offence)
     offence.get_by_label("Offence category").select_option(label="Burglary (dwelling) (gravity 6)")
     offence.get_by_role("button", name="Add to the record").click()
     expect(page.get_by_role("status").first).to_contain_text("Offence recorded")
@@ -56,7 +56,7 @@ def test_iom_cycle(page: Page, live_server):
     page.goto(case_url)
     page.get_by_role("link", name="Panel decision").click()
     decision = page.locator("main")
-    decision.get_by_label("Date of the decision").fill(today)
+    fill_date(page, "Date of the decision", today, scope=decision)
     decision.get_by_label("Management tier").select_option("red")
     decision.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".error-summary")).to_contain_text("Choose the lead officer")
@@ -74,14 +74,14 @@ def test_iom_cycle(page: Page, live_server):
     pathway.get_by_label("Pathway").select_option("accommodation")
     pathway.get_by_label("Level of need").select_option("high")
     pathway.get_by_label("RAG status").select_option("red")
-    pathway.get_by_label("Review date").fill((date.today() + timedelta(days=28)).isoformat())
+    fill_date(page, "Review date", date.today() + timedelta(days=28), scope=pathway)
     pathway.get_by_label("Details").fill("No fixed abode since release")
     pathway.get_by_role("button", name="Save the assessment").click()
     expect(page.get_by_role("status").first).to_contain_text("Pathway assessment recorded")
 
     page.get_by_role("link", name="Log a contact").click()
     contact = page.locator("main")
-    contact.get_by_label("Date of contact").fill(today)
+    fill_date(page, "Date of contact", today, scope=contact)
     contact.get_by_label("Type of contact").select_option("home_visit")
     contact.get_by_label("Outcome").select_option("engaged")
     contact.get_by_role("button", name="Log the contact").click()
@@ -98,15 +98,15 @@ def test_iom_cycle(page: Page, live_server):
     page.goto(case_url)
     page.get_by_role("link", name="Deselect from the cohort").click()
     deselect = page.locator("main")
-    deselect.get_by_label("Date of deselection").fill(today)
+    fill_date(page, "Date of deselection", today, scope=deselect)
     deselect.get_by_label("Reason", exact=True).select_option("moved_out")
     deselect.get_by_label("Exit plan").fill("Transfer to the receiving area's IOM team")
     deselect.get_by_role("button", name="Deselect").click()
     expect(page.get_by_role("status").first).to_contain_text("Deselected from the cohort")
     page.get_by_role("link", name="IOM measure").click()
     expect(page.get_by_role("heading", level=1, name="Reoffending measure")).to_be_visible()
-    page.get_by_label("Period start").fill(today)
-    page.get_by_label("Period end").fill(today)
+    fill_date(page, "Period start", today)
+    fill_date(page, "Period end", today)
     page.get_by_role("button", name="Show").click()
     expect(page.locator("dl.summary").first).to_contain_text("Offenders")
     _shot(page, "iom-measure")
