@@ -229,18 +229,35 @@ class SearchResult:
         return [f.person for f in self.found]
 
 
-def _holding(tokens) -> sa.ColumnElement[bool]:
-    return Person.id.in_(sa.select(PersonSearchToken.person_id).where(PersonSearchToken.token.in_(tokens)))
+# At most this many people matching the tokens are checked against what the user may see;
+# a search that matches more says so ("add a date of birth or more of the name").
+CANDIDATE_CAP = 1000
 
 
-def person_ids_named(words: list[str]) -> sa.Select:
+def _holding_any(tokens) -> sa.Select:
+    return sa.select(PersonSearchToken.person_id).where(PersonSearchToken.token.in_(tokens))
+
+
+def _token_sets(words: list[str], dob: date | None = None) -> list[sa.Select]:
+    sets = [_holding_any(search_tokens.word_tokens(word)) for word in words]
+    if dob is not None:
+        sets.append(_holding_any([search_tokens.dob_token(dob)]))
+    return sets
+
+
+def _newest_holding_all(sets: list[sa.Select], cap: int) -> sa.Select:
+    """The ids holding a token from every set, newest first, at most ``cap``: the sets are
+    intersected first (index range scans on the token), so visibility is checked on these
+    few people only, however common the names are."""
+    combined = (sets[0].distinct() if len(sets) == 1 else sa.intersect(*sets)).subquery()
+    return sa.select(combined.c.person_id).order_by(combined.c.person_id.desc()).limit(cap)
+
+
+def person_ids_named(words: list[str], cap: int = CANDIDATE_CAP) -> sa.Select:
     """Ids of people holding a search token for every word (core/search.py): each word begins
-    one of their name or alias words (its first ten letters) or sounds like one. No
-    visibility here: the caller joins this to what the user may see."""
-    query = sa.select(Person.id)
-    for word in words:
-        query = query.where(_holding(search_tokens.word_tokens(word)))
-    return query
+    one of their name or alias words (its first ten letters) or sounds like one; the newest
+    ``cap``. No visibility here: the caller joins this to what the user may see."""
+    return _newest_holding_all(_token_sets(words), cap)
 
 
 def search(
@@ -254,18 +271,19 @@ def search(
     """People the user may see matching every detail given: part of a name or alias (each
     word typed begins a name word, or sounds like one), date of birth, phone, reference.
 
-    The database narrows by blind tokens (core/search.py) and visibility; only those
-    candidates are decrypted and checked, so a search never reads the whole table.
+    The database narrows by blind tokens (core/search.py) first, then by visibility; only
+    those candidates are decrypted and checked, so a search never reads the whole table.
     Exact name matches come before sound-alikes. Audited as a search.
     """
     words = search_tokens.name_words(name)
     if not (words or dob or phone or reference):
         return SearchResult([], False)
     query = sa.select(Person).where(_visible(user))
-    if words:
-        query = query.where(Person.id.in_(person_ids_named(words)))
-    if dob is not None:
-        query = query.where(_holding([search_tokens.dob_token(dob)]))
+    capped = False
+    if sets := _token_sets(words, dob):
+        ids = list(db.session.scalars(_newest_holding_all(sets, CANDIDATE_CAP + 1)))
+        capped = len(ids) > CANDIDATE_CAP
+        query = query.where(Person.id.in_(ids[:CANDIDATE_CAP]))
     if phone:
         query = query.where(Person.bi_phone == phone_index(phone))
     if reference:
@@ -281,7 +299,7 @@ def search(
         if match is not None:
             ranked.append((match.exact, Found(person, match.reasons)))
     ranked.sort(key=lambda pair: not pair[0])  # exact first; stable, so newest first within each
-    result = SearchResult([f for _, f in ranked], len(candidates) > SEARCH_LIMIT)
+    result = SearchResult([f for _, f in ranked], capped or len(candidates) > SEARCH_LIMIT)
     if result.found:
         audit.record(
             "people.person.search", object_type="person", person_ids=[p.id for p in result.people], purpose="casework"

@@ -139,3 +139,16 @@ def test_the_migration_gives_existing_people_their_tokens(app, factory):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonSearchToken)) > 0
     assert _ids(people.search(db.session.get(User, user_id), name="Exist Bef")) == [person_id]
     assert db.session.get(Person, person_id).surname == "Before"
+
+
+def test_a_search_matching_more_people_than_are_checked_says_so(app, factory, monkeypatch):
+    user = factory.user("idva")
+    made = [
+        factory.person(user, given_names="Many", surname=surname)
+        for surname in ("Alpha", "Bravo", "Charlie", "Delta", "Echo")
+    ]
+    monkeypatch.setattr(people, "CANDIDATE_CAP", 3)
+    found = people.search(user, name="Many")
+    assert _ids(found) == [p.id for p in reversed(made)][:3] and found.more
+    narrowed = people.search(user, name="Many Echo")
+    assert _ids(narrowed) == [made[4].id] and not narrowed.more
