@@ -94,7 +94,7 @@ def actions_page(user: User, kind: str, flt: ActionFilter, page: int, per_page: 
         sa.select(Action)
         .join(Case, Case.id == Action.case_id)
         .where(_scope(user, kind))
-        .options(contains_eager(Action.case), joinedload(Action.assigned_agency))
+        .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
         .order_by(Action.due_on, Action.id)
     )
     if flt.meeting_id:
@@ -213,7 +213,7 @@ def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Acti
                 sa.and_(Action.status.in_(("open", "not_done")), Action.meeting_id == previous),
             ),
         )
-        .options(contains_eager(Action.case), joinedload(Action.assigned_agency))
+        .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
         .order_by(Action.due_on, Action.id)
     )
     if user is not None:
@@ -243,7 +243,7 @@ def my_actions(user: User, limit: int = 50) -> list[Action]:
             sa.select(Action)
             .join(Case, Case.id == Action.case_id)
             .where(Action.status == "open", mine, scope)
-            .options(contains_eager(Action.case), joinedload(Action.assigned_agency))
+            .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
             .order_by(Action.due_on, Action.id)
             .limit(limit)
         )

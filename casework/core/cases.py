@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 from . import audit, modules
@@ -224,3 +225,11 @@ def close_case(
         object_id=case.id,
         details={"status": status, "agenda_items": unlisted, "actions": cancelled, "plans": len(plans)},
     )
+
+
+def without_access_links(loader):
+    """A loader option for lists that reach cases (``contains_eager(Action.case)``...): the
+    case's agency and member links, loaded with every case by default (about six rows a
+    case), load only if something asks for them. Access checks that need them still get
+    them, one query each, so this is for lists that show cases, not for checks over many."""
+    return loader.options(lazyload(Case.agency_links), lazyload(Case.member_links))

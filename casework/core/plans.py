@@ -102,6 +102,7 @@ def my_plan_reviews(user: User, today: date, horizon_days: int = 14, limit: int 
     import sqlalchemy as sa
     from sqlalchemy.orm import contains_eager
 
+    from .cases import without_access_links
     from .models import Case
     from .policy import visible_case_clause
 
@@ -116,7 +117,7 @@ def my_plan_reviews(user: User, today: date, horizon_days: int = 14, limit: int 
                 Plan.review_due_on <= today + timedelta(days=horizon_days),
                 visible_case_clause(user),
             )
-            .options(contains_eager(Plan.case))
+            .options(without_access_links(contains_eager(Plan.case)))
             .order_by(Plan.review_due_on)
             .limit(limit)
         )

@@ -238,7 +238,7 @@ def research_outstanding(user: User, *, limit: int = 10, now: datetime | None = 
             )
             .options(
                 contains_eager(item.meeting).load_only(Meeting.starts_at),
-                contains_eager(item.case).load_only(Case.reference),
+                cases.without_access_links(contains_eager(item.case).load_only(Case.reference)),
             )
             .order_by(Meeting.starts_at, item.position, item.id)
             .limit(limit)

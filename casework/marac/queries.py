@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload, load_only
 from ..core import directory
 from ..core import meetings as core_meetings
 from ..core import search as search_tokens
+from ..core.cases import without_access_links
 from ..core.models import Agency, Case, CaseParticipant, Meeting, Person, User
 from ..core.pagination import capped_count, paginate
 from ..core.policy import can_open_meeting, visible_case_clause
@@ -37,8 +38,10 @@ def _list_row_options():
             Referral.repeat_confirmed,
             Referral.row_uid,
         ),
-        contains_eager(Referral.case).load_only(
-            Case.reference, Case.status, Case.is_restricted, Case.opened_on, Case.closed_on
+        without_access_links(
+            contains_eager(Referral.case).load_only(
+                Case.reference, Case.status, Case.is_restricted, Case.opened_on, Case.closed_on
+            )
         ),
         joinedload(Referral.referring_agency).load_only(Agency.name),
         joinedload(Referral.victim).load_only(Person.given_names, Person.surname, Person.row_uid),

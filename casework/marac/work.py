@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import contains_eager, load_only
 
+from ..core.cases import without_access_links
 from ..core.localtime import to_local
 from ..core.models import Case, User
 from ..core.modules import WorkItem, WorkSection
@@ -28,7 +29,7 @@ def _referrals(user: User, status: str) -> list[Referral]:
             .where(Case.kind == "marac", Case.status == status, visible_case_clause(user))
             .options(
                 load_only(Referral.case_id, Referral.referral_date),
-                contains_eager(Referral.case).load_only(Case.reference),
+                without_access_links(contains_eager(Referral.case).load_only(Case.reference)),
             )
             .order_by(Case.opened_on, Case.id)  # oldest first (a MARAC case opens on its referral date)
             .limit(LIMIT)
