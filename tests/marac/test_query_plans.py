@@ -99,11 +99,11 @@ def busy(app, marac, factory):
             if n % 3 == 1:
                 core_meetings.list_case(marac.coordinator, meeting, ref.case, reason="new")
             db.session.commit()
-    _history(meeting, marac)
+    _history(marac)
     return victims
 
 
-def _history(meeting, marac, n: int = 20_000) -> None:
+def _history(marac, n: int = 20_000) -> None:
     """Years of closed cases, every one linked to housing and listed at a meeting housing
     is invited to: at this size a plan that hashes a whole route of visibility (all of an
     agency's links) or reads every case is the plan the planner picks, as in production.
@@ -111,7 +111,16 @@ def _history(meeting, marac, n: int = 20_000) -> None:
     from datetime import date, timedelta
 
     from casework.core.crypto import new_row_uid
-    from casework.core.models import Action, AgendaItem, Case, CaseAgency, CaseParticipant, Person
+    from casework.core.models import (
+        Action,
+        AgendaItem,
+        Case,
+        CaseAgency,
+        CaseParticipant,
+        Meeting,
+        MeetingAgency,
+        Person,
+    )
     from casework.core.types import bind_value, utcnow
 
     now, today = utcnow(), date.today()
@@ -131,12 +140,30 @@ def _history(meeting, marac, n: int = 20_000) -> None:
         }
         for i in range(n)
     ]
+    # Years of past meetings in one held meeting housing was invited to.
+    uid = new_row_uid()
+    past = db.session.execute(
+        sa.insert(Meeting).returning(Meeting.id),
+        [
+            {
+                "kind": "marac",
+                "starts_at": now - timedelta(days=400),
+                "venue": bind_value("Town Hall", uid),
+                "status": "held",
+                "created_at": now,
+                "updated_at": now,
+                "version_id": 1,
+                "row_uid": uid,
+            }
+        ],
+    ).scalar_one()
+    db.session.execute(sa.insert(MeetingAgency), [{"meeting_id": past, "agency_id": marac.housing.id}])
     db.session.execute(sa.insert(Case), cases)
     ids = db.session.scalars(sa.select(Case.id).where(Case.reference.like("HIST-%"))).all()
     db.session.execute(sa.insert(CaseAgency), [{"case_id": i, "agency_id": marac.housing.id} for i in ids])
     items = [
         {
-            "meeting_id": meeting.id,
+            "meeting_id": past,
             "case_id": case_id,
             "position": 1000 + k,
             "reason": "new",
