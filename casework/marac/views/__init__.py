@@ -9,7 +9,7 @@ from . import actions, cases, meetings, reports
 
 # cases
 bp.add_url_rule("/", view_func=cases.dashboard)
-bp.add_url_rule("/cases", view_func=cases.case_list)
+bp.add_url_rule("/cases", view_func=cases.case_list, methods=["GET", "POST"])
 bp.add_url_rule("/referrals/new/<int:person_id>", view_func=cases.referral_new, methods=["GET", "POST"])
 bp.add_url_rule("/cases/<int:case_id>", view_func=cases.case_view)
 bp.add_url_rule("/cases/<int:case_id>/decision", view_func=cases.case_decision, methods=["POST"])

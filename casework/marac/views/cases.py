@@ -58,7 +58,13 @@ def dashboard():
 
 @require("marac.case.view")
 def case_list():
-    form = CaseListFilterForm(request.args)
+    # A search names people, so it is posted (with a CSRF token), never put in a URL where
+    # it would reach browser history and server logs; the status filter alone may be a link.
+    if request.method == "POST":
+        form = CaseListFilterForm(request.form, meta={"csrf": True})
+    else:
+        form = CaseListFilterForm(request.args)
+        form.find.data = None
     valid = form.validate()
     status = form.status.data if valid else None
     find = form.find.data if valid else None
@@ -70,8 +76,11 @@ def case_list():
         person_ids=[r.victim_id for r in page.items],
         details={"searched": True} if find else None,
     )
-    filters = {k: v for k, v in (("status", status), ("find", find)) if v}
-    return render_template("marac/cases.html", page=page, form=form, status=status, filters=filters)
+    filters = {"status": status} if status else {}
+    status_code = 400 if request.method == "POST" and not valid else 200
+    return render_template(
+        "marac/cases.html", page=page, form=form, status=status, filters=filters, find=find
+    ), status_code
 
 
 # --- referral ---------------------------------------------------------------------------
