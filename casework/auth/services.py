@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
+from sqlalchemy.orm import joinedload
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from ..core import audit, crypto
@@ -459,7 +460,11 @@ class SessionCheck:
 
 def resume_session(token: str) -> SessionCheck:
     """Find the live session for a cookie token, enforcing idle and absolute timeouts."""
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash_token(token)))
+    row = db.session.scalar(
+        sa.select(UserSession)
+        .where(UserSession.token_hash == _hash_token(token))
+        .options(joinedload(UserSession.user))  # the user (and agency) in the same query
+    )
     if row is None or row.ended_at is not None:
         return SessionCheck(None, "ended")
     cfg = current_app.config

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..core import actions, cases
 from ..core.models import Action, AgendaItem, Case, Plan, User
@@ -59,7 +60,11 @@ def case_page(user: User, case: Case, referral: Referral) -> CasePage:
         plan=active_safety_plan(case),
         contacts=queries.contacts(case.id) if user.can("marac.idva.casework") else None,
         actions=actions.actions_for_case(case),
-        listings=list(db.session.scalars(sa.select(AgendaItem).where(AgendaItem.case_id == case.id))),
+        listings=list(
+            db.session.scalars(
+                sa.select(AgendaItem).where(AgendaItem.case_id == case.id).options(joinedload(AgendaItem.meeting))
+            )
+        ),
         repeats=repeats,
     )
     cases.record_view(case)

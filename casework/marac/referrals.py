@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core import audit, cases, periods
 from ..core.models import Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User, UserRole
@@ -72,6 +73,7 @@ def find_repeats(
     query = (
         sa.select(Referral)
         .join(Case, Case.id == Referral.case_id)
+        .options(contains_eager(Referral.case).selectinload(Case.participants))
         .where(
             Referral.victim_id == victim_id,
             Referral.referral_date <= incident_date,
@@ -262,7 +264,12 @@ def create_referral(
 
 
 def referral_for(case: Case) -> Referral:
-    referral = db.session.scalar(sa.select(Referral).where(Referral.case_id == case.id))
+    referral = db.session.scalar(
+        sa.select(Referral)
+        .where(Referral.case_id == case.id)
+        # What the case page shows beside the referral, in the same query.
+        .options(joinedload(Referral.referring_agency), joinedload(Referral.dash), joinedload(Referral.idva))
+    )
     if referral is None:
         raise AccessDenied("case", case.id)
     return referral
