@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from ..core import actions, audit, cases, modules, plans
 from ..core.models import Action, Meeting, MeetingAgency, Plan, User
@@ -40,6 +41,7 @@ def my_meetings(user: User, now: datetime, limit: int = 10) -> list[Meeting]:
                 Meeting.starts_at >= now - timedelta(hours=12),
                 sa.or_(Meeting.chair_user_id == user.id, circulated),
             )
+            .options(lazyload(Meeting.agency_links))  # "My work" shows when and what, not the list
             .order_by(Meeting.starts_at)
             .limit(limit)
         )

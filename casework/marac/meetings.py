@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, defaultload
 
 from ..core import audit, cases
 from ..core import meetings as core_meetings
@@ -238,6 +238,7 @@ def research_outstanding(user: User, *, limit: int = 10, now: datetime | None = 
             )
             .options(
                 contains_eager(item.meeting).load_only(Meeting.starts_at),
+                defaultload(item.meeting).lazyload(Meeting.agency_links),  # not shown on the list
                 cases.without_access_links(contains_eager(item.case).load_only(Case.reference)),
             )
             .order_by(Meeting.starts_at, item.position, item.id)
