@@ -81,6 +81,9 @@ def _register_blueprints(app: Flask, installed: list) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(governance_bp, url_prefix="/governance")
+    from .imports import bp as imports_bp
+
+    app.register_blueprint(imports_bp, url_prefix="/imports")
     for module in installed:
         if module.blueprint is not None:
             app.register_blueprint(module.blueprint, url_prefix=module.url_prefix or f"/{module.name}")

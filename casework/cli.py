@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_otp)
     app.cli.add_command(keys_cli)
     app.cli.add_command(audit_cli)
+    from .imports.cli import import_cli
+
+    app.cli.add_command(import_cli)
 
 
 @click.command("init-instance")

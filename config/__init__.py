@@ -99,6 +99,10 @@ class BaseConfig:
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)
     # Women aged 16+ in the MARAC area (census), for the SafeLives volume measure.
     MARAC_WOMEN_16_PLUS = _env_int("CASEWORK_MARAC_WOMEN_16_PLUS", 0) or None
+    # Spreadsheet import: the largest file (bytes) and the most data rows taken at once. An
+    # upload is also bounded by MAX_CONTENT_LENGTH; `flask import` reads files up to this size.
+    IMPORT_MAX_BYTES = _env_int("CASEWORK_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+    IMPORT_MAX_ROWS = _env_int("CASEWORK_IMPORT_MAX_ROWS", 10_000)
 
 
 class DevelopmentConfig(BaseConfig):

@@ -419,3 +419,27 @@ def help_for(user_roles: set[str]) -> list[tuple[Module, list[tuple[str, RoleHel
         if mine:
             out.append((module, mine))
     return out
+
+
+# --- spreadsheet import kinds (core/imports.py) ---------------------------------------
+
+_IMPORT_KINDS: dict[str, Any] = {}
+
+
+def register_import_kind(kind: Any) -> Any:
+    """Add a spreadsheet import kind (a ``core.imports.ImportKind``): its column layout,
+    the capability it needs and how one row is applied. Registering it twice is harmless."""
+    existing = _IMPORT_KINDS.get(kind.name)
+    if existing is not None and existing is not kind and existing != kind:
+        raise RegistryError(f"import kind {kind.name!r} is already registered")
+    _IMPORT_KINDS[kind.name] = kind
+    return kind
+
+
+def import_kinds() -> list[Any]:
+    """Every registered import kind, in registration order."""
+    return list(_IMPORT_KINDS.values())
+
+
+def import_kind(name: str) -> Any | None:
+    return _IMPORT_KINDS.get(name)

@@ -32,6 +32,8 @@ _MANAGER = _OFFICER | {
     "iom.meeting.manage",
     "iom.measure.view",
     "iom.pathway.sensitive",
+    "iom.import",
+    "imports.use",
 }
 
 
@@ -107,4 +109,4 @@ MODULE = modules.register(
     )
 )
 
-from . import models, views  # noqa: E402,F401
+from . import imports, models, views  # noqa: E402,F401

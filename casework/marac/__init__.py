@@ -44,6 +44,8 @@ _COORDINATOR = PEOPLE_CAPABILITIES | {
     "marac.research.record",
     "marac.reports.view",
     "marac.agenda.full_names",
+    "marac.import",
+    "imports.use",
 }
 _IDVA = PEOPLE_CAPABILITIES | {
     "marac.case.view",
@@ -185,4 +187,4 @@ MODULE = modules.register(
     )
 )
 
-from . import views  # noqa: E402,F401
+from . import imports, views  # noqa: E402,F401

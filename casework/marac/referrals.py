@@ -224,7 +224,8 @@ def create_referral(
         victim_id=victim.id,
         referral_date=referral_date,
         incident_date=incident_date,
-        referring_agency_id=user.agency_id,
+        # The user's agency, unless an earlier record (a spreadsheet import) names another.
+        referring_agency_id=data.get("referring_agency_id") or user.agency_id,
         referrer_id=user.id,
         referrer_name=data.get("referrer_name") or user.display_name,
         referrer_phone=data.get("referrer_phone"),
