@@ -573,6 +573,8 @@ def run_import(user: User, kind_name: str, data: bytes, filename: str, *, dry_ru
         object_type="import_batch" if result.batch_id else "import",
         object_id=result.batch_id,
         purpose="import",
+        actor_user_id=user.id,
+        actor_agency_id=user.agency_id,
         details={
             "kind": kind.name,
             "format": fmt,

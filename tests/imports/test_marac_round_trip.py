@@ -163,3 +163,6 @@ def test_csv_round_trip_with_the_command(app, client, world, tmp_path):
     assert again.exit_code == 0 and "imported 0, skipped 3" in again.output
     db.session.expire_all()
     assert counts() == (3, 3, 2)
+    # The command acts as the named user: the import and each referral are audited as theirs.
+    assert {e.actor_user_id for e in audit_events("marac.referral.create")} == {world.coordinator.id}
+    assert [e.actor_user_id for e in audit_events("import.run")] == [world.coordinator.id] * 2
