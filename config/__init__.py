@@ -103,6 +103,9 @@ class BaseConfig:
     # upload is also bounded by MAX_CONTENT_LENGTH; `flask import` reads files up to this size.
     IMPORT_MAX_BYTES = _env_int("CASEWORK_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
     IMPORT_MAX_ROWS = _env_int("CASEWORK_IMPORT_MAX_ROWS", 10_000)
+    # Rows taken through the upload page: each row goes through the module's services (about
+    # 10-30 ms), so a page request stays well inside a worker's timeout. Larger files: `flask import`.
+    IMPORT_UPLOAD_MAX_ROWS = _env_int("CASEWORK_IMPORT_UPLOAD_MAX_ROWS", 1_000)
 
 
 class DevelopmentConfig(BaseConfig):

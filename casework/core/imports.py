@@ -344,12 +344,11 @@ def file_format(filename: str) -> str | None:
     return suffix if suffix in FORMATS else None
 
 
-def read_table(data: bytes, fmt: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+def read_table(data: bytes, fmt: str, max_rows: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     """The header row and the data rows ((spreadsheet row number, cells)) of a file.
 
     Raises :class:`ImportFileError` for a file that cannot be read at all.
     """
-    max_rows = current_app.config["IMPORT_MAX_ROWS"]
     if fmt == "csv":
         return _read_csv(data, max_rows)
     if fmt == "xlsx":
@@ -359,7 +358,14 @@ def read_table(data: bytes, fmt: str) -> tuple[list[str], list[tuple[int, list[A
 
 def _too_many(max_rows: int) -> ImportFileError:
     return ImportFileError(
-        [RowError(None, None, f"The file has more than {max_rows:,} rows: split it into smaller files")]
+        [
+            RowError(
+                None,
+                None,
+                f"The file has more than {max_rows:,} rows: split it into smaller files "
+                "(an administrator can import larger files with the flask import command)",
+            )
+        ]
     )
 
 
@@ -528,8 +534,12 @@ def _service_errors(kind: ImportKind, number: int, exc: Exception) -> list[RowEr
     return [RowError(number, None, "This record changed while the row was applied: run the import again")]
 
 
-def run_import(user: User, kind_name: str, data: bytes, filename: str, *, dry_run: bool) -> ImportResult:
+def run_import(
+    user: User, kind_name: str, data: bytes, filename: str, *, dry_run: bool, max_rows: int | None = None
+) -> ImportResult:
     """Check (``dry_run``) or import one file. All or nothing; audited with its counts.
+
+    ``max_rows`` (default setting ``IMPORT_MAX_ROWS``) bounds the data rows read.
 
     On success of a real import the work is left in the session for the caller's
     commit (one commit per request). Otherwise everything is rolled back and only
@@ -545,7 +555,8 @@ def run_import(user: User, kind_name: str, data: bytes, filename: str, *, dry_ru
     digest = hashlib.sha256(data).hexdigest()
     records: list[ImportRecord] = []
     try:
-        records = _run(user, kind, data, fmt, result)
+        limit = min(max_rows or current_app.config["IMPORT_MAX_ROWS"], current_app.config["IMPORT_MAX_ROWS"])
+        records = _run(user, kind, data, fmt, result, limit)
     except ImportFileError as exc:
         result.errors.extend(exc.errors)
     if result.kept:
@@ -589,7 +600,9 @@ def run_import(user: User, kind_name: str, data: bytes, filename: str, *, dry_ru
     return result
 
 
-def _run(user: User, kind: ImportKind, data: bytes, fmt: str | None, result: ImportResult) -> list[ImportRecord]:
+def _run(
+    user: User, kind: ImportKind, data: bytes, fmt: str | None, result: ImportResult, max_rows: int
+) -> list[ImportRecord]:
     limit = current_app.config["IMPORT_MAX_BYTES"]
     if fmt is None:
         raise ImportFileError([RowError(None, None, "Upload a .csv or .xlsx file (an .xlsm or .xls file is refused)")])
@@ -599,7 +612,7 @@ def _run(user: User, kind: ImportKind, data: bytes, fmt: str | None, result: Imp
         )
     if not data:
         raise ImportFileError([RowError(None, None, "The file is empty: start with the header row of the template")])
-    header, rows = read_table(data, fmt)
+    header, rows = read_table(data, fmt, max_rows)
     positions, header_errors = check_header(kind, header)
     if header_errors:
         raise ImportFileError(header_errors)

@@ -57,7 +57,12 @@ def upload(kind_name: str):
             limit = current_app.config["IMPORT_MAX_BYTES"]
             data = upload.stream.read(limit + 1)
             result = im.run_import(
-                current_user, kind.name, data, upload.filename or "", dry_run=form.mode.data != "import"
+                current_user,
+                kind.name,
+                data,
+                upload.filename or "",
+                dry_run=form.mode.data != "import",
+                max_rows=current_app.config["IMPORT_UPLOAD_MAX_ROWS"],
             )
             status = 200 if result.ok else 400
         else:
