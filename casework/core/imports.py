@@ -58,7 +58,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 _PHONE = re.compile(r"\+[0-9 ()]{6,20}")
 _NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
 
-modules.register_core(purposes={"import": "Spreadsheet import"}, declared=frozenset({"imports.use"}))
+# Modules grant ``imports.use`` (the Import page) to the roles that hold one of their import capabilities.
+modules.register_core(
+    purposes={"import": "Spreadsheet import"},
+    declared=frozenset({"imports.use"}),
+    menu=((9, modules.MenuEntry("imports.index", "Import", "imports.use")),),
+)
 
 
 class CellError(ValueError):
@@ -113,6 +118,8 @@ class ImportKind:
     columns: tuple[Column, ...]
     apply: Callable[[User, dict[str, Any]], Applied]
     field_columns: Mapping[str, str] = field(default_factory=dict)
+    # Where the imported records are seen: the next step offered after an import.
+    records_endpoint: str | None = None
 
     @property
     def all_columns(self) -> tuple[Column, ...]:

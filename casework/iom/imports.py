@@ -235,6 +235,7 @@ SPELLS = modules.register_import_kind(
         ),
         columns=SPELL_COLUMNS,
         apply=apply_spell,
+        records_endpoint="iom.index",
         field_columns=SPELL_FIELDS,
     )
 )
@@ -251,6 +252,7 @@ OFFENCES = modules.register_import_kind(
         ),
         columns=OFFENCE_COLUMNS,
         apply=apply_offence,
+        records_endpoint="iom.index",
         field_columns={"category_id": "category", "offence_on": "offence_on", "notes": "notes"},
     )
 )

@@ -233,6 +233,7 @@ REFERRALS = modules.register_import_kind(
         ),
         columns=COLUMNS,
         apply=apply_referral,
+        records_endpoint="marac.dashboard",
         field_columns={
             "referral_date": "referral_date",
             "incident_date": "incident_date",
