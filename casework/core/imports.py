@@ -57,6 +57,8 @@ FORMATS = ("csv", "xlsx")
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _PHONE = re.compile(r"\+[0-9 ()]{6,20}")
 _NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
+# An XLSX file may unpack to at most this many times the file size limit.
+XLSX_EXPANSION = 20
 
 # Modules grant ``imports.use`` (the Import page) to the roles that hold one of their import capabilities.
 modules.register_core(
@@ -409,10 +411,16 @@ def _read_xlsx(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, l
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
+            expanded = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         raise ImportFileError(
             [RowError(None, None, "The file is not an XLSX workbook: save it as .xlsx or .csv")]
         ) from None
+    # A small workbook can expand to gigabytes of XML (a "zip bomb"): bound what is unpacked.
+    if expanded > XLSX_EXPANSION * current_app.config["IMPORT_MAX_BYTES"]:
+        raise ImportFileError(
+            [RowError(None, None, "The workbook is too large once unpacked: split it into smaller files")]
+        )
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise ImportFileError(
             [RowError(None, None, "The workbook contains macros, which are refused: save it as a plain .xlsx")]
@@ -430,6 +438,8 @@ def _read_xlsx(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, l
             if header is None:
                 header = ["" if v is None else str(v) for v in cells]
                 continue
+            if _is_blank(cells):
+                continue  # formatted but empty rows, often thousands of them
             if len(rows) >= max_rows:
                 raise _too_many(max_rows)
             rows.append((number, cells))
@@ -655,6 +665,10 @@ def _run(
                 applied = kind.apply(user, row)
         except (ServiceError, AccessDenied, ConflictError) as exc:
             result.errors.extend(_service_errors(kind, number, exc))
+            continue
+        except (sa.exc.IntegrityError, sa.exc.DataError):
+            # The savepoint is rolled back; the database refused the row (a value too long, a clash).
+            result.errors.append(RowError(number, None, "The database refused this row: check its values"))
             continue
         result.created += 1
         records.append(

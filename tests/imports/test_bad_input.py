@@ -222,3 +222,20 @@ def test_missing_file_is_a_form_error(app, client, world):
     page = client.get(f"/imports/{KIND}")
     resp = client.post(f"/imports/{KIND}", data={"csrf_token": csrf_token(page.text), "mode": "check"})
     assert resp.status_code == 400 and "Choose the spreadsheet file to import" in resp.text
+
+
+def test_workbook_that_unpacks_too_large_is_refused(app, world):
+    app.config["IMPORT_MAX_BYTES"] = 20_000
+    buffer = io.BytesIO(xlsx_file(HEADER, [good("R1")]))
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/padding.xml", b"0" * 500_000)
+    assert len(buffer.getvalue()) < 20_000
+    result = run(world, buffer.getvalue(), "file.xlsx")
+    assert "too large once unpacked" in result.errors[0].problem
+    assert nothing_imported()
+
+
+def test_empty_formatted_rows_are_not_counted(app, world):
+    app.config["IMPORT_MAX_ROWS"] = 2
+    result = run(world, xlsx_file(HEADER, [good("R1")] + [[None] * len(HEADER)] * 5 + [good("R2", "Later")]), "f.xlsx")
+    assert result.ok and result.created == 2, result.errors
