@@ -93,6 +93,8 @@ MODULE = modules.register(
             "not_adopted": frozenset({"nominated"}),
             "adopted": frozenset({"deselected"}),
             "deselected": frozenset({"nominated"}),
+            # A closed record reopens only with a new nomination (``nominations.nominate``).
+            "closed": frozenset({"nominated"}),
         },
         my_work=_my_work,
         person_sections=_person_sections,

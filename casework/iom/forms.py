@@ -90,6 +90,15 @@ class DeselectForm(VersionedForm):
     )
 
 
+class CloseRecordForm(VersionedForm):
+    on = _date("Date closed", "Enter the date the record closed")
+    reason = StringField(
+        "Reason for closing",
+        validators=[InputRequired(message="Enter the reason for closing the record"), Length(max=200)],
+        filters=[blank_to_none],
+    )
+
+
 class TierForm(VersionedForm):
     tier = SelectField("New tier", coerce=optional_code)
     changed_on = _date("Date of the change", "Enter the date of the change")

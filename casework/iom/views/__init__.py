@@ -28,6 +28,7 @@ bp.add_url_rule("/nominate/<int:person_id>", "nominate", cohort.nominate, method
 bp.add_url_rule("/cases/<int:case_id>", "case_view", cohort.case_view)
 bp.add_url_rule("/cases/<int:case_id>/decision", "decision", cohort.decision, methods=["GET", "POST"])
 bp.add_url_rule("/cases/<int:case_id>/deselect", "deselect", cohort.deselect, methods=["GET", "POST"])
+bp.add_url_rule("/cases/<int:case_id>/close", "close", cohort.close_record, methods=["GET", "POST"])
 bp.add_url_rule("/cases/<int:case_id>/tier", "tier", cohort.tier, methods=["GET", "POST"])
 bp.add_url_rule("/cases/<int:case_id>/supervision", "supervision", cohort.supervision, methods=["GET", "POST"])
 bp.add_url_rule("/cases/<int:case_id>/contacts", "contact", cohort.contact, methods=["GET", "POST"])
