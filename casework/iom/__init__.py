@@ -32,6 +32,7 @@ _MANAGER = _OFFICER | {
     "iom.meeting.manage",
     "iom.measure.view",
     "iom.pathway.sensitive",
+    "iom.settings.manage",
 }
 
 
@@ -72,6 +73,8 @@ MODULE = modules.register(
             "iom_manager": frozenset(_MANAGER),
             "iom_partner": frozenset(_PARTNER | {"iom.pathway.sensitive"}),
             "analyst": frozenset({"iom.measure.view"}),
+            # The partnership's IOM lists (tiers, strands, scoring matrix, costs): no offender data.
+            "admin": frozenset({"iom.settings.manage"}),
         },
         contact_detail_agency_kinds=frozenset({"police", "probation"}),
         purposes={
@@ -82,6 +85,7 @@ MODULE = modules.register(
         menu=(
             MenuEntry("iom.index", "IOM", "iom.case.view"),
             MenuEntry("iom.measure", "IOM measure", "iom.measure.view"),
+            MenuEntry("iom.settings_view", "IOM settings", "iom.settings.manage"),
         ),
         meeting_kind="iom_panel",
         meeting_label="IOM panel",

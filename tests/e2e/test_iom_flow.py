@@ -141,6 +141,7 @@ def test_iom_pages_have_no_wcag_violations(page: Page, live_server):
         "/iom/measure",
         "/iom/panel",
         "/iom/settings",
+        "/iom/settings/scoring",
     ):
         page.goto(url)
         problems += [f"{url}: {p}" for p in _violations(page)]

@@ -12,6 +12,8 @@ bp.add_url_rule(
     "/settings/categories/<int:category_id>", "settings_category", settings.settings_category, methods=["POST"]
 )
 bp.add_url_rule("/settings/strands/<code>", "settings_strand", settings.settings_strand, methods=["POST"])
+bp.add_url_rule("/settings/tiers", "settings_tiers", settings.settings_tiers, methods=["POST"])
+bp.add_url_rule("/settings/scoring", "settings_scoring", settings.settings_scoring, methods=["GET", "POST"])
 bp.add_url_rule("/settings/pathways/<code>", "settings_pathway", settings.settings_pathway, methods=["POST"])
 bp.add_url_rule("/panel/<int:meeting_id>/attendance", "panel_attendance", panel.panel_attendance, methods=["POST"])
 bp.add_url_rule("/panel/<int:meeting_id>/held", "panel_held", panel.panel_held, methods=["POST"])
