@@ -22,6 +22,14 @@ bp.add_url_rule("/panel", "panel_list", panel.panel_list)
 bp.add_url_rule("/panel/new", "panel_new", panel.panel_new, methods=["POST"])
 bp.add_url_rule("/panel/<int:meeting_id>", "panel_view", panel.panel_view)
 bp.add_url_rule("/panel/<int:meeting_id>/agenda", "panel_build", panel.panel_build, methods=["POST"])
+bp.add_url_rule("/panel/<int:meeting_id>/agenda.pdf", "panel_agenda_pdf", panel.panel_agenda_pdf)
+bp.add_url_rule("/panel/<int:meeting_id>/minutes.pdf", "panel_minutes_pdf", panel.panel_minutes_pdf)
+bp.add_url_rule(
+    "/panel/<int:meeting_id>/minutes-circulation.pdf",
+    "panel_minutes_circulation_pdf",
+    panel.panel_minutes_pdf,
+    defaults={"circulation": True},
+)
 bp.add_url_rule("/panel/<int:meeting_id>/actions", "panel_action", panel.panel_action, methods=["POST"])
 bp.add_url_rule("/", "index", cohort.index)
 bp.add_url_rule("/caseloads", "caseloads", cohort.caseloads)

@@ -17,7 +17,7 @@ from ...core.services import ServiceError
 from ...core.views import confirmation_page, confirmed, submit
 from ...extensions import db
 from ...people.services import load_person
-from .. import cohort, contacts, measure, nominations, offending, panel, pathways
+from .. import cohort, contacts, measure, nominations, offending, panel, panel_docs, pathways
 from ..common import load_offender
 from ..forms import (
     CloseRecordForm,
@@ -258,6 +258,7 @@ def _page(offender):
             offences=offence_list,
             show_notes=user.can("iom.offending.notes"),
             elsewhere=cohort.known_elsewhere(user, offender),
+            panel_outcomes=panel_docs.outcomes_for(offender),
             tiers=tier_labels,
             strands=dict(_strand_labels()),
             categories=CATEGORIES,
