@@ -186,11 +186,12 @@ class CohortFilterForm(FlaskForm):
 
 
 class MeasureForm(FlaskForm):
+    """What to count and for whom; the period comes from the shared period chooser
+    (``core.report_forms.PeriodForm``) on the same page."""
+
     class Meta:
         csrf = False
 
-    start = UKDateField("Period start", validators=[Optional(), NotBefore()])
-    end = UKDateField("Period end", validators=[Optional(), NotBefore()])
     count = SelectField(
         "Count", choices=choices({"conviction": "Convictions", "arrest": "Arrests"}), default="conviction"
     )
