@@ -10,6 +10,7 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .help import HELP
 
 bp = Blueprint("iom", __name__)
 
@@ -102,6 +103,7 @@ MODULE = modules.register(
         },
         my_work=_my_work,
         person_sections=_person_sections,
+        help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
             ("iom@example.org", "Owen Officer", "POL", frozenset({"iom_officer"})),

@@ -143,3 +143,18 @@ def test_closing_is_refused_while_involved_and_for_others(app, team, factory):
     assert resp.status_code == 409
     db.session.expire_all()
     assert offender.case.is_open
+
+
+def test_help_page_has_a_section_per_iom_role(app, team):
+    officer = signed_in(app, team.officer).get("/help").text
+    assert "As IOM officer" in officer and "Nominate to IOM" in officer
+    assert "As IOM manager" not in officer and "As IOM partner agency worker" not in officer
+    assert "What each status means" in officer and "except after a deselection recorded as deceased" in officer
+    assert "Offending notes are shown to police and probation IOM officers" in officer
+    manager = signed_in(app, team.manager).get("/help").text
+    assert "As IOM manager" in manager and "initials-only copy of the minutes" in manager
+    partner = signed_in(app, team.partner).get("/help").text
+    assert "As IOM partner agency worker" in partner and "As IOM officer" not in partner
+    # MARAC roles get MARAC's help only.
+    rep = signed_in(app, team.marac_rep).get("/help").text
+    assert "As MARAC agency representative" in rep and 'id="help-iom"' not in rep
