@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..core import audit, cases
@@ -69,7 +70,15 @@ def current_spell(offender: Offender) -> Spell | None:
 
 
 def spells(offender: Offender) -> list[Spell]:
-    return list(db.session.scalars(sa.select(Spell).where(Spell.case_id == offender.case_id).order_by(Spell.start_on)))
+    """Every spell with its lead officer and agency, in one query however many there are."""
+    return list(
+        db.session.scalars(
+            sa.select(Spell)
+            .where(Spell.case_id == offender.case_id)
+            .options(joinedload(Spell.lead_user).lazyload(User.role_rows), joinedload(Spell.lead_agency))
+            .order_by(Spell.start_on)
+        )
+    )
 
 
 def last_deselection_reason(offender: Offender) -> str | None:
