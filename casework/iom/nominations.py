@@ -81,6 +81,21 @@ def spells(offender: Offender) -> list[Spell]:
     )
 
 
+def _restore_pathway_plan(offender: Offender) -> None:
+    """Closing stopped the pathway plan's reviews; a reopened record carries on with its latest plan
+    (its interventions stay on the offender's page) rather than starting an empty one."""
+    from ..core.models import Plan
+
+    plan = db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.case_id == offender.case_id, Plan.kind == "pathway")
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+    if plan is not None and not plan.is_active:
+        plan.is_active = True
+
+
 def last_deselection_reason(offender: Offender) -> str | None:
     return db.session.scalar(
         sa.select(Spell.deselection_reason)
@@ -166,6 +181,7 @@ def nominate(user: User, person: Person, data: dict[str, Any]) -> Nomination:
         # A closed record is reopened by the new nomination; its spells and history stay.
         cases.reopen_case(user, offender.case, status="nominated", reason="Nominated again")
         cases.add_agency(offender.case, user.agency_id)
+        _restore_pathway_plan(offender)
     else:
         editable(user, offender)
         cases.set_status(offender.case, "nominated")

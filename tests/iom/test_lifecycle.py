@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from casework.core.models import AuditEvent
 from casework.core.services import FieldErrors, ServiceError
 from casework.extensions import db
-from casework.iom import nominations
+from casework.iom import nominations, pathways
 from tests.helpers import csrf_token, marker, signed_in
 
 from .conftest import deselect, nominate, on_cohort
@@ -79,6 +79,10 @@ def test_deceased_record_is_closed_after_confirmation_and_stays_closed(app, team
 
 def test_deselected_record_closes_and_a_new_nomination_reopens_it(app, team, factory):
     person, offender = on_cohort(team, factory, TODAY - timedelta(days=200))
+    pathways.add_intervention(
+        team.officer, offender, pathway_code="ete", intervention="College course", owner_agency_id=None, due_on=None
+    )
+    db.session.commit()
     deselect(team, offender, TODAY - timedelta(days=100), reason="desistance")
     nominations.close_record(
         team.manager,
@@ -111,6 +115,9 @@ def test_deselected_record_closes_and_a_new_nomination_reopens_it(app, team, fac
     # The earlier spell is kept, and the new nomination goes to the panel as usual.
     assert len(nominations.spells(offender)) == 1
     assert nominations.open_nomination(offender) is not None
+    # The pathway plan closing stopped carries on, with its interventions.
+    assert pathways.pathway_plan(offender) is not None
+    assert "College course" in officer.get(f"/iom/cases/{case.id}").text
 
 
 def test_closing_is_refused_while_involved_and_for_others(app, team, factory):
