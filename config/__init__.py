@@ -80,6 +80,12 @@ class BaseConfig:
     # periods follow its local dates (DESIGN §7). An IANA name for zoneinfo.
     TIMEZONE = os.environ.get("CASEWORK_TIMEZONE", "Europe/London")
     PAGE_SIZE = 25
+    # Bank holidays skipped by working-day deadlines (core/workdays.py): a GOV.UK-format JSON
+    # file. Unset: England and Wales, shipped in casework/core/data. For Scotland or Northern
+    # Ireland point this at that division's list (or GOV.UK's whole bank-holidays.json and
+    # set the division, e.g. "scotland" or "northern-ireland").
+    BANK_HOLIDAYS_FILE = os.environ.get("CASEWORK_BANK_HOLIDAYS_FILE") or None
+    BANK_HOLIDAYS_DIVISION = os.environ.get("CASEWORK_BANK_HOLIDAYS_DIVISION") or None
 
     # Domain defaults (DESIGN §6; domain-notes §0). Override per partnership.
     DASH_MEDIUM_THRESHOLD = 10
