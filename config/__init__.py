@@ -99,7 +99,21 @@ class BaseConfig:
     ASB_REPEAT_WINDOW_DAYS = 365
     ASB_SUPPORT_PLAN_REVIEW_DAYS = 42
     ASB_CASE_REVIEW_COMPLAINTS = 3
-    ASB_CASE_REVIEW_WINDOW_DAYS = 183
+    # ASB Case Review (Community Trigger; ASB, Crime and Policing Act 2014 s104 and Sch 4).
+    # Threshold: this many complaints about the same problem (one ASB case) in the months
+    # before the application, each made within ASB_CASE_REVIEW_REPORT_MONTHS of its incident.
+    ASB_CASE_REVIEW_WINDOW_MONTHS = 6
+    ASB_CASE_REVIEW_REPORT_MONTHS = 1
+    # Deadlines in working days from the day the application was received (bank holidays as
+    # BANK_HOLIDAYS_FILE): acknowledge it, decide on the threshold, hold the review meeting.
+    ASB_CASE_REVIEW_ACKNOWLEDGE_WORKING_DAYS = 10
+    ASB_CASE_REVIEW_DECISION_WORKING_DAYS = 15
+    ASB_CASE_REVIEW_MEETING_WORKING_DAYS = 20
+    # Working days to answer an appeal, from the day it was received.
+    ASB_CASE_REVIEW_APPEAL_WORKING_DAYS = 20
+    # 2025 statutory guidance: tell a victim about the Case Review at their second report
+    # within this many months.
+    ASB_CASE_REVIEW_PROMPT_MONTHS = 6
     RETENTION_YEARS = 6
     # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)
