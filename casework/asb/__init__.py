@@ -39,4 +39,4 @@ MODULE = modules.register(
     )
 )
 
-from . import views  # noqa: E402,F401
+from . import models, views  # noqa: E402,F401
