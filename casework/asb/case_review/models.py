@@ -101,9 +101,7 @@ class CaseReviewComplaint(db.Model):
 
     __tablename__ = "asb_case_review_complaint"
 
-    review_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("asb_case_review.id", ondelete="CASCADE"), primary_key=True
-    )
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("asb_case_review.id", ondelete="CASCADE"), primary_key=True)
     incident_id: Mapped[int] = mapped_column(sa.ForeignKey("asb_incident.id"), primary_key=True, index=True)
 
     review: Mapped[CaseReview] = relationship(back_populates="complaints")

@@ -182,8 +182,14 @@ def record_application(
     _past_date(received_on, "received_on", "date the application was received", errors, today=today)
     if applicant_kind not in APPLICANT_KINDS:
         errors.append(("applicant_kind", "Select who is applying"))
-    name = _text(applicant_name, "applicant_name", "The applicant's name", NAME_MAX, errors,
-                 required="Enter the applicant's name")
+    name = _text(
+        applicant_name,
+        "applicant_name",
+        "The applicant's name",
+        NAME_MAX,
+        errors,
+        required="Enter the applicant's name",
+    )
     contact = _text(applicant_contact, "applicant_contact", "The applicant's contact details", CONTACT_MAX, errors)
     participant_ids = {p.person_id for p in case.participants_in("victim")}
     if victim_person_id is not None and victim_person_id not in participant_ids:
@@ -235,9 +241,7 @@ def _chosen_incidents(case: Case, incident_ids: list[int], errors: list) -> list
     ids = set(incident_ids)
     found = list(
         db.session.scalars(
-            sa.select(Incident).where(
-                Incident.id.in_(ids), Incident.case_id == case.id, Incident.deleted_at.is_(None)
-            )
+            sa.select(Incident).where(Incident.id.in_(ids), Incident.case_id == case.id, Incident.deleted_at.is_(None))
         )
     )
     if len(found) != len(ids):
@@ -245,15 +249,21 @@ def _chosen_incidents(case: Case, incident_ids: list[int], errors: list) -> list
     return found
 
 
-def acknowledge(user: User, review: CaseReview, *, acknowledged_on: date | None, version: int | None,
-                today: date | None = None) -> None:
+def acknowledge(
+    user: User, review: CaseReview, *, acknowledged_on: date | None, version: int | None, today: date | None = None
+) -> None:
     _editable(user, review)
     check_version(review, version)
     today = today or _today()
     errors: list = []
     _past_date(acknowledged_on, "acknowledged_on", "date the application was acknowledged", errors, today=today)
-    _not_before(acknowledged_on, review.received_on, "acknowledged_on",
-                "The acknowledgement cannot be before the application was received", errors)
+    _not_before(
+        acknowledged_on,
+        review.received_on,
+        "acknowledged_on",
+        "The acknowledgement cannot be before the application was received",
+        errors,
+    )
     _raise(errors)
     review.acknowledged_on = acknowledged_on
     db.session.flush()
@@ -305,9 +315,7 @@ def check_threshold(review: CaseReview) -> ThresholdResult:
     received = review.received_on
     window_start = months_before(received, window_months)
     ids = review.incident_ids
-    incidents = {
-        i.id: i for i in db.session.scalars(sa.select(Incident).where(Incident.id.in_(ids)))
-    } if ids else {}
+    incidents = {i.id: i for i in db.session.scalars(sa.select(Incident).where(Incident.id.in_(ids)))} if ids else {}
     checks: list[ComplaintCheck] = []
     counted_events: set[int] = set()
     ordered = sorted(ids, key=lambda i: (incidents[i].reported_on, i) if i in incidents else (date.max, i))
@@ -329,7 +337,11 @@ def check_threshold(review: CaseReview) -> ThresholdResult:
             reason, counts = "The same event as a complaint already counted (reported to several agencies)", False
         else:
             days = (reported - occurred).days
-            when = "on the day of the incident" if days == 0 else f"{days} day{'s' if days != 1 else ''} after the incident"
+            when = (
+                "on the day of the incident"
+                if days == 0
+                else f"{days} day{'s' if days != 1 else ''} after the incident"
+            )
             reason, counts = f"Counts: reported {when}, within {_months(window_months)} of the application", True
             if incident.group_id is not None:
                 counted_events.add(incident.group_id)
@@ -362,8 +374,13 @@ def decide_threshold(
     if decision not in THRESHOLD_DECISIONS:
         errors.append(("decision", "Select whether the threshold is met"))
     _past_date(decided_on, "decided_on", "date of the decision", errors, today=today)
-    _not_before(decided_on, review.received_on, "decided_on",
-                "The decision cannot be before the application was received", errors)
+    _not_before(
+        decided_on,
+        review.received_on,
+        "decided_on",
+        "The decision cannot be before the application was received",
+        errors,
+    )
     text = _text(reasons, "reasons", "The reasons", TEXT_MAX, errors)
     result = check_threshold(review)
     if decision in THRESHOLD_DECISIONS and (decision == "met") != result.met and not text:
@@ -425,18 +442,36 @@ def deadlines(review: CaseReview, today: date | None = None) -> list[Deadline]:
         return Deadline(key, label, due, done, workdays.working_days_between(today, due, holidays))
 
     out = [
-        make("acknowledge", "Acknowledge the application", review.received_on,
-             "ASB_CASE_REVIEW_ACKNOWLEDGE_WORKING_DAYS", review.acknowledged_on),
-        make("decision", "Decide whether the threshold is met", review.received_on,
-             "ASB_CASE_REVIEW_DECISION_WORKING_DAYS", review.threshold_decided_on),
+        make(
+            "acknowledge",
+            "Acknowledge the application",
+            review.received_on,
+            "ASB_CASE_REVIEW_ACKNOWLEDGE_WORKING_DAYS",
+            review.acknowledged_on,
+        ),
+        make(
+            "decision",
+            "Decide whether the threshold is met",
+            review.received_on,
+            "ASB_CASE_REVIEW_DECISION_WORKING_DAYS",
+            review.threshold_decided_on,
+        ),
     ]
     if review.threshold_decision != "not_met":
         held = review.meeting.starts_at.date() if review.meeting and review.meeting.status == "held" else None
-        out.append(make("meeting", "Hold the review meeting", review.received_on,
-                        "ASB_CASE_REVIEW_MEETING_WORKING_DAYS", held))
+        out.append(
+            make("meeting", "Hold the review meeting", review.received_on, "ASB_CASE_REVIEW_MEETING_WORKING_DAYS", held)
+        )
     if review.appeal_received_on is not None:
-        out.append(make("appeal", "Answer the appeal", review.appeal_received_on,
-                        "ASB_CASE_REVIEW_APPEAL_WORKING_DAYS", review.appeal_decided_on))
+        out.append(
+            make(
+                "appeal",
+                "Answer the appeal",
+                review.appeal_received_on,
+                "ASB_CASE_REVIEW_APPEAL_WORKING_DAYS",
+                review.appeal_decided_on,
+            )
+        )
     return out
 
 
@@ -541,9 +576,16 @@ def record_outcome(
     if outcome not in OUTCOMES:
         errors.append(("outcome", "Select the outcome of the review"))
     _past_date(outcome_on, "outcome_on", "date of the outcome", errors, today=today)
-    _not_before(outcome_on, review.meeting.starts_at.date(), "outcome_on",
-                "The outcome cannot be before the review meeting", errors)
-    text = _text(summary, "summary", "The summary", TEXT_MAX, errors, required="Summarise the outcome for the applicant")
+    _not_before(
+        outcome_on,
+        review.meeting.starts_at.date(),
+        "outcome_on",
+        "The outcome cannot be before the review meeting",
+        errors,
+    )
+    text = _text(
+        summary, "summary", "The summary", TEXT_MAX, errors, required="Summarise the outcome for the applicant"
+    )
     if outcome == "recommendations" and not recommendations(review):
         errors.append(("outcome", "Record the recommendations before recording that recommendations were made"))
     _raise(errors)
@@ -553,7 +595,12 @@ def record_outcome(
 
 
 def record_appeal(
-    user: User, review: CaseReview, *, received_on: date | None, grounds: str | None, version: int | None,
+    user: User,
+    review: CaseReview,
+    *,
+    received_on: date | None,
+    grounds: str | None,
+    version: int | None,
     today: date | None = None,
 ) -> None:
     """The applicant is dissatisfied (with the threshold decision or the outcome) and appeals."""
@@ -576,8 +623,14 @@ def record_appeal(
 
 
 def decide_appeal(
-    user: User, review: CaseReview, *, outcome: str | None, decided_on: date | None, notes: str | None,
-    version: int | None, today: date | None = None,
+    user: User,
+    review: CaseReview,
+    *,
+    outcome: str | None,
+    decided_on: date | None,
+    notes: str | None,
+    version: int | None,
+    today: date | None = None,
 ) -> None:
     _editable(user, review)
     check_version(review, version)
@@ -590,8 +643,13 @@ def decide_appeal(
     if outcome not in APPEAL_OUTCOMES:
         errors.append(("outcome", "Select the outcome of the appeal"))
     _past_date(decided_on, "decided_on", "date of the appeal decision", errors, today=today)
-    _not_before(decided_on, review.appeal_received_on, "decided_on",
-                "The appeal decision cannot be before the appeal was received", errors)
+    _not_before(
+        decided_on,
+        review.appeal_received_on,
+        "decided_on",
+        "The appeal decision cannot be before the appeal was received",
+        errors,
+    )
     text = _text(notes, "notes", "The reasons", TEXT_MAX, errors, required="Give the reasons for the appeal decision")
     _raise(errors)
     review.appeal_outcome, review.appeal_decided_on, review.appeal_notes = outcome, decided_on, text
@@ -698,15 +756,21 @@ def explanation_due(case: Case, today: date | None = None) -> list[Prompt]:
     months = _config("ASB_CASE_REVIEW_PROMPT_MONTHS")
     out = []
     for participant in case.participants_in("victim"):
-        reported = sorted(
-            db.session.scalars(
-                sa.select(Incident.reported_on)
-                .join(IncidentVictim, IncidentVictim.incident_id == Incident.id)
-                .where(IncidentVictim.person_id == participant.person_id, Incident.deleted_at.is_(None))
-                .order_by(Incident.reported_on.desc())
-                .limit(2)
-            )
-        )
+        rows = db.session.execute(
+            sa.select(Incident.reported_on, IncidentVictim.event_key)
+            .join(IncidentVictim, IncidentVictim.incident_id == Incident.id)
+            .where(IncidentVictim.person_id == participant.person_id, IncidentVictim.live.is_(True))
+            .order_by(Incident.reported_on.desc(), Incident.id.desc())
+            .limit(10)
+        ).all()
+        reported: list[date] = []
+        events: set[int] = set()
+        for reported_on, event_key in rows:  # one event reported to several agencies is one report
+            if event_key not in events:
+                events.add(event_key)
+                reported.insert(0, reported_on)
+            if len(reported) == 2:
+                break
         if len(reported) < 2 or reported[0] < months_before(reported[1], months):
             continue
         explained = db.session.scalar(
@@ -721,7 +785,12 @@ def explanation_due(case: Case, today: date | None = None) -> list[Prompt]:
 
 
 def record_explained(
-    user: User, case: Case, *, person_id: int | None, explained_on: date | None, how: str | None,
+    user: User,
+    case: Case,
+    *,
+    person_id: int | None,
+    explained_on: date | None,
+    how: str | None,
     today: date | None = None,
 ) -> CaseReviewExplained:
     """Record that the victim was told about the ASB Case Review (how, e.g. by phone, leaflet)."""
@@ -753,3 +822,7 @@ def meeting_start(day: date, clock: time) -> datetime:
     from ...core.localtime import to_utc
 
     return to_utc(day, clock).astimezone(UTC)
+
+
+def prompt_months() -> int:
+    return _config("ASB_CASE_REVIEW_PROMPT_MONTHS")
