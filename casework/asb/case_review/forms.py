@@ -29,7 +29,7 @@ def _past(label: str, missing: str) -> UKDateField:
 
 class ApplicationForm(FlaskForm):
     received_on = _past("Date the application was received", "Enter the date the application was received")
-    applicant_kind = RadioField("Who is applying", choices=list(APPLICANT_KINDS.items()), validate_choice=False)
+    applicant_kind = RadioField("Who is applying", choices=choices(APPLICANT_KINDS), validate_choice=False)
     applicant_name = StringField(
         "Applicant's name", validators=[Optional(), MaxLength(NAME_MAX)], filters=[blank_to_none]
     )
@@ -39,9 +39,7 @@ class ApplicationForm(FlaskForm):
     victim_person_id = SelectField("Victim the application is about", coerce=optional_id, validate_choice=False)
     consent_given = BooleanField("The victim consented to this application being made for them")
     consent_on = UKDateField("Date the victim consented", validators=[Optional(), NotBefore(), NotInFuture()])
-    involvement = RadioField(
-        "How the victim wants to be involved", choices=list(INVOLVEMENT.items()), validate_choice=False
-    )
+    involvement = RadioField("How the victim wants to be involved", choices=choices(INVOLVEMENT), validate_choice=False)
     spoc_user_id = SelectField("Applicant's single point of contact", coerce=optional_id, validate_choice=False)
     incident_ids = MultiCheckboxField("Complaints the application relies on", coerce=int, validate_choice=False)
     summary = TextAreaField(
@@ -56,7 +54,7 @@ class AcknowledgeForm(VersionedForm):
 
 
 class ThresholdForm(VersionedForm):
-    decision = RadioField("Decision", choices=list(THRESHOLD_DECISIONS.items()), validate_choice=False)
+    decision = RadioField("Decision", choices=choices(THRESHOLD_DECISIONS), validate_choice=False)
     decided_on = _past("Date of the decision", "Enter the date of the decision")
     reasons = TextAreaField(
         "Reasons (told to the applicant)", validators=[Optional(), MaxLength(TEXT_MAX)], filters=[blank_to_none]
@@ -78,7 +76,7 @@ class RecommendationForm(FlaskForm):
 
 
 class OutcomeForm(VersionedForm):
-    outcome = RadioField("Outcome", choices=list(OUTCOMES.items()), validate_choice=False)
+    outcome = RadioField("Outcome", choices=choices(OUTCOMES), validate_choice=False)
     outcome_on = _past("Date of the outcome", "Enter the date of the outcome")
     summary = TextAreaField(
         "Outcome for the applicant", validators=[Optional(), MaxLength(TEXT_MAX)], filters=[blank_to_none]
@@ -93,7 +91,7 @@ class AppealForm(VersionedForm):
 
 
 class AppealDecisionForm(VersionedForm):
-    outcome = RadioField("Appeal decision", choices=list(APPEAL_OUTCOMES.items()), validate_choice=False)
+    outcome = RadioField("Appeal decision", choices=choices(APPEAL_OUTCOMES), validate_choice=False)
     decided_on = _past("Date of the appeal decision", "Enter the date of the appeal decision")
     notes = TextAreaField("Reasons", validators=[Optional(), MaxLength(TEXT_MAX)], filters=[blank_to_none])
 

@@ -63,10 +63,15 @@ def _application_choices(form: ApplicationForm, case) -> list:
         [(str(u.id), f"{u.display_name} ({u.agency.name})") for u in _asb_officers()], blank="Choose an officer"
     )
     incidents = services.case_incidents(case)
-    form.incident_ids.choices = [
-        (i.id, f"Incident on {i.occurred_on:%-d %b %Y}, reported {i.reported_on:%-d %b %Y} ({i.incident_type.label})")
-        for i in incidents
-    ]
+    form.incident_ids.choices = choices(
+        [
+            (
+                i.id,
+                f"Incident on {i.occurred_on:%-d %b %Y}, reported {i.reported_on:%-d %b %Y} ({i.incident_type.label})",
+            )
+            for i in incidents
+        ]
+    )
     return incidents
 
 
@@ -118,7 +123,7 @@ def _page(review: CaseReview, status: int = 200, **given):
         if hasattr(form, "version_id") and name not in given:
             form.version_id.data = str(review.version_id)
     agencies = _agencies()
-    forms["meeting"].agency_ids.choices = [(a, n) for a, n in agencies]
+    forms["meeting"].agency_ids.choices = choices(agencies)
     forms["meeting"].chair_user_id.choices = choices(
         [(str(u.id), u.display_name) for u in _asb_officers() if u.can("asb.meeting.manage")], blank="Choose"
     )
@@ -158,7 +163,7 @@ def _step(review_id: int, name: str, form_class, prefix: str, action, success: s
     review = services.load_review(current_user, review_id, edit=True, log=False)
     form = form_class(prefix=prefix)
     if name == "meeting":
-        form.agency_ids.choices = [(a, n) for a, n in _agencies()]
+        form.agency_ids.choices = choices(_agencies())
         form.chair_user_id.choices = choices([(str(u.id), u.display_name) for u in _asb_officers()], blank="Choose")
     if name == "recommendation":
         form.assigned_agency_id.choices = choices([(str(a), n) for a, n in _agencies()], blank="Choose the agency")

@@ -1,0 +1,196 @@
+"""ASB Case Review over HTTP: record an application, see the threshold and deadlines, bad input
+as form errors, the published figures as CSV, and access only for ASB roles of involved agencies."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from casework.asb.case_review import services
+from casework.asb.case_review.models import CaseReview
+from casework.extensions import db
+from tests.helpers import audit_events, csrf_token, marker, signed_in
+
+from .case_review_support import apply, incident, team_fixture  # noqa: F401
+
+
+def _application(team, incidents, **overrides) -> dict:
+    data = {
+        "received_on": date.today().isoformat(),
+        "applicant_kind": "victim",
+        "applicant_name": "Vera Victimson",
+        "applicant_contact": "07700 900123",
+        "victim_person_id": str(team.victim.id),
+        "involvement": "views",
+        "spoc_user_id": str(team.officer.id),
+        "incident_ids": [str(i.id) for i in incidents],
+        **overrides,
+    }
+    return data
+
+
+def _post(client, url: str, data: dict, *, page: str | None = None, prefix: str = ""):
+    token = csrf_token(client.get(page or url).text)
+    if prefix:
+        return client.post(url, data={f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in data.items()}})
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def test_record_an_application_that_meets_the_threshold(app, team):
+    today = date.today()
+    complaints = [incident(team, today - timedelta(days=d)) for d in (40, 20, 3)]
+    officer = signed_in(app, team.officer)
+    url = f"/asb/cases/{team.case.id}/case-reviews/new"
+    page = officer.get(url)
+    assert page.status_code == 200 and "Record an ASB Case Review application" in page.text
+    resp = _post(officer, url, _application(team, complaints))
+    assert resp.status_code == 302, resp.text
+    review = db.session.scalar(sa.select(CaseReview).where(CaseReview.case_id == team.case.id))
+    page = officer.get(resp.headers["Location"])
+    assert page.status_code == 200
+    assert "Threshold met" in page.text and "3 of the 3 complaints needed" in page.text
+    decision = next(d for d in services.deadlines(review, today) if d.key == "decision")
+    assert f"{decision.due_on:%-d %b %Y}" in page.text and "15 working days left" in page.text
+    assert audit_events("asb.case_review.view")
+
+
+def test_bad_input_gets_clear_errors_and_saves_nothing(app, team):
+    complaint = incident(team, date.today() - timedelta(days=5))
+    officer = signed_in(app, team.officer)
+    url = f"/asb/cases/{team.case.id}/case-reviews/new"
+    future = (date.today() + timedelta(days=2)).isoformat()
+    resp = _post(officer, url, _application(team, [complaint], received_on=future, applicant_name="x" * 201))
+    assert resp.status_code == 400
+    assert "must be today or in the past" in resp.text
+    assert "must be 200 characters or fewer" in resp.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseReview)) == 0
+    # A decision dated before the application, on the review page.
+    review = apply(team, date.today(), [complaint])
+    page = f"/asb/case-reviews/{review.id}"
+    resp = _post(
+        officer,
+        f"{page}/threshold",
+        {
+            "decision": "not_met",
+            "decided_on": (date.today() - timedelta(days=1)).isoformat(),
+            "reasons": "Only one complaint",
+            "version_id": str(review.version_id),
+        },
+        page=page,
+        prefix="threshold",
+    )
+    assert resp.status_code == 400
+    assert "The decision cannot be before the application was received" in resp.text
+    db.session.expire_all()
+    assert db.session.get(CaseReview, review.id).threshold_decision is None
+
+
+def test_stale_decision_is_a_conflict(app, team):
+    review = apply(team, date.today(), [incident(team, date.today())])
+    officer = signed_in(app, team.officer)
+    page = f"/asb/case-reviews/{review.id}"
+    resp = _post(
+        officer,
+        f"{page}/acknowledge",
+        {"acknowledged_on": date.today().isoformat(), "version_id": str(review.version_id - 1)},
+        page=page,
+        prefix="ack",
+    )
+    assert resp.status_code == 409
+
+
+def test_only_asb_roles_of_involved_agencies_see_a_review(app, team, factory):
+    secret = marker("APPLICANT")
+    review = apply(team, date.today(), [incident(team, date.today())], applicant_name=secret)
+    page = f"/asb/case-reviews/{review.id}"
+    # The police ASB officer's agency is involved in the case.
+    resp = signed_in(app, team.police_officer).get(page)
+    assert resp.status_code == 200 and secret in resp.text
+    # An ASB officer of an agency not involved: not found, and nothing leaks.
+    outsider = signed_in(app, team.outsider)
+    resp = outsider.get(page)
+    assert resp.status_code == 404 and secret not in resp.text
+    resp = outsider.get("/asb/case-reviews")
+    assert secret not in resp.text and team.case.reference not in resp.text
+    resp = _post(outsider, f"/asb/cases/{team.case.id}/case-reviews/new", {}, page="/asb/case-reviews")
+    assert resp.status_code == 404
+    # Other modules' roles in the involved agency: refused outright.
+    for user in (team.marac_rep, team.iom_officer):
+        resp = signed_in(app, user).get(page)
+        assert resp.status_code == 403 and secret not in resp.text
+    # A restricted case is seen by its named members only.
+    restricted = factory.case(
+        team.officer, kind="asb", agencies=[team.police], restricted=True, people=[(team.victim, "victim")]
+    )
+    hidden = services.record_application(
+        team.officer,
+        restricted,
+        received_on=date.today(),
+        applicant_kind="victim",
+        applicant_name=secret,
+        applicant_contact=None,
+        victim_person_id=team.victim.id,
+        consent_given=False,
+        consent_on=None,
+        involvement="attend",
+        spoc_user_id=team.officer.id,
+        summary=None,
+        incident_ids=[incident(team, date.today(), case=restricted).id],
+    )
+    db.session.commit()
+    resp = signed_in(app, team.police_officer).get(f"/asb/case-reviews/{hidden.id}")
+    assert resp.status_code == 404 and secret not in resp.text
+
+
+def test_a_reader_without_edit_rights_cannot_decide(app, team):
+    review = apply(team, date.today(), [incident(team, date.today())])
+    outsider = signed_in(app, team.outsider)
+    resp = _post(
+        outsider,
+        f"/asb/case-reviews/{review.id}/threshold",
+        {"decision": "met", "decided_on": date.today().isoformat(), "version_id": str(review.version_id)},
+        page="/asb/case-reviews",
+        prefix="threshold",
+    )
+    assert resp.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(CaseReview, review.id).threshold_decision is None
+
+
+def test_figures_page_and_csv(app, team):
+    review = apply(team, date.today(), [incident(team, date.today())])
+    services.decide_threshold(
+        team.officer,
+        review,
+        decision="not_met",
+        decided_on=date.today(),
+        reasons="One complaint",
+        version=review.version_id,
+    )
+    db.session.commit()
+    officer = signed_in(app, team.officer)
+    page = officer.get("/asb/case-reviews/figures")
+    assert page.status_code == 200 and "Applications where the threshold was not met" in page.text
+    resp = officer.get("/asb/case-reviews/figures?format=csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    lines = resp.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Financial year,Measure,Count"
+    assert lines[1].endswith("Applications for an ASB Case Review,1")
+    assert lines[2].endswith("Applications where the threshold was not met,1")
+    assert "Vera" not in resp.data.decode()
+    assert signed_in(app, team.marac_rep).get("/asb/case-reviews/figures").status_code == 403
+    assert officer.get("/asb/case-reviews/figures?year=abc").status_code == 200  # a bad year falls back
+
+
+def test_record_that_the_case_review_was_explained(app, team):
+    today = date.today()
+    incident(team, today - timedelta(days=30))
+    incident(team, today)
+    assert services.explanation_due(team.case)
+    officer = signed_in(app, team.officer)
+    url = f"/asb/cases/{team.case.id}/case-review-explained"
+    resp = _post(officer, url, {"person_id": str(team.victim.id), "explained_on": today.isoformat(), "how": "Phone"})
+    assert resp.status_code == 302, resp.text
+    db.session.expire_all()
+    assert services.explanation_due(team.case) == []
