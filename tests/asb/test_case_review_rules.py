@@ -392,3 +392,17 @@ def test_overdue_deadlines_for_my_work(team):
     [(found, deadline)] = services.overdue_for(team.officer, date(2026, 3, 17))
     assert found.id == review.id and deadline.key == "acknowledge"
     assert services.overdue_for(team.outsider, date(2026, 3, 17)) == []
+
+
+def test_my_work_section_lists_overdue_reviews(team, app):
+    from casework.asb.case_review import work
+
+    review = apply(team, RECEIVED, [incident(team, date(2026, 2, 20))])
+    with app.test_request_context():
+        [section] = work.sections(team.officer, date(2026, 3, 17))
+        [item] = section.items
+        assert item.label == team.case.reference and item.overdue and item.due_on == date(2026, 3, 16)
+        assert item.url.endswith(f"/asb/case-reviews/{review.id}")
+        assert section.case_ids == [team.case.id]
+        assert work.sections(team.outsider, date(2026, 3, 17))[0].items == []
+        assert work.sections(team.marac_rep, date(2026, 3, 17)) == []
