@@ -114,6 +114,10 @@ class BaseConfig:
     # 2025 statutory guidance: tell a victim about the Case Review at their second report
     # within this many months.
     ASB_CASE_REVIEW_PROMPT_MONTHS = 6
+    # ASB victim contact cadence by risk band, in days (weekly for high risk; none for standard),
+    # and the days until a victim's risk assessment is due again, by band.
+    ASB_CONTACT_DAYS = {"high": 7, "medium": 14}
+    ASB_REASSESS_DAYS = {"high": 28, "medium": 42, "standard": 91}
     RETENTION_YEARS = 6
     # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -233,3 +234,56 @@ def without_access_links(loader):
     case), load only if something asks for them. Access checks that need them still get
     them, one query each, so this is for lists that show cases, not for checks over many."""
     return loader.options(lazyload(Case.agency_links), lazyload(Case.member_links))
+
+
+# --- known elsewhere ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElsewhereLink:
+    """A link to another case a person is in (shown as "Known elsewhere")."""
+
+    reference: str
+    module: str
+    role: str
+    url: str
+
+
+def known_elsewhere(
+    user: User, person_ids: Iterable[int], exclude_case_id: int, limit: int = 20
+) -> list[ElsewhereLink]:
+    """The other cases these people are in that the user may open (not on meeting access alone).
+    A case the user may not open is not shown at all (not even that it exists), and a
+    restricted case never appears."""
+    from flask import url_for
+
+    from .policy import visible_case_clause
+
+    ids = set(person_ids)
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Case, CaseParticipant.role)
+        .join(CaseParticipant, CaseParticipant.case_id == Case.id)
+        .where(
+            CaseParticipant.person_id.in_(ids),
+            Case.id != exclude_case_id,
+            Case.is_restricted.is_(False),
+            visible_case_clause(user, via_meetings=False),
+        )
+        .options(lazyload(Case.agency_links), lazyload(Case.member_links))
+        .order_by(Case.opened_on.desc(), Case.id.desc())
+        .limit(limit)
+    ).all()
+    out: list[ElsewhereLink] = []
+    seen: set[tuple[int, str]] = set()
+    for case, role in rows:
+        module = modules.for_case_kind(case.kind)
+        endpoint = modules.case_endpoint(case.kind)
+        if module is None or endpoint is None or (case.id, role) in seen:
+            continue
+        seen.add((case.id, role))
+        out.append(
+            ElsewhereLink(case.reference, module.label, role.replace("_", " "), url_for(endpoint, case_id=case.id))
+        )
+    return out
