@@ -406,3 +406,45 @@ def test_my_work_section_lists_overdue_reviews(team, app):
         assert section.case_ids == [team.case.id]
         assert work.sections(team.outsider, date(2026, 3, 17))[0].items == []
         assert work.sections(team.marac_rep, date(2026, 3, 17)) == []
+
+
+# --- encryption at rest ------------------------------------------------------------------------------------------
+
+
+def test_case_review_text_never_reaches_raw_storage(team, sqlite_path):
+    from tests.helpers import marker
+    from tests.integration.test_raw_storage import _raw_storage
+
+    m = marker("ASBCRRAW")
+    complaints = [incident(team, date(2026, 2, d)) for d in (2, 9, 16)]
+    review = apply(
+        team, RECEIVED, complaints, applicant_name=f"name {m}", applicant_contact=f"contact {m}", summary=f"sum {m}"
+    )
+    services.decide_threshold(
+        team.officer,
+        review,
+        decision="not_met",
+        decided_on=RECEIVED,
+        reasons=f"why {m}",
+        version=review.version_id,
+        today=RECEIVED,
+    )
+    services.record_appeal(
+        team.officer, review, received_on=RECEIVED, grounds=f"grounds {m}", version=review.version_id, today=RECEIVED
+    )
+    services.decide_appeal(
+        team.officer,
+        review,
+        outcome="not_upheld",
+        decided_on=RECEIVED,
+        notes=f"notes {m}",
+        version=review.version_id,
+        today=RECEIVED,
+    )
+    services.record_explained(
+        team.officer, team.case, person_id=team.victim.id, explained_on=RECEIVED, how=f"how {m}", today=RECEIVED
+    )
+    db.session.commit()
+    assert m.encode() not in _raw_storage(sqlite_path)
+    db.session.expire_all()
+    assert db.session.get(CaseReview, review.id).appeal_notes == f"notes {m}"  # the control: readable via the model
