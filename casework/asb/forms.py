@@ -113,7 +113,7 @@ def risk_form(questionnaire, *, post: bool, prefix: str = "risk", **kwargs):
         assessed_on = _past("Date of the assessment", "Enter the date of the assessment")
         notes = TextAreaField("Notes", validators=TEXT, filters=[blank_to_none])
 
-    answer_choices = list(questionnaire.answers.items())
+    answer_choices = choices(questionnaire.answers)
     for q in questionnaire.questions:
         setattr(
             RiskForm,

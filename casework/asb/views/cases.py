@@ -118,7 +118,10 @@ def incident_new(person_id: int):
         address=form.location.data or person.address,
         perpetrator_ids=perp_ids,
     )
-    form.target.choices = [(str(s.case.id), s.case.reference) for s in similar] + [("new", "Open a new ASB case")]
+    form.target.choices = choices(
+        [(str(s.case.id), f"{s.case.reference} ({', '.join(s.reasons)})") for s in similar]
+        + [("new", "Open a new ASB case")]
+    )
     if request.method == "GET" and not similar:
         form.target.data = "new"
 
@@ -165,7 +168,7 @@ def case_incident_new(case_id: int):
         return redirect(url_for("asb.case_view", case_id=case_id))
     form = IncidentForm() if request.method == "POST" else IncidentForm(formdata=None)
     form.type_code.choices = _type_choices()
-    form.target.choices = [(str(asb.case_id), asb.case.reference)]
+    form.target.choices = choices([(str(asb.case_id), asb.case.reference)])
     if request.method == "GET":
         form.occurred_on.data = form.reported_on.data = date.today()
 

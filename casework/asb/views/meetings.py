@@ -36,7 +36,7 @@ def _forms(meeting=None, **given):
     schedule.chair_user_id.choices = choices(
         [(str(u.id), u.display_name) for u in chairs if u.can("asb.meeting.manage")], blank="Choose"
     )
-    schedule.agency_ids.choices = list(_agency_pairs())
+    schedule.agency_ids.choices = choices([(str(i), n) for i, n in _agency_pairs()])
     out = {"schedule": schedule}
     if meeting is not None:
         action = given.get("action") or ActionForm(formdata=None, prefix="action")
