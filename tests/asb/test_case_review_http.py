@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from casework.asb.case_review import services
-from casework.asb.case_review.models import CaseReview
+from casework.asb.case_review.models import CaseReview, CaseReviewComplaint
 from casework.extensions import db
 from tests.helpers import audit_events, csrf_token, marker, signed_in
 
@@ -194,3 +194,35 @@ def test_record_that_the_case_review_was_explained(app, team):
     assert resp.status_code == 302, resp.text
     db.session.expire_all()
     assert services.explanation_due(team.case) == []
+
+
+def test_review_list_and_page_do_not_grow_with_data(app, team):
+    from tests.integration.test_query_counts import _statements_for
+
+    today = date.today()
+    first = apply(team, today, [incident(team, today - timedelta(days=d)) for d in (1, 2, 3)])
+    client = signed_in(app, team.officer)
+    few_list = _statements_for(client, "/asb/case-reviews")
+    few_page = _statements_for(client, f"/asb/case-reviews/{first.id}")
+    for n in range(6):
+        apply(team, today - timedelta(days=n), [incident(team, today - timedelta(days=10 + n))])
+    for d in range(4, 12):
+        extra = incident(team, today - timedelta(days=d))
+        db.session.add(CaseReviewComplaint(review_id=first.id, incident_id=extra.id))
+    db.session.commit()
+    assert _statements_for(client, "/asb/case-reviews") == few_list
+    assert _statements_for(client, f"/asb/case-reviews/{first.id}") == few_page
+    assert client.get("/asb/case-reviews").text.count(team.case.reference) == 7
+
+
+def test_partner_worker_reads_but_cannot_decide(app, team, factory):
+    partner = factory.user("asb_partner", agency=team.police)
+    review = apply(team, date.today(), [incident(team, date.today())])
+    client = signed_in(app, partner)
+    page = client.get(f"/asb/case-reviews/{review.id}")
+    assert page.status_code == 200 and "Record the decision" not in page.text
+    resp = client.post(
+        f"/asb/case-reviews/{review.id}/threshold",
+        data={"threshold-csrf_token": csrf_token(page.text), "threshold-decision": "met"},
+    )
+    assert resp.status_code == 403

@@ -194,6 +194,8 @@ def record_application(
     participant_ids = {p.person_id for p in case.participants_in("victim")}
     if victim_person_id is not None and victim_person_id not in participant_ids:
         errors.append(("victim_person_id", "Choose a victim in this case"))
+    if applicant_kind == "victim" and victim_person_id is None:
+        errors.append(("victim_person_id", "Choose the victim who is applying"))
     if applicant_kind == "on_behalf":
         if victim_person_id is None:
             errors.append(("victim_person_id", "Choose the victim the applicant acts for"))
