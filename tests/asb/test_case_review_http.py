@@ -3,7 +3,7 @@ as form errors, the published figures as CSV, and access only for ASB roles of i
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -226,3 +226,72 @@ def test_partner_worker_reads_but_cannot_decide(app, team, factory):
         data={"threshold-csrf_token": csrf_token(page.text), "threshold-decision": "met"},
     )
     assert resp.status_code == 403
+
+
+def test_whole_review_over_http(app, team):
+    today = date.today()
+    review = apply(team, today, [incident(team, today - timedelta(days=d)) for d in (1, 2, 3)])
+    client = signed_in(app, team.officer)
+    page = f"/asb/case-reviews/{review.id}"
+
+    def step(path: str, prefix: str, data: dict, *, versioned: bool = True):
+        db.session.expire_all()
+        if versioned:
+            data = {**data, "version_id": str(db.session.get(CaseReview, review.id).version_id)}
+        resp = _post(client, f"{page}/{path}", data, page=page, prefix=prefix)
+        assert resp.status_code == 302, resp.text
+        shown = client.get(page)
+        assert shown.status_code == 200
+        return shown.text
+
+    text = step("acknowledge", "ack", {"acknowledged_on": today.isoformat()})
+    assert "Acknowledged on" in text
+    text = step("threshold", "threshold", {"decision": "met", "decided_on": today.isoformat()})
+    assert "Schedule the review meeting" in text
+    later = today + timedelta(days=7)
+    text = step(
+        "meeting",
+        "meeting",
+        {"date": later.isoformat(), "time": "10:00", "venue": "Civic Centre", "agency_ids": [str(team.council.id)]},
+    )
+    assert "Civic Centre" in text and "Add the recommendation" in text
+    text = step(
+        "recommendations",
+        "rec",
+        {"assigned_agency_id": str(team.police.id), "description": "Extra patrols", "due_on": later.isoformat()},
+        versioned=False,
+    )
+    assert "Extra patrols" in text
+    # The outcome cannot predate the meeting (next week): refused with a clear message.
+    resp = _post(
+        client,
+        f"{page}/outcome",
+        {
+            "outcome": "recommendations",
+            "outcome_on": today.isoformat(),
+            "summary": "Patrols agreed",
+            "version_id": str(db.session.get(CaseReview, review.id).version_id),
+        },
+        page=page,
+        prefix="outcome",
+    )
+    assert resp.status_code == 400 and "The outcome cannot be before the review meeting" in resp.text
+    # A week later the meeting has been held: the outcome, then an appeal and its decision.
+    import time_machine
+
+    with time_machine.travel(datetime.combine(later + timedelta(days=1), time(12), tzinfo=UTC), tick=False):
+        client = signed_in(app, team.officer)  # a new day, a new sign-in
+        text = step(
+            "outcome", "outcome", {"outcome": "recommendations", "outcome_on": later.isoformat(), "summary": "Agreed"}
+        )
+        assert "Recommendations made" in text and "Record an appeal" in text
+        text = step("appeal", "appeal", {"received_on": (later + timedelta(days=1)).isoformat(), "grounds": "Too slow"})
+        assert "Answer the appeal" in text and "Record the appeal decision" in text
+        text = step(
+            "appeal-decision",
+            "appealdec",
+            {"outcome": "not_upheld", "decided_on": (later + timedelta(days=1)).isoformat(), "notes": "Fair"},
+        )
+        assert "Not upheld" in text
+    db.session.expire_all()
+    assert db.session.get(CaseReview, review.id).is_finished
