@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -716,7 +716,7 @@ class AnnualFigures:
 
 
 def annual_figures(period: Period) -> AnnualFigures:
-    """The four figures relevant bodies must publish (2014 Act s104(10); statutory guidance):
+    """The four figures relevant bodies must publish (ASB, Crime and Policing Act 2014 s104; statutory guidance):
 
     * applications: received in the period;
     * threshold not met: threshold decisions of "not met" dated in the period;
@@ -817,13 +817,6 @@ def record_explained(
         purpose=PURPOSE,
     )
     return row
-
-
-def meeting_start(day: date, clock: time) -> datetime:
-    """A local date and time as the stored UTC moment."""
-    from ...core.localtime import to_utc
-
-    return to_utc(day, clock).astimezone(UTC)
 
 
 def prompt_months() -> int:

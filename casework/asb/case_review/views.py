@@ -53,6 +53,12 @@ def _asb_officers() -> list[User]:
     return [u for u in users if u.can("asb.case.view")]
 
 
+def _chairs():
+    return choices(
+        [(str(u.id), u.display_name) for u in _asb_officers() if u.can("asb.meeting.manage")], blank="Choose"
+    )
+
+
 def _victims(case):
     return [(str(p.person_id), p.person.full_name) for p in case.participants_in("victim")]
 
@@ -124,9 +130,7 @@ def _page(review: CaseReview, status: int = 200, **given):
             form.version_id.data = str(review.version_id)
     agencies = _agencies()
     forms["meeting"].agency_ids.choices = choices(agencies)
-    forms["meeting"].chair_user_id.choices = choices(
-        [(str(u.id), u.display_name) for u in _asb_officers() if u.can("asb.meeting.manage")], blank="Choose"
-    )
+    forms["meeting"].chair_user_id.choices = _chairs()
     if "meeting" not in given:
         forms["meeting"].agency_ids.data = sorted(review.case.agency_ids)
     forms["recommendation"].assigned_agency_id.choices = choices(
@@ -164,7 +168,7 @@ def _step(review_id: int, name: str, form_class, prefix: str, action, success: s
     form = form_class(prefix=prefix)
     if name == "meeting":
         form.agency_ids.choices = choices(_agencies())
-        form.chair_user_id.choices = choices([(str(u.id), u.display_name) for u in _asb_officers()], blank="Choose")
+        form.chair_user_id.choices = _chairs()
     if name == "recommendation":
         form.assigned_agency_id.choices = choices([(str(a), n) for a, n in _agencies()], blank="Choose the agency")
     return submit(
