@@ -10,7 +10,8 @@ IOM manager, through ``core.imports.run_import`` (what the upload page and
   through the blind index, then created), a third of them heard at one of 20 past
   meetings; timed as a dry run, as the real import, and as a re-import (every row
   skipped by its external reference);
-- IOM: N / 20 cohort spells, then N offences spread over those offenders.
+- IOM: N / 20 cohort spells, then N offences spread over those offenders;
+- ASB: N incidents over N / 4 victims.
 
 Prints seconds and rows per second for each step. Nothing is asserted.
 """
@@ -143,6 +144,46 @@ def iom_rows(n: int, rng: random.Random) -> tuple[list[str], list[list], list[st
     return spell_header, spells, offence_header, offences
 
 
+def asb_rows(n: int, rng: random.Random) -> tuple[list[str], list[list]]:
+    """N incidents over N / 4 victims (so many become repeat victims), in date order per victim."""
+    header = [
+        "external_ref",
+        "occurred_on",
+        "reported_on",
+        "category",
+        "type",
+        "description",
+        "victim_given_names",
+        "victim_surname",
+        "victim_dob",
+        "reported_to",
+    ]
+    victims = [
+        (rng.choice(GIVEN), f"{rng.choice(SURNAMES)}V{k}", date(1950, 1, 1) + timedelta(days=k))
+        for k in range(max(1, n // 4))
+    ]
+    today = date.today()
+    rows = []
+    for i in range(n):
+        given, surname, dob = victims[i % len(victims)]
+        on = today - timedelta(days=400 - (i // len(victims)) * 60 - rng.randint(0, 20))
+        rows.append(
+            [
+                f"ASB-{i}",
+                on.isoformat(),
+                on.isoformat(),
+                "nuisance",
+                "noise",
+                "Loud music",
+                given,
+                surname,
+                dob.isoformat(),
+                "council",
+            ]
+        )
+    return header, rows
+
+
 def timed_import(user, kind: str, data: bytes, name: str, dry_run: bool) -> tuple[float, im.ImportResult]:
     start, cpu = time.perf_counter(), time.process_time()
     result = im.run_import(user, kind, data, name, dry_run=dry_run)
@@ -205,6 +246,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"IOM offences: {args.rows:,} rows, {len(data) / 1024:,.0f} KB {args.format}")
             for label, dry in (("dry run", True), ("import", False), ("re-import (all skipped)", False)):
                 seconds, result = timed_import(manager, "iom-offences", data, f"o.{args.format}", dry)
+                print(line(label, seconds, result), flush=True)
+            officer = factory.user("asb_officer", agency=factory.agency("council_asb", code="ASBT"))
+            header, rows = asb_rows(args.rows, rng)
+            data = _file(header, rows, args.format)
+            print(f"ASB incidents: {args.rows:,} rows, {len(data) / 1024:,.0f} KB {args.format}", flush=True)
+            for label, dry in (("dry run", True), ("import", False), ("re-import (all skipped)", False)):
+                seconds, result = timed_import(officer, "asb-incidents", data, f"a.{args.format}", dry)
                 print(line(label, seconds, result), flush=True)
             db.session.remove()
             db.engine.dispose()

@@ -25,6 +25,8 @@ _OFFICER = _PARTNER | {
     "asb.hate.view",
     "asb.health.view",
     "asb.team.view",
+    "asb.import",
+    "imports.use",
 }
 
 
@@ -80,7 +82,7 @@ MODULE = modules.register(
     )
 )
 
-from . import models, views  # noqa: E402,F401
+from . import imports, models, views  # noqa: E402,F401
 
 # ASB Case Review (Community Trigger): its tables and pages.
 from .case_review import models as case_review_models  # noqa: E402,F401

@@ -763,7 +763,8 @@ def layout_markdown(kinds: Sequence[ImportKind]) -> str:
         "with `=`, `+`, `-` or `@` (a formula) unless it is a phone number or a number.",
         "",
     ]
-    for kind in kinds:
+    # By module (whatever order the modules were loaded in), each module's kinds in its own order.
+    for kind in sorted(kinds, key=lambda k: k.module):
         out += [f"## {kind.label} (`{kind.name}`)", "", kind.description, ""]
         out += [f"Needs the capability `{kind.capability}`.", ""]
         out += ["| Column | Required | Type | Description |", "| --- | --- | --- | --- |"]
