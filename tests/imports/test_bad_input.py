@@ -239,3 +239,21 @@ def test_empty_formatted_rows_are_not_counted(app, world):
     app.config["IMPORT_MAX_ROWS"] = 2
     result = run(world, xlsx_file(HEADER, [good("R1")] + [[None] * len(HEADER)] * 5 + [good("R2", "Later")]), "f.xlsx")
     assert result.ok and result.created == 2, result.errors
+
+
+def test_odd_form_values_are_400(app, client, world):
+    login(client, world.coordinator)
+    for mode in ["", "delete", "x" * 5000, "<script>"]:
+        page = client.get(f"/imports/{KIND}")
+        resp = client.post(
+            f"/imports/{KIND}",
+            data={
+                "csrf_token": csrf_token(page.text),
+                "mode": mode,
+                "file": (io.BytesIO(csv_file(HEADER, [good("R1")])), "f.csv"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert resp.status_code == 400, mode
+        assert "<script>" not in resp.text
+    assert nothing_imported()
