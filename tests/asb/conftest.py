@@ -66,3 +66,9 @@ def log(user: User, victim, on: date, asb=None, **extra):
     incident = incidents.log_incident(user, data(victim.id, on, **extra), asb=asb)
     db.session.commit()
     return incident, asb_case_for(incident.case)
+
+
+@pytest.fixture
+def runner(app, tmp_path):
+    app.instance_path = str(tmp_path / "instance")  # keep demo credentials out of the real instance folder
+    return app.test_cli_runner()
