@@ -284,6 +284,7 @@ class ComplaintCheck:
     reported_on: date | None
     counts: bool
     reason: str
+    problem: str | None = None  # the incident's type, for the decision-maker to judge "the same problem"
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ def check_threshold(review: CaseReview) -> ThresholdResult:
             reason, counts = f"Counts: reported {when}, within {_months(window_months)} of the application", True
             if incident.group_id is not None:
                 counted_events.add(incident.group_id)
-        checks.append(ComplaintCheck(incident_id, occurred, reported, counts, reason))
+        checks.append(ComplaintCheck(incident_id, occurred, reported, counts, reason, incident.incident_type.label))
     return ThresholdResult(needed=needed, window_start=window_start, received_on=received, complaints=checks)
 
 
