@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from ...core import actions, audit, cases, workdays
 from ...core import meetings as core_meetings
 from ...core.models import Action, Case, Meeting, User
+from ...core.pagination import Page, paginate
 from ...core.periods import Period
 from ...core.policy import AccessDenied, ensure_can_edit_case, visible_case_clause
 from ...core.services import FieldErrors, ServiceError, check_version
@@ -663,7 +664,7 @@ def decide_appeal(
 # --- lists and My work --------------------------------------------------------------------------------------
 
 
-def open_reviews(user: User, limit: int = 200) -> list[CaseReview]:
+def _open_reviews_query(user: User) -> sa.Select:
     """Reviews still in progress on cases the user may see, oldest application first."""
     unfinished = sa.or_(
         sa.and_(CaseReview.appeal_received_on.is_not(None), CaseReview.appeal_decided_on.is_(None)),
@@ -672,16 +673,21 @@ def open_reviews(user: User, limit: int = 200) -> list[CaseReview]:
             CaseReview.outcome.is_(None),
         ),
     )
-    return list(
-        db.session.scalars(
-            sa.select(CaseReview)
-            .join(Case, Case.id == CaseReview.case_id)
-            .where(unfinished, visible_case_clause(user, via_meetings=False))
-            .options(joinedload(CaseReview.case).lazyload("*"), joinedload(CaseReview.meeting))
-            .order_by(CaseReview.received_on, CaseReview.id)
-            .limit(limit)
-        ).unique()
+    return (
+        sa.select(CaseReview)
+        .join(Case, Case.id == CaseReview.case_id)
+        .where(unfinished, visible_case_clause(user, via_meetings=False))
+        .options(joinedload(CaseReview.case).lazyload("*"), joinedload(CaseReview.meeting))
+        .order_by(CaseReview.received_on, CaseReview.id)
     )
+
+
+def open_reviews(user: User, limit: int = 200) -> list[CaseReview]:
+    return list(db.session.scalars(_open_reviews_query(user).limit(limit)))
+
+
+def open_reviews_page(user: User, page: int, per_page: int) -> Page:
+    return paginate(_open_reviews_query(user), page, per_page)
 
 
 def overdue_for(user: User, today: date) -> list[tuple[CaseReview, Deadline]]:
