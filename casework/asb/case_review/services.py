@@ -172,7 +172,7 @@ def record_application(
 ) -> CaseReview:
     """Record an application for an ASB Case Review on an ASB case.
 
-    Anyone may apply for a victim only with the victim's consent (2014 Act s104; statutory
+    Someone applying for a victim needs the victim's consent (2014 Act s104; statutory
     guidance). The complaints relied on are incidents recorded on this case.
     """
     ensure_can_edit_case(user, case)
