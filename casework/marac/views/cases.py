@@ -16,8 +16,9 @@ from ...core.services import ServiceError, get_or_404
 from ...core.views import act_and_redirect, confirmation_page, confirmed, submit
 from ...extensions import db
 from ...people import services as people
-from .. import casepage, dash, meetings, queries, referrals
+from .. import casepage, dash, disclosure, meetings, queries, referrals
 from ..forms import (
+    AddressReleaseForm,
     AllocateForm,
     CaseListFilterForm,
     CloseForm,
@@ -207,6 +208,7 @@ def _case_page(case, referral, status: int = 200, **forms):
         "transfer_form": TransferOutForm(**version),
         "close_form": CloseForm(**version),
         "member_form": MemberForm(formdata=None) if case.is_restricted and coordinator else None,
+        "release_form": AddressReleaseForm(formdata=None) if page.release else None,
     }
     defaults.update({k: v for k, v in forms.items() if v is not None})
     _unique_ids(defaults)
@@ -224,8 +226,9 @@ def _case_page(case, referral, status: int = 200, **forms):
         "marac/case.html",
         case=case,
         referral=referral,
+        people=page.people,
         show_contact=page.show_contact,
-        contact_visible=page.contact_visible,
+        release=page.release,
         can_edit=page.can_edit,
         dash_history=page.dash_history,
         plan=plan,
@@ -250,6 +253,7 @@ _ID_PREFIXES = {
     "transfer_form": "transfer",
     "close_form": "close",
     "member_form": "member",
+    "release_form": "release",
 }
 
 
@@ -513,6 +517,35 @@ def case_close(case_id: int):
         )
 
     return _case_post(case_id, "close_form", form, act, "Case closed.")
+
+
+@require(disclosure.RELEASE_CAPABILITY)
+def case_address_release(case_id: int):
+    def act(case, referral, form):
+        disclosure.release_address(current_user, case, form.reason.data)
+
+    return _case_post(
+        case_id,
+        "release_form",
+        AddressReleaseForm(),
+        act,
+        "The victim's address is released for research on this case.",
+        edit=False,
+    )
+
+
+@require(disclosure.RELEASE_CAPABILITY)
+def case_address_withdraw(case_id: int):
+    case, _ = _load(case_id)
+    try:
+        release_id = int(request.form.get("release_id", ""))
+    except ValueError:
+        release_id = None
+    return act_and_redirect(
+        lambda: disclosure.withdraw_release(current_user, case, release_id),
+        success="The release is withdrawn: the victim's address is withheld again.",
+        redirect_to=url_for("marac.case_view", case_id=case.id) + "#release-panel",
+    )
 
 
 # --- DASH ---------------------------------------------------------------------------------
