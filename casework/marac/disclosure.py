@@ -149,16 +149,23 @@ def person_disclosure(user: User, person_ids: list[int]) -> dict[int, Disclosure
     """The registry hook: for a person's own page and the people list, the strictest rule
     across every MARAC case they are in. A release counts only on a case the user may open."""
     rows = db.session.execute(
-        sa.select(CaseParticipant.person_id, CaseParticipant.case_id, CaseParticipant.role)
+        sa.select(CaseParticipant.person_id, CaseParticipant.case_id, CaseParticipant.role, AddressRelease.id)
         .join(Case, Case.id == CaseParticipant.case_id)
+        .outerjoin(
+            AddressRelease,
+            sa.and_(
+                AddressRelease.case_id == CaseParticipant.case_id,
+                AddressRelease.withdrawn_at.is_(None),
+                CaseParticipant.role == "victim",
+            ),
+        )
         .where(Case.kind == "marac", CaseParticipant.person_id.in_(person_ids))
     ).all()
-    case_ids = {case_id for _, case_id, _ in rows}
-    released = released_case_ids(case_ids)
+    released = {case_id for _, case_id, _, release_id in rows if release_id is not None}
     if released:
         released &= set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(released), visible_case_clause(user))))
     out: dict[int, Disclosure] = {}
-    for pid, case_id, role in rows:
+    for pid, case_id, role, _ in rows:
         shown = _for_participant(user, role, case_id in released)
         out[pid] = out[pid] & shown if pid in out else shown
     return out
