@@ -198,6 +198,10 @@ def test_initials_only_agency_kind_sees_no_names_anywhere(app, factory, marac):
             assert identifying not in text, (name, identifying)
     assert "MQ" in pages["agenda"] and "TB" in pages["agenda"] and "MQ" in pages["agenda.pdf"]
     assert "MQ" in pages["case"] and "WQ" in pages["case"] and "MQ" in pages["person"]
+    # The DASH assessment behind the case is headed the same way.
+    dash_page = housing.get(f"/marac/dash/{ref.dash_id}")
+    assert dash_page.status_code in (200, 404)
+    assert "Quillfeather" not in dash_page.text and "QUILLFEATHER" not in dash_page.text
     # Nor can a search by name or date of birth confirm who someone is.
     page = housing.get("/people/")
     for search in ({"name": "Quillfeather"}, {"dob-day": "14", "dob-month": "7", "dob-year": "1988"}):

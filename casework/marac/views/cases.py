@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from ...core import audit, cases, plans
+from ...core import disclosure as core_disclosure
 from ...core.access import AccessDenied, can_act_on_person, require
 from ...core.forms import attach_error, attach_errors, choices, find_field, page_arg
 from ...core.localtime import to_local
@@ -599,6 +600,7 @@ def dash_view(dash_id: int):
     return render_template(
         "marac/dash_view.html",
         a=assessment,
+        shown=core_disclosure.shown(current_user, assessment.person),
         checklist=dash.checklist(),
         history=dash.history(current_user, assessment.person_id),
         may_refer=may_refer,
@@ -615,4 +617,10 @@ def dash_compare(older_id: int, newer_id: int):
     audit.record(
         "marac.dash.view", object_type="marac_dash", object_id=f"{older.id},{newer.id}", person_ids=[newer.person_id]
     )
-    return render_template("marac/dash_compare.html", older=older, newer=newer, changes=changes)
+    return render_template(
+        "marac/dash_compare.html",
+        older=older,
+        newer=newer,
+        changes=changes,
+        shown=core_disclosure.shown(current_user, newer.person),
+    )
