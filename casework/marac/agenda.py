@@ -66,6 +66,7 @@ class AgendaRow:
     victim: PersonLine | None = None
     perpetrators: list[PersonLine] = field(default_factory=list)
     children_ages: list[int | None] = field(default_factory=list)
+    children: list[PersonLine] = field(default_factory=list)  # as the disclosure policy allows
     referring_agency: str = ""
     criteria: list[str] = field(default_factory=list)
     dash_score: int | None = None
@@ -122,6 +123,7 @@ def _fill_row(
             row.perpetrators.append(line(p.person, p.relationship_to_victim))
         elif p.role == "child":
             row.children_ages.append(p.person.age_on(on_date))
+            row.children.append(line(p.person, p.relationship_to_victim))
     if ref is not None:
         row.referring_agency = ref.referring_agency.name
         row.criteria = ref.criteria
@@ -351,6 +353,7 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
         children = f"{len(r.children_ages)}" + (
             f" (ages {', '.join(str(a) if a is not None else '?' for a in r.children_ages)})" if r.children_ages else ""
         )
+        children += "".join(f"\n{_person_text(c)}" for c in r.children)
         repeat = "Yes" + (f", previous {r.previous_date:%d/%m/%Y}" if r.previous_date else "") if r.repeat else "No"
         if r.transfer_from:
             repeat += f"; transfer in from {r.transfer_from}"
@@ -370,7 +373,7 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
     doc.table(
         ["#", "Reference", "People", "Children", "Referral", "Repeat", "IDVA / research"],
         rows,
-        widths=[6, 34, 46, 18, 36, 24, 26],
+        widths=[6, 34, 44, 30, 30, 22, 24],
     )
     if agenda.outstanding:
         doc.heading("Outstanding actions from earlier meetings", 2)

@@ -110,6 +110,8 @@ def test_default_policy_names_for_housing_address_only_after_release(app, factor
     # Names, aliases and dates of birth of victim, perpetrator and children by default.
     assert "Marigold QUILLFEATHER" in before["agenda"] and ALIAS in before["agenda"] and DOB in before["agenda"]
     assert "Marigold QUILLFEATHER" in before["agenda.pdf"] and DOB in before["agenda.pdf"]
+    assert "Wren QUILLFEATHER" in before["agenda"]
+    assert "WrenQUILLFEATHER(06/05/2018)" in before["agenda.pdf"].replace(" ", "")  # a narrow column may wrap
     assert "Thaddeus BRACKENRIDGE" in before["case"] and "Wren QUILLFEATHER" in before["case"]
     assert "Marigold QUILLFEATHER" in before["person"] and ALIAS in before["person"]
     assert "Withheld from your agency" in before["person"]
@@ -196,7 +198,8 @@ def test_initials_only_agency_kind_sees_no_names_anywhere(app, factory, marac):
     for name, text in pages.items():
         for identifying in (*NAMES, ALIAS, DOB, ADDRESS):
             assert identifying not in text, (name, identifying)
-    assert "MQ" in pages["agenda"] and "TB" in pages["agenda"] and "MQ" in pages["agenda.pdf"]
+    assert "MQ" in pages["agenda"] and "TB" in pages["agenda"] and "WQ" in pages["agenda"]
+    assert "MQ" in pages["agenda.pdf"] and "WQ" in pages["agenda.pdf"]
     assert "MQ" in pages["case"] and "WQ" in pages["case"] and "MQ" in pages["person"]
     # The DASH assessment behind the case is headed the same way.
     dash_page = housing.get(f"/marac/dash/{ref.dash_id}")
