@@ -114,6 +114,7 @@ def test_default_policy_names_for_housing_address_only_after_release(app, factor
     assert "WrenQUILLFEATHER(06/05/2018)" in before["agenda.pdf"].replace(" ", "")  # a narrow column may wrap
     assert "Thaddeus BRACKENRIDGE" in before["case"] and "Wren QUILLFEATHER" in before["case"]
     assert "Marigold QUILLFEATHER" in before["person"] and ALIAS in before["person"]
+    assert "Marigold QUILLFEATHER" in before["people"]
     assert "Withheld from your agency" in before["person"]
     # The police see the address without a release.
     police = _pages(_client(app, marac.police_rep), ref, meeting, victim)
@@ -201,6 +202,7 @@ def test_initials_only_agency_kind_sees_no_names_anywhere(app, factory, marac):
     assert "MQ" in pages["agenda"] and "TB" in pages["agenda"] and "WQ" in pages["agenda"]
     assert "MQ" in pages["agenda.pdf"] and "WQ" in pages["agenda.pdf"]
     assert "MQ" in pages["case"] and "WQ" in pages["case"] and "MQ" in pages["person"]
+    assert f'/people/{victim.id}">MQ</a>' in pages["people"]  # listed, by initials
     # The DASH assessment behind the case is headed the same way.
     dash_page = housing.get(f"/marac/dash/{ref.dash_id}")
     assert dash_page.status_code in (200, 404)
