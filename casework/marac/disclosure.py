@@ -237,7 +237,6 @@ def release_address(user: User, case: Case, reason: str | None) -> AddressReleas
         purpose="marac_meeting",
         details={"release": release.id},
     )
-    _forget_rules()
     return release
 
 
