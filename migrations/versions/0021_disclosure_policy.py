@@ -4,8 +4,8 @@ coordinator's release of a victim's address for research on one case.
 Seeded with the defaults: names, aliases and dates of birth of victim, perpetrators and
 children for every kind of agency; addresses only for the IDVA service and police.
 
-Revision ID: 0025_disclosure_policy
-Revises: 0018_iom
+Revision ID: 0021_disclosure_policy
+Revises: 0020_asb_case_review
 """
 
 from datetime import UTC, datetime
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_disclosure_policy"
-down_revision = "0018_iom"
+revision = "0021_disclosure_policy"
+down_revision = "0020_asb_case_review"
 branch_labels = None
 depends_on = None
 
