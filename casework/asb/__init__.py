@@ -81,3 +81,7 @@ MODULE = modules.register(
 )
 
 from . import models, views  # noqa: E402,F401
+
+# ASB Case Review (Community Trigger): its tables and pages.
+from .case_review import models as case_review_models  # noqa: E402,F401
+from .case_review import views as case_review_views  # noqa: E402,F401

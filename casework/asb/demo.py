@@ -140,3 +140,14 @@ def seed(context: DemoContext) -> None:
     )
     meetings.list_case(officer, meeting, talbot.case_id)
     db.session.flush()
+
+
+# ASB Case Review: one application in progress (casework/asb/case_review/demo.py).
+_seed_before_case_review = seed
+
+
+def seed(context: DemoContext) -> None:
+    from .case_review.demo import seed as seed_case_review
+
+    _seed_before_case_review(context)
+    seed_case_review(context)

@@ -76,3 +76,13 @@ def my_work(user: User, today: date) -> list[WorkSection]:
         )
     )
     return sections
+
+
+# ASB Case Review: overdue deadlines (casework/asb/case_review/work.py) follow the sections above.
+_sections_before_case_review = my_work
+
+
+def my_work(user: User, today: date) -> list[WorkSection]:
+    from .case_review.work import sections
+
+    return _sections_before_case_review(user, today) + sections(user, today)
