@@ -228,6 +228,35 @@ def close_case(
     )
 
 
+def reopen_case(user: User | None, case: Case, *, status: str, reason: str, check_access: bool = True) -> None:
+    """Reopen a closed case in ``status`` (one its module allows after ``closed``, see
+    ``Module.status_transitions``): it counts as open again from today. The closure's date and
+    reason stay in the audit trail; what closing cancelled stays cancelled."""
+    if check_access and user is not None:
+        ensure_can_edit_case(user, case)
+    module = modules.for_case_kind(case.kind)
+    if module is None or status not in module.case_statuses or status in module.closed_statuses:
+        raise ServiceError("Choose the status the case reopens in")
+    if case.is_open:
+        raise ServiceError("This case is already open")
+    allowed = module.status_transitions.get(case.status)
+    if allowed is not None and status not in allowed:
+        raise ServiceError(f"A {module.case_statuses[case.status].lower()} case cannot reopen as {status!r}")
+    if not (reason or "").strip():
+        raise ServiceError("Enter the reason for reopening the case", "reason")
+    closed_on, closed_status = case.closed_on, case.status
+    case.closed_on = None
+    case.closure_reason = None
+    case.status = status
+    db.session.flush()
+    audit.record(
+        f"{case.kind}.case.reopen",
+        object_type="case",
+        object_id=case.id,
+        details={"status": status, "was": closed_status, "closed_on": closed_on.isoformat()},
+    )
+
+
 def without_access_links(loader):
     """A loader option for lists that reach cases (``contains_eager(Action.case)``...): the
     case's agency and member links, loaded with every case by default (about six rows a
