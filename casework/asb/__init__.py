@@ -12,6 +12,7 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .help import HELP
 
 bp = Blueprint("asb", __name__)
 
@@ -72,6 +73,7 @@ MODULE = modules.register(
         case_statuses={"open": "Open", "closed": "Closed"},
         my_work=_my_work,
         person_sections=_person_sections,
+        help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
             ("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),

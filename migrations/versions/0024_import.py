@@ -5,14 +5,14 @@ unique per kind, so re-importing a file creates no duplicates; the reference
 itself is stored encrypted.
 
 Revision ID: 0024_import
-Revises: 0020_asb_case_review
+Revises: 0021_disclosure_policy
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_import"
-down_revision = "0020_asb_case_review"
+down_revision = "0021_disclosure_policy"
 branch_labels = None
 depends_on = None
 
