@@ -67,7 +67,12 @@ LAWFUL_BASES = {
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_event_object", "object_type", "object_id"),
+        # Governance filters by the actor's agency and by lawful basis, newest first.
+        sa.Index("ix_audit_event_agency_seq", "actor_agency_id", "seq"),
+        sa.Index("ix_audit_event_basis_seq", "lawful_basis", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(sa.BigInteger, unique=True, nullable=False)
