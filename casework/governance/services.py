@@ -45,7 +45,9 @@ def _local_bounds(start: date | None, end: date | None) -> tuple[datetime | None
 
 
 def filtered_events(f: AuditFilter) -> sa.Select:
-    query = sa.select(AuditEvent).order_by(AuditEvent.seq.desc())
+    # Newest first by time (seq breaks ties): each filter column is indexed with ``at``, so a
+    # date range reads only the rows the page shows (migration 0022_governance).
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
     if f.action:
         # Old and new names for the same action (``module.object.verb``; core/modules.py).
         query = query.where(AuditEvent.action.in_(sorted(modules.audit_action_aliases(f.action))))
@@ -139,11 +141,14 @@ def export_rows(f: AuditFilter, limit: int) -> Iterator[list]:
     about the people the events concern: the log never holds any).
     """
     query = filtered_events(f)
-    last_seq: int | None = None
+    last: tuple[datetime, int] | None = None
     sent = 0
     purposes = modules.purposes()
     while sent < limit:
-        batch_query = query if last_seq is None else query.where(AuditEvent.seq < last_seq)
+        batch_query = query
+        if last is not None:
+            at, seq = last
+            batch_query = query.where(sa.or_(AuditEvent.at < at, sa.and_(AuditEvent.at == at, AuditEvent.seq < seq)))
         batch = list(db.session.scalars(batch_query.limit(min(1000, limit - sent))))
         if not batch:
             return
@@ -169,7 +174,7 @@ def export_rows(f: AuditFilter, limit: int) -> Iterator[list]:
                 e.result,
             ]
         sent += len(batch)
-        last_seq = batch[-1].seq
+        last = (batch[-1].at, batch[-1].seq)
         db.session.expunge_all()
 
 
