@@ -36,4 +36,4 @@ def _person_sections(user, person, may_act):
 
 modules.register_person_sections(_person_sections)
 
-from . import views  # noqa: E402,F401
+from . import models, views  # noqa: E402,F401

@@ -1,9 +1,22 @@
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..core.audit import LAWFUL_BASES
-from ..core.forms import UKDateField, blank_to_none, choices, optional_code, optional_id
+from ..core.forms import (
+    MaxLength,
+    MultiCheckboxField,
+    NotBefore,
+    NotInFuture,
+    UKDateField,
+    VersionedForm,
+    blank_to_none,
+    choices,
+    optional_code,
+    optional_id,
+)
+from . import sharing
+from .models import CONDITIONS, CONSENT, DECISIONS, LEGAL_POWERS, METHODS
 
 
 class AuditFilterForm(FlaskForm):
@@ -36,3 +49,136 @@ class SharingForm(FlaskForm):
     agency_id = SelectField("Agency", coerce=int)
     date_from = UKDateField("From", validators=[Optional()])
     date_to = UKDateField("To", validators=[Optional()])
+
+
+# --- agreements and disclosures ---------------------------------------------------------
+
+TEXT = [Optional(), MaxLength(4000)]
+
+
+def _text(label: str, missing: str | None = None, **kwargs) -> TextAreaField:
+    validators = [InputRequired(message=missing), MaxLength(4000)] if missing else TEXT
+    return TextAreaField(label, validators=validators, filters=[blank_to_none], **kwargs)
+
+
+def _date(label: str, missing: str, *, past: bool = True) -> UKDateField:
+    validators = [InputRequired(message=missing), NotBefore()]
+    if past:
+        validators.append(NotInFuture())
+    return UKDateField(label, validators=validators)
+
+
+class AgreementForm(VersionedForm):
+    title = StringField(
+        "Title",
+        validators=[InputRequired(message="Enter the agreement's title"), MaxLength(200)],
+        filters=[blank_to_none],
+    )
+    party_ids = MultiCheckboxField("Parties", coerce=int, validators=[Optional()])
+    purpose = _text("Purpose of the sharing", "Enter the purpose of the sharing")
+    data_items = _text("Data items shared", "Enter the data items the agreement covers")
+    lawful_basis = SelectField(
+        "Lawful basis",
+        choices=choices(LAWFUL_BASES, blank="Select the lawful basis"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the lawful basis")],
+    )
+    review_on = _date("Review date", "Enter the review date", past=False)
+    is_active = BooleanField("The agreement is in force", default=True)
+
+    def to_data(self) -> dict:
+        return {name: self[name].data for name in (*sharing.AGREEMENT_FIELDS, "party_ids")}
+
+
+class DisclosureForm(FlaskForm):
+    person_ref = StringField(
+        "Person reference",
+        description="As shown on the person's record, for example P000123",
+        validators=[InputRequired(message="Enter the person reference")],
+        filters=[blank_to_none],
+    )
+    requested_on = _date("Date of the request", "Enter the date of the request")
+    recipient_agency_id = SelectField(
+        "Requesting agency", coerce=optional_id, validators=[InputRequired(message="Select the requesting agency")]
+    )
+    requester_name = StringField(
+        "Requester's name",
+        validators=[InputRequired(message="Enter the requester's name"), MaxLength(200)],
+        filters=[blank_to_none],
+    )
+    requester_role = StringField(
+        "Requester's role",
+        validators=[InputRequired(message="Enter the requester's role"), MaxLength(200)],
+        filters=[blank_to_none],
+    )
+    data_items = _text("Data items requested", "Enter the data items requested")
+    purpose = _text("Purpose", "Enter the purpose of the request")
+    lawful_basis = SelectField(
+        "Lawful basis",
+        choices=choices(LAWFUL_BASES, blank="Select the lawful basis"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the lawful basis")],
+    )
+    necessity = _text(
+        "Why sharing is necessary and proportionate",
+        "Enter why sharing is necessary",
+        description="The minimum disclosure required is the maximum permitted.",
+    )
+    condition = SelectField(
+        "Special-category or Part 3 condition",
+        choices=choices(CONDITIONS, blank="Select the condition"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the special-category or Part 3 condition")],
+    )
+    legal_power = SelectField(
+        "Legal power",
+        choices=choices(LEGAL_POWERS, blank="Select the legal power"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the legal power")],
+    )
+    legal_power_other = StringField(
+        "Other legal power", validators=[Optional(), MaxLength(200)], filters=[blank_to_none]
+    )
+    agreement_id = SelectField("Data sharing agreement", coerce=optional_id, validators=[Optional()])
+    consent = SelectField(
+        "Consent",
+        choices=choices(CONSENT, blank="Select whether the person consented"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select whether the person consented")],
+    )
+    without_consent_reason = _text("Reason for sharing without consent")
+    method = SelectField(
+        "Method of disclosure",
+        choices=choices(METHODS, blank="Select the method"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the method of disclosure")],
+    )
+    decision = SelectField(
+        "Decision",
+        choices=choices(DECISIONS, blank="Select the decision"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the decision")],
+    )
+    decided_on = _date("Date of the decision", "Enter the date of the decision")
+    decision_maker = StringField(
+        "Decision maker (name and role)",
+        validators=[InputRequired(message="Enter the decision maker's name and role"), MaxLength(200)],
+        filters=[blank_to_none],
+    )
+    emergency = BooleanField("Emergency: the reasons will be recorded afterwards")
+    reasons = _text("Reasons for the decision")
+
+    def to_data(self) -> dict:
+        return {name: self[name].data for name in sharing.DISCLOSURE_FIELDS}
+
+
+class ReasonsForm(VersionedForm):
+    reasons = _text("Reasons for the decision", "Enter the reasons for the decision")
+
+
+class DisclosureListForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    outstanding_only = BooleanField("Only emergency disclosures awaiting reasons")
+    recipient_agency_id = SelectField("Requesting agency", coerce=optional_id, validators=[Optional()])

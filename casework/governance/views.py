@@ -1,11 +1,18 @@
-from flask import current_app, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..core import audit, directory, exports, modules, periods
 from ..core.access import require
 from ..core.audit import LAWFUL_BASES
-from ..core.forms import choices, page_arg
+from ..core.forms import attach_error, attach_errors, choices, page_arg
+from ..core.models import Person
+from ..core.models.people import person_id_from_reference
+from ..core.services import ConflictError, ServiceError, get_or_404
+from ..extensions import db
 from . import bp, services
-from .forms import AuditFilterForm, SharingForm
+from . import sharing as sharing_services
+from .forms import AgreementForm, AuditFilterForm, DisclosureForm, DisclosureListForm, ReasonsForm, SharingForm
+from .models import CONDITIONS, CONSENT, DECISIONS, LEGAL_POWERS, METHODS, Disclosure, SharingAgreement
 
 
 def _agency_choices(blank: bool):
@@ -28,7 +35,12 @@ def _filter_of(form: AuditFilterForm) -> services.AuditFilter:
 def index():
     status = services.chain_status()
     audit.record("governance.index.view", object_type="audit_chain", purpose="audit")
-    return render_template("governance/index.html", status=status)
+    return render_template(
+        "governance/index.html",
+        status=status,
+        outstanding=sharing_services.outstanding_reasons_count(),
+        agreements_due=sharing_services.agreements_due(),
+    )
 
 
 @bp.route("/audit")
@@ -114,6 +126,7 @@ def sharing():
     users, agencies = services.lookup_names(events or [])
     return render_template(
         "governance/sharing.html",
+        agreement_of=sharing_services.agreements_for_events(events or []),
         limit=services.SHARING_LIMIT,
         form=form,
         events=events,
@@ -123,3 +136,144 @@ def sharing():
         bases=LAWFUL_BASES,
         canonical_action=modules.canonical_audit_action,
     )
+
+
+# --- data sharing agreements --------------------------------------------------------------
+
+
+def _agreement_form(agreement=None) -> AgreementForm:
+    form = AgreementForm(obj=agreement) if request.method == "GET" and agreement else AgreementForm()
+    form.party_ids.choices = [(a.id, a.name) for a in directory.agencies()]
+    if request.method == "GET" and agreement:
+        form.party_ids.data = [a.id for a in agreement.parties]
+        form.version_id.data = agreement.version_id
+    return form
+
+
+@bp.route("/agreements")
+@require("governance.agreement.manage")
+def agreements():
+    today = periods.local_today()
+    return render_template(
+        "governance/agreements.html", agreements=sharing_services.agreements(), today=today, bases=LAWFUL_BASES
+    )
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+@bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
+@require("governance.agreement.manage")
+def agreement_edit(agreement_id: int | None = None):
+    agreement = get_or_404(SharingAgreement, agreement_id) if agreement_id else None
+    form = _agreement_form(agreement)
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                saved = sharing_services.save_agreement(
+                    current_user, form.to_data(), agreement, form.submitted_version()
+                )
+        except ConflictError:
+            flash(
+                "Someone else changed this agreement while you were editing. Your changes have not been saved: "
+                "open the agreement again to see the latest version.",
+                "error",
+            )
+            return render_template("governance/agreement_edit.html", form=form, agreement=agreement), 409
+        except ServiceError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(f"Agreement “{saved.title}” saved.", "success")
+            return redirect(url_for("governance.agreements"))
+    status = 400 if form.errors else 200
+    return render_template("governance/agreement_edit.html", form=form, agreement=agreement), status
+
+
+# --- disclosures made outside the system ---------------------------------------------------
+
+
+def _disclosure_choices(form) -> None:
+    form.recipient_agency_id.choices = _agency_choices(blank=False)
+    form.recipient_agency_id.choices.insert(0, choices([], blank="Select the requesting agency")[0])
+    form.agreement_id.choices = choices(
+        [(a.id, a.title) for a in sharing_services.agreements(include_inactive=False)], blank="None"
+    )
+
+
+@bp.route("/disclosures")
+@require("governance.disclosure.manage")
+def disclosures():
+    form = DisclosureListForm(request.args)
+    form.recipient_agency_id.choices = _agency_choices(blank=True)
+    page = None
+    if form.validate():
+        flt = sharing_services.DisclosureFilter(
+            outstanding_only=bool(form.outstanding_only.data), recipient_agency_id=form.recipient_agency_id.data
+        )
+        page = sharing_services.disclosures_page(flt, page_arg())
+        audit.record(
+            "governance.disclosure.list",
+            object_type="gov_disclosure",
+            person_ids=[d.person_id for d in page.items],
+            purpose="audit",
+        )
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "governance/disclosures.html", form=form, page=page, filters=filters, decisions=DECISIONS, bases=LAWFUL_BASES
+    ), (200 if page is not None else 400)
+
+
+@bp.route("/disclosures/new", methods=["GET", "POST"])
+@require("governance.disclosure.manage")
+def disclosure_new():
+    form = DisclosureForm()
+    _disclosure_choices(form)
+    if form.validate_on_submit():
+        person_id = person_id_from_reference(form.person_ref.data)
+        person = db.session.get(Person, person_id) if person_id else None
+        if person is None:
+            attach_error(form, "Enter the reference of a person on the system, for example P000123", "person_ref")
+        else:
+            try:
+                with db.session.begin_nested():
+                    d = sharing_services.record_disclosure(current_user, person, form.to_data())
+            except ServiceError as exc:
+                attach_errors(form, exc)
+            else:
+                flash("Disclosure recorded in the sharing register.", "success")
+                return redirect(url_for("governance.disclosure_view", disclosure_id=d.id))
+    status = 400 if form.errors else 200
+    return render_template("governance/disclosure_new.html", form=form), status
+
+
+@bp.route("/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
+@require("governance.disclosure.manage")
+def disclosure_view(disclosure_id: int):
+    d = (
+        sharing_services.load_disclosure(disclosure_id)
+        if request.method == "GET"
+        else get_or_404(Disclosure, disclosure_id)
+    )
+    form = ReasonsForm()
+    if request.method == "GET":
+        form.version_id.data = d.version_id
+    elif form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                sharing_services.record_reasons(current_user, d, form.reasons.data, form.submitted_version())
+        except ConflictError:
+            flash("Someone else recorded the reasons meanwhile. Nothing was saved.", "error")
+            return redirect(url_for("governance.disclosure_view", disclosure_id=d.id)), 409
+        except ServiceError as exc:
+            attach_errors(form, exc)
+        else:
+            flash("Reasons recorded.", "success")
+            return redirect(url_for("governance.disclosure_view", disclosure_id=d.id))
+    labels = {
+        "bases": LAWFUL_BASES,
+        "conditions": CONDITIONS,
+        "powers": LEGAL_POWERS,
+        "consent": CONSENT,
+        "methods": METHODS,
+        "decisions": DECISIONS,
+    }
+    status = 400 if form.errors else 200
+    return render_template("governance/disclosure.html", d=d, form=form, **labels), status
