@@ -445,6 +445,20 @@ def register_person_sections(provider: Callable[[User, Person, bool], list[Perso
         _CORE_PERSON_SECTIONS.append(provider)
 
 
+def lazy(target: str) -> Callable[..., Any]:
+    """A hook given as ``"package.module:function"``, imported on first call (so a module's
+    ``__init__`` can name a hook in one line without importing its models early)."""
+    module_name, _, attribute = target.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module_name), attribute)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = f"lazy({target})"
+    return call
+
+
 def subject_access_records(person: Person) -> list[SubjectAccessRecord]:
     """Everything every module holds about ``person``, decrypted (for a subject access pack)."""
     out: list[SubjectAccessRecord] = []

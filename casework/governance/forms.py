@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..core.audit import LAWFUL_BASES
@@ -16,7 +16,7 @@ from ..core.forms import (
     optional_id,
 )
 from . import sharing
-from .models import CONDITIONS, CONSENT, DECISIONS, LEGAL_POWERS, METHODS
+from .models import CONDITIONS, CONSENT, DECISIONS, EXEMPTIONS, LEGAL_POWERS, METHODS, SAR_ROUTES
 
 
 class AuditFilterForm(FlaskForm):
@@ -182,3 +182,81 @@ class DisclosureListForm(FlaskForm):
 
     outstanding_only = BooleanField("Only emergency disclosures awaiting reasons")
     recipient_agency_id = SelectField("Requesting agency", coerce=optional_id, validators=[Optional()])
+
+
+# --- subject access requests -----------------------------------------------------------------
+
+
+class SarForm(FlaskForm):
+    person_ref = StringField(
+        "Person reference",
+        description="The person the request is about, as shown on their record, for example P000123",
+        validators=[InputRequired(message="Enter the person reference")],
+        filters=[blank_to_none],
+    )
+    received_on = _date("Date the request was received", "Enter the date the request was received")
+    requester = StringField(
+        "Requester",
+        description="The name of the person who made the request, and who they are if not the person themselves",
+        validators=[InputRequired(message="Enter who made the request"), MaxLength(200)],
+        filters=[blank_to_none],
+    )
+    route = SelectField(
+        "Made under",
+        choices=choices(SAR_ROUTES, blank="Select the law the request is made under"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the law the request is made under")],
+    )
+    identity_checked = BooleanField("The requester's identity has been checked")
+    identity_evidence = _text("How the identity was checked")
+
+
+class IdentityForm(VersionedForm):
+    identity_evidence = _text("How the identity was checked", "Enter how the requester's identity was checked")
+
+
+class ExtensionForm(VersionedForm):
+    months = SelectField(
+        "Extend by",
+        choices=choices([("1", "1 month"), ("2", "2 months")], blank="Select how long"),
+        coerce=optional_id,
+        validators=[InputRequired(message="Select how many months to extend by")],
+    )
+    reason = _text("Why the request is complex or numerous", "Enter the reason for the extension")
+
+
+class StopClockForm(VersionedForm):
+    started_on = _date("Date clarification was asked for", "Enter the date clarification was asked for")
+    note = _text("What was asked")
+
+
+class RestartClockForm(VersionedForm):
+    ended_on = _date("Date clarification was received", "Enter the date clarification was received")
+
+
+class ExemptionForm(FlaskForm):
+    record_key = HiddenField(validators=[InputRequired(), MaxLength(120)])
+    exemption = SelectField(
+        "Exemption",
+        choices=choices(EXEMPTIONS, blank="Select the exemption"),
+        coerce=optional_code,
+        validators=[InputRequired(message="Select the exemption relied on")],
+    )
+    reason = _text("Why it applies", "Enter why the exemption applies")
+
+
+class RecordKeyForm(FlaskForm):
+    record_key = HiddenField(validators=[InputRequired(), MaxLength(120)])
+
+
+class ApproveForm(VersionedForm):
+    pass
+
+
+class SarListForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    show = SelectField(
+        "Show", choices=choices([("open", "Open requests"), ("all", "All requests")]), validators=[Optional()]
+    )

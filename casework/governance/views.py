@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core import audit, directory, exports, modules, periods
@@ -10,9 +10,38 @@ from ..core.models.people import person_id_from_reference
 from ..core.services import ConflictError, ServiceError, get_or_404
 from ..extensions import db
 from . import bp, services
+from . import sar as sar_services
 from . import sharing as sharing_services
-from .forms import AgreementForm, AuditFilterForm, DisclosureForm, DisclosureListForm, ReasonsForm, SharingForm
-from .models import CONDITIONS, CONSENT, DECISIONS, LEGAL_POWERS, METHODS, Disclosure, SharingAgreement
+from .forms import (
+    AgreementForm,
+    ApproveForm,
+    AuditFilterForm,
+    DisclosureForm,
+    DisclosureListForm,
+    ExemptionForm,
+    ExtensionForm,
+    IdentityForm,
+    ReasonsForm,
+    RecordKeyForm,
+    RestartClockForm,
+    SarForm,
+    SarListForm,
+    SharingForm,
+    StopClockForm,
+)
+from .models import (
+    CONDITIONS,
+    CONSENT,
+    DECISIONS,
+    EXEMPTIONS,
+    LEGAL_POWERS,
+    METHODS,
+    SAR_ROUTES,
+    SAR_STATUSES,
+    Disclosure,
+    SharingAgreement,
+    SubjectAccessRequest,
+)
 
 
 def _agency_choices(blank: bool):
@@ -277,3 +306,166 @@ def disclosure_view(disclosure_id: int):
     }
     status = 400 if form.errors else 200
     return render_template("governance/disclosure.html", d=d, form=form, **labels), status
+
+
+# --- subject access requests -----------------------------------------------------------------
+
+
+@bp.route("/sars")
+@require("governance.sar.manage")
+def sars():
+    form = SarListForm(request.args)
+    open_only = form.show.data != "all"
+    page = sar_services.sars_page(open_only, page_arg())
+    today = periods.local_today()
+    rows = [(s, sar_services.sar_due(s, today), sar_services.days_left(s, today)) for s in page.items]
+    audit.record(
+        "governance.sar.list", object_type="gov_sar", person_ids=[s.person_id for s in page.items], purpose="audit"
+    )
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "governance/sars.html", form=form, page=page, rows=rows, statuses=SAR_STATUSES, filters=filters
+    )
+
+
+@bp.route("/sars/new", methods=["GET", "POST"])
+@require("governance.sar.manage")
+def sar_new():
+    form = SarForm()
+    if form.validate_on_submit():
+        person_id = person_id_from_reference(form.person_ref.data)
+        person = db.session.get(Person, person_id) if person_id else None
+        if person is None:
+            attach_error(form, "Enter the reference of a person on the system, for example P000123", "person_ref")
+        else:
+            data = {k: form[k].data for k in ("received_on", "requester", "route", "identity_checked")}
+            data["identity_evidence"] = form.identity_evidence.data
+            try:
+                with db.session.begin_nested():
+                    request_ = sar_services.log_request(current_user, person, data)
+            except ServiceError as exc:
+                attach_errors(form, exc)
+            else:
+                flash("Subject access request logged.", "success")
+                return redirect(url_for("governance.sar_view", sar_id=request_.id))
+    status = 400 if form.errors else 200
+    return render_template("governance/sar_new.html", form=form), status
+
+
+def _sar_forms(sar) -> dict:
+    forms = {
+        "identity_form": IdentityForm(prefix="identity"),
+        "extension_form": ExtensionForm(prefix="extend"),
+        "stop_form": StopClockForm(prefix="stop"),
+        "restart_form": RestartClockForm(prefix="restart"),
+        "approve_form": ApproveForm(prefix="approve"),
+        "exemption_form": ExemptionForm(prefix="exempt"),
+        "unexempt_form": RecordKeyForm(prefix="unexempt"),
+    }
+    for form in forms.values():
+        if hasattr(form, "version_id") and not form.version_id.data:
+            form.version_id.data = sar.version_id
+    return forms
+
+
+def _sar_page(sar, forms: dict | None = None, status: int = 200):
+    forms = forms or _sar_forms(sar)
+    today = periods.local_today()
+    pack = sar_services.review(sar)
+    return render_template(
+        "governance/sar.html",
+        sar=sar,
+        pack=pack,
+        due=sar_services.sar_due(sar, today),
+        days_left=sar_services.days_left(sar, today),
+        clock_stopped=sar_services.clock_stopped(sar),
+        routes=SAR_ROUTES,
+        statuses=SAR_STATUSES,
+        exemptions=EXEMPTIONS,
+        max_extension=current_app.config["SAR_MAX_EXTENSION_MONTHS"],
+        **forms,
+    ), status
+
+
+@bp.route("/sars/<int:sar_id>")
+@require("governance.sar.manage")
+def sar_view(sar_id: int):
+    return _sar_page(get_or_404(SubjectAccessRequest, sar_id))
+
+
+_SAR_STEPS = {
+    "identity": ("identity_form", "Identity check recorded."),
+    "extend": ("extension_form", "Extension recorded: tell the requester, with the reasons."),
+    "stop": ("stop_form", "Clock stopped until clarification is received."),
+    "restart": ("restart_form", "Clock restarted."),
+    "exempt": ("exemption_form", "Record marked exempt. Approve the pack again before release."),
+    "unexempt": ("unexempt_form", "Exemption removed. Approve the pack again before release."),
+    "approve": ("approve_form", "Pack approved for release."),
+}
+
+
+@bp.route("/sars/<int:sar_id>/<step>", methods=["POST"])
+@require("governance.sar.manage")
+def sar_step(sar_id: int, step: str):
+    if step not in _SAR_STEPS:
+        abort(404)
+    if step == "approve" and not current_user.can("governance.sar.approve"):
+        audit.record_denial("access.denied", object_type="gov_sar", object_id=sar_id)
+        abort(403)
+    sar = get_or_404(SubjectAccessRequest, sar_id)
+    forms = _sar_forms(sar)
+    name, message = _SAR_STEPS[step]
+    form = forms[name]
+    if form.validate_on_submit():
+        today = periods.local_today()
+        version = form.submitted_version() if hasattr(form, "submitted_version") else None
+        try:
+            with db.session.begin_nested():
+                _apply_step(step, sar, form, version, today)
+        except ConflictError:
+            flash("Someone else changed this request meanwhile. Nothing was saved: check it and try again.", "error")
+            return redirect(url_for("governance.sar_view", sar_id=sar.id)), 409
+        except ServiceError as exc:
+            for left in attach_errors(form, exc):
+                flash(left, "error")
+            db.session.refresh(sar)
+        else:
+            flash(message, "success")
+            return redirect(url_for("governance.sar_view", sar_id=sar.id))
+    elif not form.errors:
+        abort(400)
+    return _sar_page(sar, forms, 400)
+
+
+def _apply_step(step: str, sar, form, version, today) -> None:
+    if step == "identity":
+        sar_services.check_identity(current_user, sar, form.identity_evidence.data, version)
+    elif step == "extend":
+        sar_services.extend(current_user, sar, form.months.data, form.reason.data, version, today)
+    elif step == "stop":
+        sar_services.stop_clock(current_user, sar, form.started_on.data, form.note.data, version)
+    elif step == "restart":
+        sar_services.restart_clock(current_user, sar, form.ended_on.data, version)
+    elif step == "exempt":
+        sar_services.mark_exempt(current_user, sar, form.record_key.data, form.exemption.data, form.reason.data)
+    elif step == "unexempt":
+        sar_services.remove_exemption(current_user, sar, form.record_key.data)
+    elif step == "approve":
+        sar_services.approve(current_user, sar, version)
+
+
+@bp.route("/sars/<int:sar_id>/pack.zip")
+@require("governance.sar.manage")
+def sar_release(sar_id: int):
+    """The approved pack (PDF and JSON in one ZIP); refused until the DPO has approved it."""
+    sar = get_or_404(SubjectAccessRequest, sar_id)
+    try:
+        body = sar_services.release(current_user, sar)
+    except sar_services.NotApproved as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("governance.sar_view", sar_id=sar.id)), 409
+    response = Response(body, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="subject-access-{sar.id}.zip"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -131,6 +131,7 @@ MODULE = modules.register(
         closed_statuses=frozenset({"closed", "declined", "transferred_out"}),
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.marac.subject_access:records"),
         help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
