@@ -235,7 +235,9 @@ class RestartClockForm(VersionedForm):
 
 
 class ExemptionForm(FlaskForm):
-    record_key = HiddenField(validators=[InputRequired(), MaxLength(120)])
+    record_key = SelectField(
+        "Record to withhold", coerce=optional_code, validators=[InputRequired(message="Select the record to withhold")]
+    )
     exemption = SelectField(
         "Exemption",
         choices=choices(EXEMPTIONS, blank="Select the exemption"),

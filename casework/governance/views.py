@@ -368,10 +368,17 @@ def _sar_forms(sar) -> dict:
     return forms
 
 
+def _record_choices(form: ExemptionForm, pack) -> None:
+    form.record_key.choices = choices(
+        [(i.record.key, i.record.title) for i in pack.items if not i.exemption], blank="Select the record"
+    )
+
+
 def _sar_page(sar, forms: dict | None = None, status: int = 200):
-    forms = forms or _sar_forms(sar)
     today = periods.local_today()
     pack = sar_services.review(sar)
+    forms = forms or _sar_forms(sar)
+    _record_choices(forms["exemption_form"], pack)
     return render_template(
         "governance/sar.html",
         sar=sar,
@@ -416,6 +423,9 @@ def sar_step(sar_id: int, step: str):
     forms = _sar_forms(sar)
     name, message = _SAR_STEPS[step]
     form = forms[name]
+    if step == "exempt":
+        # The records the pack holds now are the ones that can be withheld (not shown: not audited as a read).
+        _record_choices(form, sar_services.assemble(sar))
     if form.validate_on_submit():
         today = periods.local_today()
         version = form.submitted_version() if hasattr(form, "submitted_version") else None
