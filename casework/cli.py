@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_otp)
     app.cli.add_command(keys_cli)
     app.cli.add_command(audit_cli)
+    from .governance.cli import retention_cli
+
+    app.cli.add_command(retention_cli)
 
 
 @click.command("init-instance")

@@ -21,6 +21,8 @@ modules.register_core(
                 "governance.agreement.manage",
                 "governance.sar.manage",
                 "governance.sar.approve",
+                "governance.retention.manage",
+                "governance.retention.approve",
             }
         )
     },

@@ -262,3 +262,33 @@ class SarListForm(FlaskForm):
     show = SelectField(
         "Show", choices=choices([("open", "Open requests"), ("all", "All requests")]), validators=[Optional()]
     )
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+class RetentionRuleForm(FlaskForm):
+    case_kind = SelectField(
+        "Kind of case", coerce=optional_code, validators=[InputRequired(message="Select a kind of case")]
+    )
+    years = IntegerField(
+        "Years after closure",
+        validators=[
+            InputRequired(message="Enter the years after closure"),
+            NumberRange(min=1, max=100, message="Years after closure must be a whole number from 1 to 100"),
+        ],
+    )
+
+
+class LegalHoldForm(FlaskForm):
+    case_reference = StringField(
+        "Case reference",
+        description="For example MARAC-2025-0042",
+        validators=[InputRequired(message="Enter the case reference"), MaxLength(30)],
+        filters=[blank_to_none],
+    )
+    reason = _text("Reason for the hold", "Enter the reason for the hold, for example a domestic homicide review")
+
+
+class DecisionForm(VersionedForm):
+    pass

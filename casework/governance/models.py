@@ -190,3 +190,55 @@ class SarExemption(RowBoundMixin, db.Model):
     exemption = enum_column(EXEMPTIONS, "gov_sar_exemption_code", nullable=False)
     reason: Mapped[str] = mapped_column(EncryptedText("gov_sar_exemption.reason"), nullable=False)
     decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False)
+
+
+# --- retention --------------------------------------------------------------------------------
+
+DESTRUCTION_STATUSES = {
+    "proposed": "Awaiting approval",
+    "approved": "Approved: destroyed at the next retention run",
+    "destroyed": "Destroyed",
+    "refused": "Refused",
+}
+
+
+class RetentionRule(db.Model):
+    """Years a closed case of one kind is kept before review for destruction (default 6)."""
+
+    __tablename__ = "gov_retention_rule"
+
+    case_kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    years: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
+class LegalHold(RowBoundMixin, db.Model):
+    """A case that must not be destroyed while the hold stands (e.g. a domestic homicide review)."""
+
+    __tablename__ = "gov_legal_hold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), nullable=False, index=True)
+    reason: Mapped[str] = mapped_column(EncryptedText("gov_legal_hold.reason"), nullable=False)
+    placed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    lifted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Destruction(VersionedMixin, db.Model):
+    """A proposal to destroy a case past retention, and its outcome (two people: proposer and DPO).
+
+    ``summary`` keeps anonymous statistics only (case kind, years opened and closed,
+    how many records of each kind were destroyed).
+    """
+
+    __tablename__ = "gov_destruction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), nullable=False, index=True)
+    status = enum_column(DESTRUCTION_STATUSES, "gov_destruction_status", nullable=False, index=True)
+    proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[dict | None] = mapped_column(sa.JSON)

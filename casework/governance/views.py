@@ -1,3 +1,4 @@
+import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -5,25 +6,28 @@ from ..core import audit, directory, exports, modules, periods
 from ..core.access import require
 from ..core.audit import LAWFUL_BASES
 from ..core.forms import attach_error, attach_errors, choices, page_arg
-from ..core.models import Person
+from ..core.models import Case, Person
 from ..core.models.people import person_id_from_reference
 from ..core.services import ConflictError, ServiceError, get_or_404
 from ..extensions import db
-from . import bp, services
+from . import bp, retention, services
 from . import sar as sar_services
 from . import sharing as sharing_services
 from .forms import (
     AgreementForm,
     ApproveForm,
     AuditFilterForm,
+    DecisionForm,
     DisclosureForm,
     DisclosureListForm,
     ExemptionForm,
     ExtensionForm,
     IdentityForm,
+    LegalHoldForm,
     ReasonsForm,
     RecordKeyForm,
     RestartClockForm,
+    RetentionRuleForm,
     SarForm,
     SarListForm,
     SharingForm,
@@ -33,12 +37,15 @@ from .models import (
     CONDITIONS,
     CONSENT,
     DECISIONS,
+    DESTRUCTION_STATUSES,
     EXEMPTIONS,
     LEGAL_POWERS,
     METHODS,
     SAR_ROUTES,
     SAR_STATUSES,
+    Destruction,
     Disclosure,
+    LegalHold,
     SharingAgreement,
     SubjectAccessRequest,
 )
@@ -479,3 +486,135 @@ def sar_release(sar_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def _retention_page(rule_form=None, hold_form=None, status: int = 200):
+    rule_form = rule_form or RetentionRuleForm(prefix="rule")
+    rule_form.case_kind.choices = choices(modules.case_kinds(), blank="Select a kind of case")
+    hold_form = hold_form or LegalHoldForm(prefix="hold")
+    rows = retention.past_retention()
+    holds = retention.open_holds()
+    users = {u.id: u for u in directory_users({r.proposal.proposed_by_id for r in rows if r.proposal})}
+    audit.record("governance.retention.view", object_type="case", purpose="audit", details={"rows": len(rows)})
+    return render_template(
+        "governance/retention.html",
+        rules=retention.rules(),
+        kinds=modules.case_kinds(),
+        rows=rows,
+        holds=holds,
+        users=users,
+        rule_form=rule_form,
+        hold_form=hold_form,
+        decision_form=DecisionForm(),
+        statuses=DESTRUCTION_STATUSES,
+    ), status
+
+
+def directory_users(ids: set[int]) -> list:
+    from ..core.models import User
+
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(sorted(ids))))) if ids else []
+
+
+@bp.route("/retention")
+@require("governance.retention.manage")
+def retention_review():
+    return _retention_page()
+
+
+@bp.route("/retention/rule", methods=["POST"])
+@require("governance.retention.manage")
+def retention_rule():
+    form = RetentionRuleForm(prefix="rule")
+    form.case_kind.choices = choices(modules.case_kinds(), blank="Select a kind of case")
+    if form.validate_on_submit():
+        try:
+            with db.session.begin_nested():
+                retention.set_rule(current_user, form.case_kind.data, form.years.data)
+        except ServiceError as exc:
+            attach_errors(form, exc)
+        else:
+            flash("Retention period saved.", "success")
+            return redirect(url_for("governance.retention_review"))
+    return _retention_page(rule_form=form, status=400)
+
+
+@bp.route("/retention/hold", methods=["POST"])
+@require("governance.retention.manage")
+def retention_hold():
+    form = LegalHoldForm(prefix="hold")
+    if form.validate_on_submit():
+        case = db.session.scalar(sa.select(Case).where(Case.reference == form.case_reference.data.upper()))
+        if case is None:
+            attach_error(form, "Enter the reference of a case on the system", "case_reference")
+        else:
+            retention.place_hold(current_user, case, form.reason.data)
+            flash(f"Legal hold placed on {case.reference}: it cannot be destroyed until the hold is lifted.", "success")
+            return redirect(url_for("governance.retention_review"))
+    return _retention_page(hold_form=form, status=400)
+
+
+@bp.route("/retention/holds/<int:hold_id>/lift", methods=["POST"])
+@require("governance.retention.manage")
+def retention_lift(hold_id: int):
+    hold = get_or_404(LegalHold, hold_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with db.session.begin_nested():
+            retention.lift_hold(current_user, hold)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Legal hold lifted.", "success")
+    return redirect(url_for("governance.retention_review"))
+
+
+@bp.route("/retention/cases/<int:case_id>/propose", methods=["POST"])
+@require("governance.retention.manage")
+def retention_propose(case_id: int):
+    case = get_or_404(Case, case_id)
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    try:
+        with db.session.begin_nested():
+            retention.propose(current_user, case)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("governance.retention_review")), 409
+    flash(f"Destruction of {case.reference} proposed: a second data protection officer must approve it.", "success")
+    return redirect(url_for("governance.retention_review"))
+
+
+@bp.route("/retention/proposals/<int:proposal_id>/<decision>", methods=["POST"])
+@require("governance.retention.approve")
+def retention_decide(proposal_id: int, decision: str):
+    if decision not in ("approve", "refuse"):
+        abort(404)
+    proposal = get_or_404(Destruction, proposal_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with db.session.begin_nested():
+            if decision == "approve":
+                retention.approve(current_user, proposal, form.submitted_version())
+            else:
+                retention.refuse(current_user, proposal, form.submitted_version())
+    except ConflictError:
+        flash("Someone else decided this proposal meanwhile.", "error")
+        return redirect(url_for("governance.retention_review")), 409
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("governance.retention_review")), 409
+    flash(
+        "Destruction approved: it is carried out at the next retention run."
+        if decision == "approve"
+        else "Proposal refused.",
+        "success",
+    )
+    return redirect(url_for("governance.retention_review"))

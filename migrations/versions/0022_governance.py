@@ -1,5 +1,5 @@
 """Information governance: audit filter indexes, manual disclosures, data sharing agreements,
-subject access requests.
+subject access requests, retention rules, legal holds and destruction proposals.
 
 Revision ID: 0022_governance
 Revises: 0018_iom
@@ -293,9 +293,75 @@ def upgrade():
     )
     with op.batch_alter_table("gov_sar_pause", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_gov_sar_pause_sar_id"), ["sar_id"], unique=False)
+    op.create_table(
+        "gov_retention_rule",
+        sa.Column("case_kind", sa.String(length=20), nullable=False),
+        sa.Column("years", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("case_kind", name=op.f("pk_gov_retention_rule")),
+    )
+    op.create_table(
+        "gov_destruction",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "proposed",
+                "approved",
+                "destroyed",
+                "refused",
+                name="gov_destruction_status",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("proposed_by_id", sa.Integer(), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
+        sa.Column("summary", sa.JSON(), nullable=True),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_gov_destruction_case_id_case")),
+        sa.ForeignKeyConstraint(["decided_by_id"], ["user.id"], name=op.f("fk_gov_destruction_decided_by_id_user")),
+        sa.ForeignKeyConstraint(["proposed_by_id"], ["user.id"], name=op.f("fk_gov_destruction_proposed_by_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gov_destruction")),
+    )
+    with op.batch_alter_table("gov_destruction", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_gov_destruction_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_gov_destruction_status"), ["status"], unique=False)
+
+    op.create_table(
+        "gov_legal_hold",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.LargeBinary(), nullable=False),
+        sa.Column("placed_by_id", sa.Integer(), nullable=False),
+        sa.Column("placed_at", sa.DateTime(), nullable=False),
+        sa.Column("lifted_by_id", sa.Integer(), nullable=True),
+        sa.Column("lifted_at", sa.DateTime(), nullable=True),
+        sa.Column("row_uid", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_gov_legal_hold_case_id_case")),
+        sa.ForeignKeyConstraint(["lifted_by_id"], ["user.id"], name=op.f("fk_gov_legal_hold_lifted_by_id_user")),
+        sa.ForeignKeyConstraint(["placed_by_id"], ["user.id"], name=op.f("fk_gov_legal_hold_placed_by_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gov_legal_hold")),
+        sa.UniqueConstraint("row_uid", name=op.f("uq_gov_legal_hold_row_uid")),
+    )
+    with op.batch_alter_table("gov_legal_hold", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_gov_legal_hold_case_id"), ["case_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("gov_legal_hold", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gov_legal_hold_case_id"))
+
+    op.drop_table("gov_legal_hold")
+    with op.batch_alter_table("gov_destruction", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gov_destruction_status"))
+        batch_op.drop_index(batch_op.f("ix_gov_destruction_case_id"))
+
+    op.drop_table("gov_destruction")
+    op.drop_table("gov_retention_rule")
     with op.batch_alter_table("gov_sar_pause", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_gov_sar_pause_sar_id"))
 
