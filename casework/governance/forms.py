@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from ..core.audit import LAWFUL_BASES
 from ..core.forms import (
@@ -15,8 +16,23 @@ from ..core.forms import (
     optional_code,
     optional_id,
 )
+from ..core.models.people import person_id_from_reference
 from . import sharing
 from .models import CONDITIONS, CONSENT, DECISIONS, EXEMPTIONS, LEGAL_POWERS, METHODS, SAR_ROUTES
+
+
+class PersonReferenceField(IntegerField):
+    """A person reference as shown on screen (P000123) or its number, to the person's id."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None
+            return
+        self.data = person_id_from_reference(valuelist[0])
+        if self.data is None:
+            raise ValueError("Enter a person reference, for example P000123")
 
 
 class AuditFilterForm(FlaskForm):
@@ -29,9 +45,9 @@ class AuditFilterForm(FlaskForm):
     lawful_basis = SelectField(
         "Lawful basis", choices=choices(LAWFUL_BASES, blank="Any"), coerce=optional_code, validators=[Optional()]
     )
-    person_id = IntegerField(
-        "Person id",
-        description="The number in a person reference, e.g. 123 for P000123",
+    person_id = PersonReferenceField(
+        "Person",
+        description="A person reference, for example P000123 (or just 123)",
         validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
     )
     recipient_agency_id = SelectField("Recipient agency", coerce=optional_id, validators=[Optional()])

@@ -129,3 +129,13 @@ def test_person_page_shows_who_accessed_to_dpo_only(app, factory):
     assert resp.status_code == 200
     assert "Who has accessed this record" in resp.text and idva.display_name in resp.text
     assert db.session.get(User, both.id) is not None
+
+
+def test_person_filter_takes_a_reference_and_refuses_nonsense(app, factory):
+    dpo = factory.user("dpo")
+    audit.record("people.person.view", person_ids=[42])
+    db.session.commit()
+    client = signed_in(app, dpo)
+    assert "P000042" in client.get("/governance/audit?person_id=P000042").text
+    resp = client.get("/governance/audit?person_id=nonsense")
+    assert resp.status_code == 400 and "Enter a person reference" in resp.text
