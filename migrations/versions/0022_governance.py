@@ -2,14 +2,14 @@
 subject access requests, retention rules, legal holds and destruction proposals.
 
 Revision ID: 0022_governance
-Revises: 0018_iom
+Revises: 0021_disclosure_policy
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_governance"
-down_revision = "0018_iom"
+down_revision = "0021_disclosure_policy"
 branch_labels = None
 depends_on = None
 
