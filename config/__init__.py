@@ -118,6 +118,9 @@ class BaseConfig:
     # and the days until a victim's risk assessment is due again, by band.
     ASB_CONTACT_DAYS = {"high": 7, "medium": 14}
     ASB_REASSESS_DAYS = {"high": 28, "medium": 42, "standard": 91}
+    # A replacement ASB victim risk questionnaire (questions, weights, bands) as a JSON file;
+    # unset: casework/asb/data/risk_questionnaire.json.
+    ASB_RISK_QUESTIONNAIRE = os.environ.get("CASEWORK_ASB_RISK_QUESTIONNAIRE") or None
     RETENTION_YEARS = 6
     # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)
