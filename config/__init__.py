@@ -127,6 +127,12 @@ class BaseConfig:
     # Women aged 16+ in the MARAC area (census), for the SafeLives volume measure.
     MARAC_WOMEN_16_PLUS = _env_int("CASEWORK_MARAC_WOMEN_16_PLUS", 0) or None
 
+    # Information governance (issue 13). Most rows one audit log CSV export may hold.
+    GOVERNANCE_EXPORT_LIMIT = _env_int("CASEWORK_GOVERNANCE_EXPORT_LIMIT", 100_000)
+    # Subject access: months to answer (UK GDPR Art 12(3)) and the most it may be extended by.
+    SAR_RESPONSE_MONTHS = 1
+    SAR_MAX_EXTENSION_MONTHS = 2
+
 
 class DevelopmentConfig(BaseConfig):
     NAME = "development"
