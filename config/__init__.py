@@ -134,6 +134,12 @@ class BaseConfig:
     # 10-30 ms), so a page request stays well inside a worker's timeout. Larger files: `flask import`.
     IMPORT_UPLOAD_MAX_ROWS = _env_int("CASEWORK_IMPORT_UPLOAD_MAX_ROWS", 1_000)
 
+    # Information governance (issue 13). Most rows one audit log CSV export may hold.
+    GOVERNANCE_EXPORT_LIMIT = _env_int("CASEWORK_GOVERNANCE_EXPORT_LIMIT", 100_000)
+    # Subject access: months to answer (UK GDPR Art 12(3)) and the most it may be extended by.
+    SAR_RESPONSE_MONTHS = 1
+    SAR_MAX_EXTENSION_MONTHS = 2
+
 
 class DevelopmentConfig(BaseConfig):
     NAME = "development"

@@ -73,6 +73,7 @@ MODULE = modules.register(
         case_statuses={"open": "Open", "closed": "Closed"},
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.asb.subject_access:records"),
         help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
