@@ -12,7 +12,7 @@ the reasons an action may be "not done", demo data) is read from here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -94,6 +94,48 @@ class ModuleHelp:
     roles: Mapping[str, RoleHelp] = field(default_factory=dict)
     statuses: Mapping[str, str] = field(default_factory=dict)
     visibility: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """One kind of notification a module sends (casework/notifications).
+
+    ``recipients`` documents the rule: ``user`` (named users), ``role`` (holders of a
+    capability within an agency, or anywhere) or ``agency`` (an agency's users holding the
+    capability, and its shared mailbox). ``one`` and ``many`` are the wording, with
+    ``{n}`` (count) and ``{agency}`` (the recipient's agency name) and nothing else: the
+    wording goes into e-mails, which must never carry a name, reference or detail.
+    ``endpoint`` and ``id_arg`` build the link to the page where the work is done.
+    ``visible(user, object_ids)`` answers which objects the user may still see; without
+    it the case (``case_id`` of the notification) is checked.
+    """
+
+    code: str
+    label: str
+    recipients: str
+    one: str
+    many: str
+    endpoint: str
+    id_arg: str
+    object_type: str = "case"
+    urgent: bool = False
+    default_on: bool = True
+    visible: Callable[[Any, list[int]], set[int]] | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One time-based reminder found by a module's scan: an object, its case, who to tell
+    (``user_ids``; ``agency_ids`` with ``capability``) and the occasion (for example the due
+    date) that makes it new. The same kind, object, recipient and occasion notify once."""
+
+    kind: str
+    object_id: int
+    case_id: int | None
+    occasion: str
+    user_ids: tuple[int, ...] = ()
+    agency_ids: tuple[int, ...] = ()
+    capability: str | None = None
 
 
 class MeetingRules(Protocol):
@@ -191,6 +233,12 @@ class Module:
     # Audit action names used before the ``module.object.verb`` scheme, mapped to today's
     # names so governance filters find old and new events alike (the table is never rewritten).
     legacy_audit_actions: Mapping[str, str] = field(default_factory=dict)
+    # Notifications (casework/notifications): the kinds the module sends, and the scan that
+    # returns its time-based reminders for a day (``flask notify scan``).
+    notification_kinds: tuple[NotificationKind, ...] = ()
+    notification_scan: Callable[[date], Iterable[Reminder]] | None = None
+    # Called by core/actions.py after an action is created on one of the module's cases.
+    on_action_created: Callable[[Any], None] | None = None
 
 
 # --- the registry -------------------------------------------------------------------
@@ -419,3 +467,12 @@ def help_for(user_roles: set[str]) -> list[tuple[Module, list[tuple[str, RoleHel
         if mine:
             out.append((module, mine))
     return out
+
+
+def notification_kinds() -> dict[str, NotificationKind]:
+    """Every registered notification kind by code, in registration order."""
+    return {kind.code: kind for module in _MODULES.values() for kind in module.notification_kinds}
+
+
+def notification_scans() -> list[Callable[[date], Iterable[Reminder]]]:
+    return [m.notification_scan for m in _MODULES.values() if m.notification_scan is not None]
