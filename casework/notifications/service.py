@@ -201,9 +201,8 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     full = [{"read_at": None, **row} for row in rows]
     inserted = 0
     for start in range(0, len(full), 1000):
-        stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = db.session.execute(stmt, full[start : start + 1000])
-        inserted += max(result.rowcount or 0, 0)
+        stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+        inserted += len(db.session.execute(stmt, full[start : start + 1000]).all())
     return inserted
 
 
