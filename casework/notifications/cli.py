@@ -27,8 +27,12 @@ def scan(on) -> None:
 @click.option("--limit", type=int, default=None, help="Send at most this many mails")
 def send(limit) -> None:
     """Put waiting notifications into mails and send what is due; safe with two senders."""
+    from flask import current_app
+
     from .mail import send_pending
 
+    if current_app.config.get("NAME") == "production" and not current_app.config.get("MAIL_SMTP_HOST"):
+        raise click.ClickException("Set CASEWORK_SMTP_HOST: without it mails would only reach the outbox")
     result = send_pending(limit=limit)
     click.echo(f"{result.built} mails built, {result.sent} sent, {result.retrying} to retry, {result.failed} failed")
     if result.failed:
