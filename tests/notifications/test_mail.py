@@ -181,3 +181,17 @@ def test_without_smtp_mails_stay_in_the_outbox(app, factory, marac):
     assert mail.send_pending().sent == 1
     [m] = mails()
     assert (m.status, m.transport) == ("sent", "outbox")
+
+
+def test_commands_scan_and_send(app, factory, marac):
+    ref = _referral(marac, factory)
+    _action(marac, ref.case, marac.housing, due_on=date.today() - timedelta(days=1))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["notify", "scan"])
+    assert first.exit_code == 0 and first.output.strip() != "0 reminders added"
+    again = runner.invoke(args=["notify", "scan"])
+    assert again.output.strip() == "0 reminders added"
+    sent = runner.invoke(args=["notify", "send"])
+    assert sent.exit_code == 0, sent.output
+    assert "0 failed" in sent.output
+    assert runner.invoke(args=["notify", "send"]).output.startswith("0 mails built, 0 sent")
