@@ -151,6 +151,9 @@ class BaseConfig:
     IOM_RELEASE_NOTICE_DAYS = 14
     IOM_PATHWAY_REVIEW_NOTICE_DAYS = 7
     IOM_CONTACT_OVERDUE_DAYS = 14
+    ASB_PLAN_REVIEW_NOTICE_DAYS = 7
+    # Working days before an ASB Case Review deadline when its reminder goes out.
+    ASB_CASE_REVIEW_NOTICE_WORKING_DAYS = 3
 
 
 class DevelopmentConfig(BaseConfig):

@@ -112,3 +112,21 @@ def test_contact_overdue_goes_to_the_lead_officer_once_per_last_contact(app, fac
     )
     db.session.commit()
     assert service.scan(date.today() + timedelta(days=2)) == 0
+
+
+def test_asb_reminders_from_the_demo_data(app):
+    """Support plan reviews and a missed weekly contact for a high-risk victim come with the demo;
+    the Case Review's threshold decision, weeks later, is past its deadline."""
+    from casework.asb.case_review.models import CaseReview
+    from casework.demo import seed
+
+    seed(None)
+    assert rows("asb.support_plan_review") and rows("asb.contact_missed")
+    later = date.today() + timedelta(days=40)
+    assert service.scan(later) > 0
+    db.session.commit()
+    review = db.session.scalar(sa.select(CaseReview))
+    overdue = rows("asb.case_review_overdue", object_id=review.id)
+    assert review.spoc_user_id in {n.user_id for n in overdue}
+    assert all(n.case_id == review.case_id for n in overdue)
+    assert service.scan(later) == 0
