@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from flask import Blueprint
 
+    from .disclosure import Disclosure
     from .models import Case, Meeting, Person, User
 
 
@@ -233,6 +234,10 @@ class Module:
     # Audit action names used before the ``module.object.verb`` scheme, mapped to today's
     # names so governance filters find old and new events alike (the table is never rewritten).
     legacy_audit_actions: Mapping[str, str] = field(default_factory=dict)
+    # What a user may see of people in this module's cases, given (user, person ids): id to
+    # core.disclosure.Disclosure, the most the module allows across its cases. Without it,
+    # identity for everyone who sees the person, contact details for contact_detail_agency_kinds.
+    person_disclosure: Callable[[User, list[int]], Mapping[int, Disclosure]] | None = None
     # Notifications (casework/notifications): the kinds the module sends, and the scan that
     # returns its time-based reminders for a day (``flask notify scan``).
     notification_kinds: tuple[NotificationKind, ...] = ()

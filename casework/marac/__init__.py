@@ -44,7 +44,7 @@ _COORDINATOR = PEOPLE_CAPABILITIES | {
     "marac.actions.update",
     "marac.research.record",
     "marac.reports.view",
-    "marac.agenda.full_names",
+    "marac.disclosure.release",
 }
 _IDVA = PEOPLE_CAPABILITIES | {
     "marac.case.view",
@@ -54,7 +54,6 @@ _IDVA = PEOPLE_CAPABILITIES | {
     "marac.idva.casework",
     "marac.research.record",
     "marac.actions.update",
-    "marac.agenda.full_names",
 }
 _REP = PEOPLE_CAPABILITIES | {
     "marac.case.view",
@@ -81,6 +80,12 @@ def _person_sections(user, person, may_act):
     from .personpage import person_sections
 
     return person_sections(user, person, may_act)
+
+
+def _person_disclosure(user, person_ids):
+    from .disclosure import person_disclosure
+
+    return person_disclosure(user, person_ids)
 
 
 def _notification_scan(today):
@@ -118,14 +123,15 @@ MODULE = modules.register(
             "idva": frozenset(_IDVA),
             "marac_rep": frozenset(_REP),
             "analyst": frozenset({"marac.reports.view"}),
+            # The disclosure policy: what each agency kind sees (marac/disclosure.py).
+            "admin": frozenset({"marac.disclosure.manage"}),
         },
-        # A victim's address can put them in danger: IDVA service and police only.
-        contact_detail_agency_kinds=frozenset({"idva_service", "police"}),
         purposes={"marac_meeting": "MARAC meeting preparation and record"},
         case_endpoint="marac.case_view",
         menu=(
             MenuEntry("marac.dashboard", "MARAC", "marac.case.view"),
             MenuEntry("marac.report_quarterly", "MARAC reports", "marac.reports.view"),
+            MenuEntry("marac.disclosure_settings", "MARAC disclosure", "marac.disclosure.manage"),
         ),
         meeting_kind="marac",
         meeting_label="MARAC meeting",
@@ -144,6 +150,9 @@ MODULE = modules.register(
         closed_statuses=frozenset({"closed", "declined", "transferred_out"}),
         my_work=_my_work,
         person_sections=_person_sections,
+        # Who sees which identifiers of people in MARAC cases (names, aliases, dates of
+        # birth, addresses): per agency kind, set by an administrator.
+        person_disclosure=_person_disclosure,
         help=HELP,
         seed_demo=_seed_demo,
         demo_users=(

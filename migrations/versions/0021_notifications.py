@@ -2,14 +2,14 @@
 mandatory kinds and agencies' shared mailboxes. Ids only: nothing personal is stored.
 
 Revision ID: 0021_notifications
-Revises: 0020_asb_case_review
+Revises: 0021_disclosure_policy
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_notifications"
-down_revision = "0020_asb_case_review"
+down_revision = "0021_disclosure_policy"
 branch_labels = None
 depends_on = None
 
