@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 
 import sqlalchemy as sa
 from flask import url_for
@@ -194,15 +194,59 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
         return 0
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+        return _insert_unnest(rows)
+    from sqlalchemy.dialects.sqlite import insert
+
     table = Notification.__table__
     full = [{"read_at": None, **row} for row in rows]
     inserted = 0
     for start in range(0, len(full), 1000):
         stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
         inserted += len(db.session.execute(stmt, full[start : start + 1000]).all())
+    return inserted
+
+
+# PostgreSQL: one array per column, so a batch of thousands of rows is a statement with a dozen
+# parameters (a multi-row VALUES list of as many parameters costs the driver more than the insert).
+_UNNEST_COLUMNS = (
+    "kind",
+    "object_id",
+    "case_id",
+    "user_id",
+    "agency_id",
+    "occasion",
+    "dedupe_key",
+    "read_at",
+    "mode",
+    "mail_state",
+)
+_UNNEST_INSERT = sa.text(
+    """
+    INSERT INTO notification
+        (kind, object_id, case_id, user_id, agency_id, occasion, dedupe_key, read_at, mode, mail_state, created_at)
+    SELECT u.*, :created_at FROM unnest(
+        CAST(:kind AS varchar[]), CAST(:object_id AS integer[]), CAST(:case_id AS integer[]),
+        CAST(:user_id AS integer[]), CAST(:agency_id AS integer[]), CAST(:occasion AS varchar[]),
+        CAST(:dedupe_key AS varchar[]), CAST(:read_at AS timestamp[]), CAST(:mode AS varchar[]),
+        CAST(:mail_state AS varchar[])
+    ) AS u
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+    """
+)
+
+
+def _naive_utc(moment):
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _insert_unnest(rows: list[dict]) -> int:
+    inserted = 0
+    for start in range(0, len(rows), 20000):
+        chunk = rows[start : start + 20000]
+        params = {c: [_naive_utc(r.get(c)) if c == "read_at" else r.get(c) for r in chunk] for c in _UNNEST_COLUMNS}
+        params["created_at"] = _naive_utc(chunk[0]["created_at"])
+        inserted += len(db.session.execute(_UNNEST_INSERT, params).all())
     return inserted
 
 
