@@ -118,11 +118,20 @@ class BaseConfig:
     # and the days until a victim's risk assessment is due again, by band.
     ASB_CONTACT_DAYS = {"high": 7, "medium": 14}
     ASB_REASSESS_DAYS = {"high": 28, "medium": 42, "standard": 91}
+    # A replacement ASB victim risk questionnaire (questions, weights, bands) as a JSON file;
+    # unset: casework/asb/data/risk_questionnaire.json.
+    ASB_RISK_QUESTIONNAIRE = os.environ.get("CASEWORK_ASB_RISK_QUESTIONNAIRE") or None
     RETENTION_YEARS = 6
     # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)
     # Women aged 16+ in the MARAC area (census), for the SafeLives volume measure.
     MARAC_WOMEN_16_PLUS = _env_int("CASEWORK_MARAC_WOMEN_16_PLUS", 0) or None
+
+    # Information governance (issue 13). Most rows one audit log CSV export may hold.
+    GOVERNANCE_EXPORT_LIMIT = _env_int("CASEWORK_GOVERNANCE_EXPORT_LIMIT", 100_000)
+    # Subject access: months to answer (UK GDPR Art 12(3)) and the most it may be extended by.
+    SAR_RESPONSE_MONTHS = 1
+    SAR_MAX_EXTENSION_MONTHS = 2
 
     # Notifications and e-mail (casework/notifications). With no SMTP host, mails stay in the
     # outbox that administrators read at /notifications/admin (development).

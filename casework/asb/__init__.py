@@ -12,6 +12,7 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .help import HELP
 from .notifications import KINDS as NOTIFICATION_KINDS
 
 bp = Blueprint("asb", __name__)
@@ -77,6 +78,8 @@ MODULE = modules.register(
         case_statuses={"open": "Open", "closed": "Closed"},
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.asb.subject_access:records"),
+        help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
             ("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),

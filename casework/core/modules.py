@@ -80,6 +80,31 @@ class PersonSection:
 
 
 @dataclass(frozen=True)
+class SubjectAccessRecord:
+    """One record a module holds about a person, decrypted, for a subject access pack.
+
+    ``fields`` are (label, value) pairs in display order. ``third_party`` lists the
+    labels of fields that are other people's personal data (withheld from the pack,
+    each listed for the reviewer); ``third_party_names`` are other people's names
+    that are redacted wherever they appear in this record's free text (UK GDPR
+    Art 15(4); DPA 2018 Sch 2 para 16).
+    """
+
+    module: str
+    kind: str
+    record_id: int | str
+    title: str
+    fields: tuple[tuple[str, str], ...]
+    third_party: frozenset[str] = frozenset()
+    third_party_names: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """A stable key for the record within a pack (exemptions are recorded against it)."""
+        return f"{self.module}:{self.kind}:{self.record_id}"
+
+
+@dataclass(frozen=True)
 class RoleHelp:
     """The help page's text for one role: what it is for and what to do first."""
 
@@ -238,6 +263,8 @@ class Module:
     # core.disclosure.Disclosure, the most the module allows across its cases. Without it,
     # identity for everyone who sees the person, contact details for contact_detail_agency_kinds.
     person_disclosure: Callable[[User, list[int]], Mapping[int, Disclosure]] | None = None
+    # Everything the module holds about a person, for a subject access pack (UK GDPR Art 15).
+    subject_access: Callable[[Person], list[SubjectAccessRecord]] | None = None
     # Notifications (casework/notifications): the kinds the module sends, and the scan that
     # returns its time-based reminders for a day (``flask notify scan``).
     notification_kinds: tuple[NotificationKind, ...] = ()
@@ -255,6 +282,7 @@ _CORE_CAPABILITIES: dict[str, frozenset[str]] = {}
 _CORE_PURPOSES: dict[str, str] = {}
 _CORE_MENU: list[tuple[int, MenuEntry]] = []
 _MODULES: dict[str, Module] = {}
+_CORE_PERSON_SECTIONS: list[Callable[[User, Person, bool], list[PersonSection]]] = []
 
 
 class RegistryError(RuntimeError):
@@ -454,11 +482,42 @@ def audit_action_aliases(name: str) -> set[str]:
 
 
 def person_sections(user: User, person: Person, may_act: bool) -> list[PersonSection]:
-    """Every module's blocks for a person's page, in registration order."""
+    """Every module's blocks for a person's page, in registration order, then the platform's."""
     out: list[PersonSection] = []
     for module in _MODULES.values():
         if module.person_sections is not None:
             out.extend(module.person_sections(user, person, may_act))
+    for provider in _CORE_PERSON_SECTIONS:
+        out.extend(provider(user, person, may_act))
+    return out
+
+
+def register_person_sections(provider: Callable[[User, Person, bool], list[PersonSection]]) -> None:
+    """A platform blueprint (not a casework module) adds blocks to every person's page."""
+    if provider not in _CORE_PERSON_SECTIONS:
+        _CORE_PERSON_SECTIONS.append(provider)
+
+
+def lazy(target: str) -> Callable[..., Any]:
+    """A hook given as ``"package.module:function"``, imported on first call (so a module's
+    ``__init__`` can name a hook in one line without importing its models early)."""
+    module_name, _, attribute = target.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module_name), attribute)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = f"lazy({target})"
+    return call
+
+
+def subject_access_records(person: Person) -> list[SubjectAccessRecord]:
+    """Everything every module holds about ``person``, decrypted (for a subject access pack)."""
+    out: list[SubjectAccessRecord] = []
+    for module in _MODULES.values():
+        if module.subject_access is not None:
+            out.extend(module.subject_access(person))
     return out
 
 

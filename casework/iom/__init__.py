@@ -110,6 +110,7 @@ MODULE = modules.register(
         },
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.iom.subject_access:records"),
         help=HELP,
         seed_demo=_seed_demo,
         demo_users=(

@@ -150,6 +150,7 @@ MODULE = modules.register(
         closed_statuses=frozenset({"closed", "declined", "transferred_out"}),
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.marac.subject_access:records"),
         # Who sees which identifiers of people in MARAC cases (names, aliases, dates of
         # birth, addresses): per agency kind, set by an administrator.
         person_disclosure=_person_disclosure,

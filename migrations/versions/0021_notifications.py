@@ -2,14 +2,14 @@
 mandatory kinds and agencies' shared mailboxes. Ids only: nothing personal is stored.
 
 Revision ID: 0021_notifications
-Revises: 0021_disclosure_policy
+Revises: 0022_governance
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_notifications"
-down_revision = "0021_disclosure_policy"
+down_revision = "0022_governance"
 branch_labels = None
 depends_on = None
 

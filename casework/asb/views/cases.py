@@ -24,6 +24,7 @@ from ..common import load_asb_case
 from ..forms import (
     ActionStatusForm,
     BreachForm,
+    CloseForm,
     ContactForm,
     DeleteIncidentForm,
     IncidentForm,
@@ -537,4 +538,26 @@ def breach(case_id: int, action_id: int):
             current_user, action, asb, breached_on=form.breached_on.data, details=form.details.data
         ),
         "Breach recorded",
+    )
+
+
+@require("asb.case.edit")
+def close(case_id: int):
+    """Close the case: its plan stops asking for reviews and its open actions are cancelled."""
+    form = _form(CloseForm)
+    if request.method == "GET":
+        form.closed_on.data = date.today()
+
+    def action(asb):
+        cases.close_case(current_user, asb.case, on=form.closed_on.data, reason=form.reason.data)
+        asb.next_contact_due_on = None
+
+    return _change(
+        case_id,
+        form,
+        "Close the ASB case",
+        "Close the case",
+        action,
+        "Case closed",
+        intro="The support plan stops asking for reviews, contacts stop falling due and open actions are cancelled.",
     )

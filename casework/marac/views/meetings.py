@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ...core import actions, audit, cases
+from ...core import actions, audit, cases, meeting_views
 from ...core import meetings as core_meetings
 from ...core.access import require
 from ...core.forms import choices, page_arg
@@ -438,17 +438,9 @@ def attendance_add(meeting_id: int):
     meeting = _managed(meeting_id)
     form = AttendanceForm()
     form.agency_id.choices = choices([(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other")
-    return submit(
+    return meeting_views.submit_attendance(
+        meeting,
         form,
-        lambda: core_meetings.record_attendance(
-            current_user,
-            meeting,
-            agency_id=form.agency_id.data,
-            name=form.name.data,
-            status=form.status.data,
-            confidentiality_ack=form.confidentiality_ack.data,
-            information_sent=form.information_sent.data,
-        ),
         success="Attendance recorded.",
         redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id, _anchor="attendance"),
         render=lambda status: _meeting_page(meeting, status, attendance_form=form),
