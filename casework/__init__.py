@@ -52,6 +52,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     permissions.init_app(app)
     web.init_app(app)
     _register_blueprints(app, installed)
+    from . import notifications
+
+    notifications.init_app(app)
     cli.init_app(app)
     logging.getLogger("casework").setLevel(logging.INFO)
     return app

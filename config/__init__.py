@@ -140,6 +140,37 @@ class BaseConfig:
     SAR_RESPONSE_MONTHS = 1
     SAR_MAX_EXTENSION_MONTHS = 2
 
+    # Notifications and e-mail (casework/notifications). With no SMTP host, mails stay in the
+    # outbox that administrators read at /notifications/admin (development).
+    MAIL_SMTP_HOST = os.environ.get("CASEWORK_SMTP_HOST", "")
+    MAIL_SMTP_PORT = _env_int("CASEWORK_SMTP_PORT", 587)
+    MAIL_SMTP_STARTTLS = os.environ.get("CASEWORK_SMTP_STARTTLS", "1") not in ("0", "false", "no")
+    MAIL_SMTP_USERNAME = os.environ.get("CASEWORK_SMTP_USERNAME", "")
+    MAIL_SMTP_PASSWORD = os.environ.get("CASEWORK_SMTP_PASSWORD", "")
+    MAIL_SMTP_TIMEOUT = _env_int("CASEWORK_SMTP_TIMEOUT", 30)
+    MAIL_FROM = os.environ.get("CASEWORK_MAIL_FROM", "casework@localhost")
+    # The address of casework that links in mails point to.
+    MAIL_BASE_URL = os.environ.get("CASEWORK_BASE_URL", "http://127.0.0.1:5000")
+    # Daily summaries are built at the first ``flask notify send`` after this local hour.
+    NOTIFY_DIGEST_HOUR = _env_int("CASEWORK_NOTIFY_DIGEST_HOUR", 7)
+    # A failed mail is tried again after 1, 2, 4 … minutes (capped), then left as failed.
+    NOTIFY_MAX_ATTEMPTS = _env_int("CASEWORK_NOTIFY_MAX_ATTEMPTS", 6)
+    NOTIFY_RETRY_BASE_SECONDS = 60
+    NOTIFY_RETRY_CAP_SECONDS = 6 * 3600
+    NOTIFY_SEND_BATCH = 100
+    # A claim older than this (a sender that died mid-run) is taken over by the next sender.
+    NOTIFY_CLAIM_TIMEOUT = 900
+    # Reminder thresholds (``flask notify scan``).
+    MARAC_RESEARCH_REMINDER_WORKING_DAYS = 2
+    MARAC_ACTION_DUE_SOON_DAYS = 3
+    MARAC_PLAN_REVIEW_NOTICE_DAYS = 7
+    IOM_RELEASE_NOTICE_DAYS = 14
+    IOM_PATHWAY_REVIEW_NOTICE_DAYS = 7
+    IOM_CONTACT_OVERDUE_DAYS = 14
+    ASB_PLAN_REVIEW_NOTICE_DAYS = 7
+    # Working days before an ASB Case Review deadline when its reminder goes out.
+    ASB_CASE_REVIEW_NOTICE_WORKING_DAYS = 3
+
 
 class DevelopmentConfig(BaseConfig):
     NAME = "development"

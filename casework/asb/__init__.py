@@ -13,6 +13,7 @@ from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
+from .notifications import KINDS as NOTIFICATION_KINDS
 
 bp = Blueprint("asb", __name__)
 
@@ -41,6 +42,12 @@ def _seed_demo(context) -> None:
     from .demo import seed
 
     seed(context)
+
+
+def _notification_scan(today):
+    from .notifications import scan
+
+    return scan(today)
 
 
 def _person_sections(user, person, may_act):
@@ -80,6 +87,8 @@ MODULE = modules.register(
             ("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),
             ("asbpartner@example.org", "Harper Housing", "HOUS", frozenset({"asb_partner"})),
         ),
+        notification_kinds=NOTIFICATION_KINDS,
+        notification_scan=_notification_scan,
         blueprint=bp,
         url_prefix="/asb",
     )

@@ -12,7 +12,7 @@ the reasons an action may be "not done", demo data) is read from here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -122,6 +122,48 @@ class ModuleHelp:
     visibility: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class NotificationKind:
+    """One kind of notification a module sends (casework/notifications).
+
+    ``recipients`` documents the rule: ``user`` (named users), ``role`` (holders of a
+    capability within an agency, or anywhere) or ``agency`` (an agency's users holding the
+    capability, and its shared mailbox). ``one`` and ``many`` are the wording, with
+    ``{n}`` (count) and ``{agency}`` (the recipient's agency name) and nothing else: the
+    wording goes into e-mails, which must never carry a name, reference or detail.
+    ``endpoint`` and ``id_arg`` build the link to the page where the work is done.
+    ``visible(user, object_ids)`` answers which objects the user may still see; without
+    it the case (``case_id`` of the notification) is checked.
+    """
+
+    code: str
+    label: str
+    recipients: str
+    one: str
+    many: str
+    endpoint: str
+    id_arg: str
+    object_type: str = "case"
+    urgent: bool = False
+    default_on: bool = True
+    visible: Callable[[Any, list[int]], set[int]] | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One time-based reminder found by a module's scan: an object, its case, who to tell
+    (``user_ids``; ``agency_ids`` with ``capability``) and the occasion (for example the due
+    date) that makes it new. The same kind, object, recipient and occasion notify once."""
+
+    kind: str
+    object_id: int
+    case_id: int | None
+    occasion: str
+    user_ids: tuple[int, ...] = ()
+    agency_ids: tuple[int, ...] = ()
+    capability: str | None = None
+
+
 class MeetingRules(Protocol):
     """What a module adds to the core meeting mechanism (``core/meetings.py``).
 
@@ -223,6 +265,12 @@ class Module:
     person_disclosure: Callable[[User, list[int]], Mapping[int, Disclosure]] | None = None
     # Everything the module holds about a person, for a subject access pack (UK GDPR Art 15).
     subject_access: Callable[[Person], list[SubjectAccessRecord]] | None = None
+    # Notifications (casework/notifications): the kinds the module sends, and the scan that
+    # returns its time-based reminders for a day (``flask notify scan``).
+    notification_kinds: tuple[NotificationKind, ...] = ()
+    notification_scan: Callable[[date], Iterable[Reminder]] | None = None
+    # Called by core/actions.py after an action is created on one of the module's cases.
+    on_action_created: Callable[[Any], None] | None = None
 
 
 # --- the registry -------------------------------------------------------------------
@@ -483,6 +531,15 @@ def help_for(user_roles: set[str]) -> list[tuple[Module, list[tuple[str, RoleHel
         if mine:
             out.append((module, mine))
     return out
+
+
+def notification_kinds() -> dict[str, NotificationKind]:
+    """Every registered notification kind by code, in registration order."""
+    return {kind.code: kind for module in _MODULES.values() for kind in module.notification_kinds}
+
+
+def notification_scans() -> list[Callable[[date], Iterable[Reminder]]]:
+    return [m.notification_scan for m in _MODULES.values() if m.notification_scan is not None]
 
 
 # --- spreadsheet import kinds (core/imports.py) ---------------------------------------

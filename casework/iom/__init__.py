@@ -11,6 +11,7 @@ from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
+from .notifications import KINDS as NOTIFICATION_KINDS
 
 bp = Blueprint("iom", __name__)
 
@@ -43,6 +44,12 @@ def _my_work(user, today):
     from .work import my_work
 
     return my_work(user, today)
+
+
+def _notification_scan(today):
+    from .notifications import scan
+
+    return scan(today)
 
 
 def _seed_demo(context) -> None:
@@ -113,6 +120,8 @@ MODULE = modules.register(
             ("iommanager@example.org", "Morgan Manager", "PROB", frozenset({"iom_manager"})),
             ("iompartner@example.org", "Parveen Partner", "HLTH", frozenset({"iom_partner"})),
         ),
+        notification_kinds=NOTIFICATION_KINDS,
+        notification_scan=_notification_scan,
         blueprint=bp,
         url_prefix="/iom",
     )

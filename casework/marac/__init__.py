@@ -10,6 +10,7 @@ from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
+from .notifications import KINDS as NOTIFICATION_KINDS
 
 bp = Blueprint("marac", __name__)
 
@@ -87,6 +88,18 @@ def _person_disclosure(user, person_ids):
     from .disclosure import person_disclosure
 
     return person_disclosure(user, person_ids)
+
+
+def _notification_scan(today):
+    from .notifications import scan
+
+    return scan(today)
+
+
+def _action_created(action) -> None:
+    from .notifications import action_assigned
+
+    action_assigned(action)
 
 
 def _seed_demo(context) -> None:
@@ -192,6 +205,9 @@ MODULE = modules.register(
             "plan.reviewed": "marac.plan.review",
             "report.generated": "marac.report.generate",
         },
+        notification_kinds=NOTIFICATION_KINDS,
+        notification_scan=_notification_scan,
+        on_action_created=_action_created,
         blueprint=bp,
         url_prefix="/marac",
     )

@@ -27,7 +27,7 @@ from ..core.pdf import Document
 from ..core.policy import can_view_case, visible_case_clause
 from ..core.services import ServiceError
 from ..extensions import db
-from . import disclosure, meetings
+from . import disclosure, meetings, notifications
 from .models import Referral, ResearchResponse
 
 CONFIDENTIALITY_STATEMENT = (
@@ -292,6 +292,7 @@ def circulate(user: User, meeting: Meeting) -> int:
     doc = build(user, meeting)
     recipients = sorted((lk.agency for lk in meeting.agency_links), key=lambda a: a.name)
     record_share(user, doc, "marac.agenda.circulate", recipients)
+    notifications.agenda_circulated(user, meeting)
     return len(recipients)
 
 

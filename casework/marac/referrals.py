@@ -23,7 +23,7 @@ from ..core.models import Agency, AgendaItem, Case, CaseParticipant, Meeting, Pe
 from ..core.policy import AccessDenied, can_view_case, ensure_can_edit_case
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
-from . import meetings
+from . import meetings, notifications
 from .models import ContactLog, DashAssessment, Referral
 
 
@@ -261,6 +261,7 @@ def create_referral(
         purpose="casework",
         details={"repeat_candidates": [r.referral.case_id for r in found]},
     )
+    notifications.referral_submitted(user, case)
     return referral
 
 

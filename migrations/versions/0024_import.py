@@ -5,14 +5,14 @@ unique per kind, so re-importing a file creates no duplicates; the reference
 itself is stored encrypted.
 
 Revision ID: 0024_import
-Revises: 0022_governance
+Revises: 0021_notifications
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_import"
-down_revision = "0022_governance"
+down_revision = "0021_notifications"
 branch_labels = None
 depends_on = None
 

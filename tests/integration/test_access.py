@@ -85,6 +85,13 @@ def test_route_list_covers_the_core(app, factory):
 # Endpoints any signed-in user may use, whatever their role. A new one must be added here on
 # purpose: anything else needs a capability.
 ANY_SIGNED_IN = {"home.index", "home.help_page", "auth.logout", "auth.change_password"}
+# A user's own notifications and e-mail choices.
+ANY_SIGNED_IN |= {
+    "notifications.index",
+    "notifications.mark_read",
+    "notifications.mark_all_read",
+    "notifications.preferences",
+}
 
 
 def test_every_endpoint_declares_its_access(app):

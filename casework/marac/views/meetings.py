@@ -35,6 +35,7 @@ from ...core.work_forms import (
 )
 from ...extensions import db
 from .. import agenda, meetings, queries
+from .. import notifications as marac_notifications
 from ..forms import ResearchForm
 from ..models import RISK_LEVELS, ResearchResponse
 
@@ -174,7 +175,9 @@ def meeting_list_case(meeting_id: int):
 
     def act():
         case = cases.load_case(current_user, form.case_id.data, kind="marac", log=False)
-        return core_meetings.list_case(current_user, meeting, case, urgent=form.urgent.data)
+        return marac_notifications.case_listed(
+            core_meetings.list_case(current_user, meeting, case, urgent=form.urgent.data)
+        )
 
     return submit(
         form,
