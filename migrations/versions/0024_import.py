@@ -5,14 +5,14 @@ unique per kind, so re-importing a file creates no duplicates; the reference
 itself is stored encrypted.
 
 Revision ID: 0024_import
-Revises: 0021_notifications
+Revises: 0023_notifications
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_import"
-down_revision = "0021_notifications"
+down_revision = "0023_notifications"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Notifications: in-app rows, outgoing mails (and the development outbox), preferences,
 mandatory kinds and agencies' shared mailboxes. Ids only: nothing personal is stored.
 
-Revision ID: 0021_notifications
+Revision ID: 0023_notifications
 Revises: 0022_governance
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_notifications"
+revision = "0023_notifications"
 down_revision = "0022_governance"
 branch_labels = None
 depends_on = None
