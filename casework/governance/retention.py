@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core import audit, modules, periods
+from ..core.imports import ImportRecord
 from ..core.models import Case, CaseParticipant, Person, PersonSearchToken, User
 from ..core.models.base import encrypted_keys
 from ..core.services import FieldErrors, ServiceError, check_version
@@ -317,6 +318,23 @@ def _wipe(obj: Any) -> int:
     return n
 
 
+def _wipe_import_references(rows: dict, also: dict[str, set[int]]) -> int:
+    """Wipe the external references of imported rows that made these records. The reference's
+    keyed index stays, so importing an old spreadsheet again does not bring destroyed records back."""
+    wanted: dict[str, set[int]] = {table: set(ids) for table, ids in also.items()}
+    for mapper, objs in rows.items():
+        wanted.setdefault(mapper.local_table.name, set()).update(o.id for o in objs if hasattr(o, "id"))
+    conditions = [
+        sa.and_(ImportRecord.object_type == table, ImportRecord.object_id.in_(sorted(ids)))
+        for table, ids in wanted.items()
+        if ids
+    ]
+    records = db.session.scalars(sa.select(ImportRecord).where(sa.or_(*conditions))).all()
+    for record in records:
+        _wipe(record)
+    return len(records)
+
+
 def destroy_case(case: Case) -> tuple[dict, list[int]]:
     """Wipe the case's records and the people who are in no other live case.
 
@@ -330,6 +348,7 @@ def destroy_case(case: Case) -> tuple[dict, list[int]]:
             _wipe(obj)
         counts[mapper.local_table.name] += len(objs)
     _wipe(case)
+    counts["import_record"] += _wipe_import_references(rows, {"case": {case.id}})
     participants = {p.person_id for p in rows.get(sa.inspect(CaseParticipant), [])}
     live_elsewhere = (
         set(
@@ -354,6 +373,7 @@ def destroy_case(case: Case) -> tuple[dict, list[int]]:
             counts[mapper.local_table.name] += len(objs)
         for person in db.session.scalars(sa.select(Person).where(Person.id.in_(wiped_people))):
             _wipe(person)
+        counts["import_record"] += _wipe_import_references(person_rows, {"person": set(wiped_people)})
         db.session.execute(sa.delete(PersonSearchToken).where(PersonSearchToken.person_id.in_(wiped_people)))
     db.session.flush()
     summary = {

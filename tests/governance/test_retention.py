@@ -128,3 +128,36 @@ def test_only_dpo_reaches_retention(app, factory, marac):  # noqa: F811
             client.post(f"/governance/retention/cases/{case.id}/propose", data={"csrf_token": token}).status_code == 403
         )
     assert not db.session.scalar(sa.select(Destruction))
+
+
+def test_destruction_wipes_the_external_references_of_imported_records(app, factory, marac):  # noqa: F811
+    from casework.core.imports import ImportBatch, ImportRecord, reference_index
+
+    secret = marker("EXTREF")
+    victim = factory.person(marac.idva)
+    old, _, _ = _closed_case(marac, 7, victim=victim)
+    batch = ImportBatch(kind="marac-referrals", file_format="csv", file_sha256="0" * 64, rows=1, created=1, skipped=0)
+    db.session.add(batch)
+    db.session.flush()
+    for object_type, object_id in (("case", old.id), ("person", victim.id)):
+        db.session.add(
+            ImportRecord(
+                kind=f"test-{object_type}",
+                ref_index=reference_index(f"test-{object_type}", secret),
+                external_ref=f"{secret}-{object_type}",
+                object_type=object_type,
+                object_id=object_id,
+                batch_id=batch.id,
+            )
+        )
+    db.session.commit()
+
+    summary, wiped = retention.destroy_case(old)
+    db.session.commit()
+    db.session.expire_all()
+
+    assert victim.id in wiped and summary["records"]["import_record"] == 2
+    records = db.session.scalars(sa.select(ImportRecord).where(ImportRecord.batch_id == batch.id)).all()
+    assert [r.external_ref for r in records] == ["", ""]
+    # The keyed index stays, so importing the old spreadsheet again skips these rows.
+    assert {r.ref_index for r in records} == {reference_index(f"test-{t}", secret) for t in ("case", "person")}
