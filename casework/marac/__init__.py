@@ -10,6 +10,7 @@ from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
+from .reports import REPORT_DEFINITIONS
 
 bp = Blueprint("marac", __name__)
 
@@ -44,6 +45,7 @@ _COORDINATOR = PEOPLE_CAPABILITIES | {
     "marac.research.record",
     "marac.reports.view",
     "marac.agenda.full_names",
+    "reports.view",
 }
 _IDVA = PEOPLE_CAPABILITIES | {
     "marac.case.view",
@@ -82,6 +84,12 @@ def _person_sections(user, person, may_act):
     return person_sections(user, person, may_act)
 
 
+def _report_figures(period):
+    from .reports import report_figures
+
+    return report_figures(period)
+
+
 def _seed_demo(context) -> None:
     from .demo import seed
 
@@ -110,10 +118,7 @@ MODULE = modules.register(
         contact_detail_agency_kinds=frozenset({"idva_service", "police"}),
         purposes={"marac_meeting": "MARAC meeting preparation and record"},
         case_endpoint="marac.case_view",
-        menu=(
-            MenuEntry("marac.dashboard", "MARAC", "marac.case.view"),
-            MenuEntry("marac.report_quarterly", "MARAC reports", "marac.reports.view"),
-        ),
+        menu=(MenuEntry("marac.dashboard", "MARAC", "marac.case.view"),),
         meeting_kind="marac",
         meeting_label="MARAC meeting",
         meeting_rules=_meeting_rules(),
@@ -180,6 +185,18 @@ MODULE = modules.register(
             "plan.reviewed": "marac.plan.review",
             "report.generated": "marac.report.generate",
         },
+        reports=(
+            modules.Report(
+                key="quarterly",
+                title="Quarterly return (SafeLives)",
+                summary="Meetings, cases discussed, repeats, referring agencies, victims and children, counted per "
+                "meeting as the SafeLives national dataset asks; outstanding actions by agency.",
+                capability="marac.reports.view",
+                build=_report_figures,
+                exact_capability="marac.case.view_all",
+                definitions=REPORT_DEFINITIONS,
+            ),
+        ),
         blueprint=bp,
         url_prefix="/marac",
     )

@@ -34,8 +34,9 @@ from flask import current_app
 from sqlalchemy.orm import load_only
 
 from ..core import periods
-from ..core.models import Agency, AgendaItem, CaseParticipant, Meeting, Person
+from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person
 from ..core.periods import Period
+from ..core.reporting import Figure
 from ..core.types import UNREADABLE_TEXT
 from ..extensions import db
 from .models import Referral
@@ -188,3 +189,73 @@ def quarterly_return(period: Period) -> QuarterlyReturn:
     if women:
         out.per_10k_women = out.cases * (365 / period.days) * 10_000 / women
     return out
+
+
+def outstanding_actions(period: Period) -> list[tuple[str, int, int]]:
+    """(agency, outstanding, overdue) for actions on MARAC cases, as at the end of the period
+    (today, if the period has not ended), counted in SQL.
+
+    Outstanding: created by then and open then (still open, or completed only after it);
+    actions marked not done or cancelled are closed. Overdue: outstanding and past their
+    deadline on that day (DESIGN §2: overdue = open past due). Actions belong to the agency
+    that owns them (SafeLives: the MARAC does not manage the case).
+    """
+    as_at = min(period.end, periods.local_today())
+    _, hi = periods.utc_bounds(periods.custom(as_at, as_at))
+    open_then = sa.or_(Action.status == "open", sa.and_(Action.status == "done", Action.completed_at >= hi))
+    overdue = sa.func.coalesce(sa.func.sum(sa.case((Action.due_on < as_at, 1), else_=0)), 0)
+    query = (
+        sa.select(Agency.name, sa.func.count(), overdue)
+        .select_from(Action)
+        .join(Case, Case.id == Action.case_id)
+        .join(Agency, Agency.id == Action.assigned_agency_id)
+        .where(Case.kind == "marac", Action.created_at < hi, open_then)
+        .group_by(Agency.id, Agency.name)
+        .order_by(Agency.name)
+    )
+    return [(name, count, late) for name, count, late in db.session.execute(query)]
+
+
+ACTIONS_GROUP = "Outstanding actions by agency (at the end of the period)"
+AGENCY_GROUP = "Cases discussed by referring agency"
+CHARTED = {
+    "Cases discussed (repeats included)",
+    "Repeat cases",
+    "Referrals from police",
+    "Referrals from partner agencies",
+    "Victims: Black, Asian or racially minoritised",
+    "Victims: LGBT+",
+    "Victims: disabled",
+    "Victims: male",
+    "Victims: aged 16-17",
+    "Children in the households",
+}
+
+
+def report_figures(period: Period) -> list[Figure]:
+    """The quarterly return as figures for the reports hub: the return's own measures (one
+    computation, :func:`quarterly_return`), cases by referring agency, and outstanding and
+    overdue actions by agency."""
+    data = quarterly_return(period)
+    out = [Figure(m.label, m.value, m.unit, m.basis, chart=m.label in CHARTED) for m in data.measures()]
+    out += [Figure(name, count, group=AGENCY_GROUP) for name, count in sorted(data.by_agency.items())]
+    for name, count, late in outstanding_actions(period):
+        out.append(Figure(f"{name}: outstanding", count, group=ACTIONS_GROUP))
+        out.append(Figure(f"{name}: overdue", late, group=ACTIONS_GROUP))
+    return out
+
+
+REPORT_DEFINITIONS = (
+    "Meetings held: MARAC meetings marked as held. Scheduled and cancelled meetings are not counted.",
+    "Cases discussed: cases with an outcome recorded at a held meeting, repeats included. "
+    "A case heard at two meetings counts twice.",
+    "Repeat cases: cases discussed that the coordinator confirmed as repeats (a further incident with the same "
+    "victim and perpetrator within 12 months of the last MARAC referral). Proposed repeats that have not been "
+    "confirmed are not counted. The repeat rate is repeat cases / cases discussed × 100, to one decimal.",
+    "Referrals, victims and children: counted for each case discussed. Police referrals are those from an agency "
+    "of kind police; every other agency is a partner agency.",
+    "Cases per 10,000 women aged 16+: cases discussed, annualised, per 10,000 women aged 16+ in the area "
+    "(shown when the population is configured; the SafeLives benchmark is 40).",
+    "Outstanding actions: actions on MARAC cases open at the end of the period (or today); overdue ones were "
+    "past their deadline on that day.",
+)
