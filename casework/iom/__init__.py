@@ -10,6 +10,7 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .reports import REPORT_DEFINITIONS
 
 bp = Blueprint("iom", __name__)
 
@@ -32,6 +33,7 @@ _MANAGER = _OFFICER | {
     "iom.meeting.manage",
     "iom.measure.view",
     "iom.pathway.sensitive",
+    "reports.view",
 }
 
 
@@ -45,6 +47,12 @@ def _seed_demo(context) -> None:
     from .demo import seed
 
     seed(context)
+
+
+def _report_figures(period):
+    from .reports import report_figures
+
+    return report_figures(period)
 
 
 def _person_sections(user, person, may_act):
@@ -101,6 +109,17 @@ MODULE = modules.register(
             ("iom@example.org", "Owen Officer", "POL", frozenset({"iom_officer"})),
             ("iommanager@example.org", "Morgan Manager", "PROB", frozenset({"iom_manager"})),
             ("iompartner@example.org", "Parveen Partner", "HLTH", frozenset({"iom_partner"})),
+        ),
+        reports=(
+            modules.Report(
+                key="reoffending",
+                title="Reoffending measure and cohort",
+                summary="Baseline, actual, difference and % impact by category and strand; cohort size; pathway needs.",
+                capability="iom.measure.view",
+                build=_report_figures,
+                exact_capability="iom.case.view_all",
+                definitions=REPORT_DEFINITIONS,
+            ),
         ),
         blueprint=bp,
         url_prefix="/iom",
