@@ -149,7 +149,9 @@ class Report:
     """An aggregate report a module offers on the reports hub (``/reports/<module>/<key>``).
 
     ``build(period)`` returns the report's figures (``core/reporting.py``): counts only,
-    never a person. Users holding ``exact_capability`` see exact figures on screen;
+    never a person. The hub needs ``reports.view`` as well as ``capability``: a module
+    grants both to each role it gives the report to (core grants ``reports.view`` to analysts).
+    Users holding ``exact_capability`` see exact figures on screen;
     everyone else, and every download, sees small counts suppressed.
     """
 

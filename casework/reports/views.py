@@ -6,7 +6,7 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from ..core import audit, modules, periods, reporting
-from ..core.access import authenticated
+from ..core.access import require
 from ..core.exports import FORMATS, tabular_response
 from ..core.report_forms import PeriodForm, period_args
 from . import bp
@@ -22,16 +22,14 @@ def _deny(object_id: str) -> None:
 
 
 @bp.route("/")
-@authenticated
+@require("reports.view")
 def index():
     mine = _mine()
-    if not mine:
-        _deny(request.endpoint)
     return render_template("reports/index.html", reports=mine)
 
 
 @bp.route("/<module_name>/<key>")
-@authenticated
+@require("reports.view")
 def show(module_name: str, key: str):
     found = modules.report(module_name, key)
     if found is None:

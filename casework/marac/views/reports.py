@@ -10,4 +10,4 @@ from ...core.access import require
 @require("marac.reports.view")
 def report_quarterly():
     """Old links and bookmarks keep working, with their period and format."""
-    return redirect(url_for("reports.show", module_name="marac", key="quarterly", **request.args.to_dict()), 308)
+    return redirect(url_for("reports.show", module_name="marac", key="quarterly", **request.args.to_dict()))
