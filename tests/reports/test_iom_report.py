@@ -7,11 +7,13 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
 import pytest
 
 from casework.core import periods
+from casework.extensions import db
 from casework.iom.reports import report_figures
-from tests.helpers import login
+from tests.helpers import audit_events, login
 from tests.iom.conftest import adopt, nominate, offence, offender_of, team  # noqa: F401 - fixture
 
 Q1 = "/reports/iom/reoffending?kind=calendar_quarter&year=2025&quarter=1"
@@ -78,7 +80,7 @@ def test_page_manager_exact_analyst_suppressed(app, factory, team, cohort):  # n
     seen = analyst.get(Q1)
     assert seen.status_code == 200
     assert '<th scope="row">Offenders on the cohort</th><td>&lt;5</td><td>&lt;5</td><td>–</td>' in seen.text
-    assert "Alpha" not in seen.text and "Delta" not in seen.text
+    assert "ALPHA" not in seen.text.upper() and "DELTA" not in seen.text.upper()
     rows = list(csv.reader(io.StringIO(analyst.get(Q1 + "&format=csv").text)))
     by = {row[2]: row[3] for row in rows[1:]}
     assert by["Offenders on the cohort"] == "<5" and by["% impact (a positive figure is a reduction)"] == "<5"
@@ -91,3 +93,36 @@ def test_empty_quarter(app, team):  # noqa: F811
     assert page.status_code == 200
     assert '<th scope="row">Offenders on the cohort</th><td>0</td><td>0</td><td>–</td>' in page.text
     assert '<th scope="row">% impact (a positive figure is a reduction)</th><td>no data</td>' in page.text
+
+
+def test_cohort_list_download(app, factory, team, cohort):  # noqa: F811
+    a, d = cohort
+    a.person.given_names = "=cmd|' /C calc'!A0"
+    db.session.commit()
+    client = app.test_client()
+    login(client, team.officer)
+    resp = client.get("/iom/?format=csv")
+    assert resp.status_code == 200
+    rows = list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["Reference", "Name", "Status", "Strand", "Category", "Tier", "Supervision", "Expected release",
+                       "Lead officer"]  # fmt: skip
+    by_ref = {row[0]: row for row in rows[1:]}
+    assert by_ref[a.case.reference][1] == "'=cmd|' /C calc'!A0 ALPHA"
+    assert by_ref[a.case.reference][2:5] == ["On the cohort", "Fixed", "Prolific and priority offender (PPO)"]
+    assert by_ref[d.case.reference][4] == "Repeat offender"
+    strand = list(csv.reader(io.StringIO(client.get("/iom/?format=csv&strand=flex").text)))
+    assert [row[0] for row in strand[1:]] == [d.case.reference]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/iom/?format=xlsx").data)).active
+    names = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    assert names[a.case.reference].value.startswith("=cmd") and names[a.case.reference].data_type == "s"
+    events = audit_events("iom.case.export")
+    assert [e.data["details"]["format"] for e in events] == ["csv", "csv", "xlsx"]
+    assert {a.person_id, d.person_id} <= set(events[0].data["person_ids"])
+    app.config["EXPORT_MAX_ROWS"] = 1
+    capped = client.get("/iom/?format=csv")
+    assert capped.status_code == 302 and "more than 1 rows" in client.get(capped.headers["Location"]).text
+    # A MARAC representative has no IOM list, and no download of it.
+    rep = app.test_client()
+    login(rep, team.marac_rep)
+    refused = rep.get("/iom/?format=csv")
+    assert refused.status_code == 403 and "ALPHA" not in refused.text.upper()
