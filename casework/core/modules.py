@@ -148,18 +148,20 @@ class DefaultMeetingRules:
 class Report:
     """An aggregate report a module offers on the reports hub (``/reports/<module>/<key>``).
 
-    ``build(period)`` returns the report's figures (``core/reporting.py``): counts only,
-    never a person. The hub needs ``reports.view`` as well as ``capability``: a module
-    grants both to each role it gives the report to (core grants ``reports.view`` to analysts).
-    Users holding ``exact_capability`` see exact figures on screen;
-    everyone else, and every download, sees small counts suppressed.
+    ``build(periods)`` returns the report's figures (``core/reporting.py``) for each of the
+    periods given (the period chosen and the one before it, which never overlap), so a
+    report can work out both in one pass: counts only, never a person. The hub needs
+    ``reports.view`` as well as ``capability``: a module grants both to each role it gives
+    the report to (core grants ``reports.view`` to analysts). Users holding
+    ``exact_capability`` see exact figures on screen; everyone else, and every download,
+    sees small counts suppressed.
     """
 
     key: str
     title: str
     summary: str
     capability: str
-    build: Callable[[Any], Any]
+    build: Callable[[list[Any]], list[list[Any]]]
     exact_capability: str | None = None
     definitions: tuple[str, ...] = ()
     # Period kinds offered (``core/periods.py``); the first is the default.

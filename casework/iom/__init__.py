@@ -49,10 +49,10 @@ def _seed_demo(context) -> None:
     seed(context)
 
 
-def _report_figures(period):
+def _report_figures(periods):
     from .reports import report_figures
 
-    return report_figures(period)
+    return [report_figures(period) for period in periods]
 
 
 def _person_sections(user, person, may_act):

@@ -84,10 +84,10 @@ def _person_sections(user, person, may_act):
     return person_sections(user, person, may_act)
 
 
-def _report_figures(period):
-    from .reports import report_figures
+def _report_figures(periods):
+    from .reports import figures_for
 
-    return report_figures(period)
+    return figures_for(periods)
 
 
 def _seed_demo(context) -> None:

@@ -49,8 +49,9 @@ def show(module_name: str, key: str):
         earlier = periods.previous(period)
     except periods.PeriodError:
         earlier = None
-    figures = report.build(period)
-    before = report.build(earlier) if earlier is not None else None
+    # Both periods in one call: a report may work them out in one pass over the data.
+    built = report.build([period] if earlier is None else [period, earlier])
+    figures, before = built[0], (built[1] if earlier is not None else None)
     threshold = current_app.config["SMALL_NUMBER_THRESHOLD"]
     exact = bool(report.exact_capability) and current_user.can(report.exact_capability)
     object_id = f"{module.name}_{report.key}"

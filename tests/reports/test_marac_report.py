@@ -158,3 +158,46 @@ def test_old_address_leads_to_the_hub(app, marac):  # noqa: F811
     assert resp.status_code == 302
     assert resp.headers["Location"].startswith("/reports/marac/quarterly?")
     assert "format=csv" in resp.headers["Location"] and "year=2025" in resp.headers["Location"]
+
+
+def test_each_victim_is_decrypted_once_for_both_periods(app, years, monkeypatch):
+    """Four hearings in 2024 and 2025 (A; B, R, R) of three victims: each victim's date of
+    birth is decrypted once, for the year and the year before together."""
+    from casework.core import crypto
+    from casework.marac.reports import figures_for
+
+    seen = []
+    original = crypto.open_value
+
+    def counting(blob, aad, *args, **kwargs):
+        seen.append(aad)
+        return original(blob, aad, *args, **kwargs)
+
+    monkeypatch.setattr(crypto, "open_value", counting)
+    now, before = figures_for([periods.calendar_year(2025), periods.calendar_year(2024)])
+    assert {f.label: f.value for f in now}["Cases discussed (repeats included)"] == 3
+    assert {f.label: f.value for f in before}["Cases discussed (repeats included)"] == 1
+    assert seen.count("person.dob") == 3 and seen.count("person.gender") == 1
+    assert set(seen) <= {"person.dob", "person.gender", "person.ethnicity", "person.disability", "person.is_lgbt"}
+    with pytest.raises(ValueError):
+        figures_for([periods.calendar_year(2025), periods.calendar_quarter(2025, 2)])
+
+
+def test_a_value_moved_from_another_row_counts_as_not_known(app, factory, marac):  # noqa: F811
+    """Ciphertext copied into another person's row fails its row binding: not counted."""
+    import sqlalchemy as sa
+
+    from casework.core.models import Person
+
+    meeting = schedule(marac.coordinator, days_ahead=1, agencies=[marac.police])
+    heard = factory.person(marac.idva, gender="female")
+    other = factory.person(marac.idva, gender="male")
+    _hear(marac, meeting, heard)
+    _hold(marac, meeting)
+    table = Person.__table__
+    stolen = db.session.execute(sa.select(table.c.gender).where(table.c.id == other.id)).scalar_one()
+    db.session.execute(sa.update(table).where(table.c.id == heard.id).values(gender=stolen))
+    db.session.commit()
+    day = periods.local_date(meeting.starts_at)
+    figures = {f.label: f.value for f in report_figures(periods.custom(day, day))}
+    assert figures["Cases discussed (repeats included)"] == 1 and figures["Victims: male"] == 0
