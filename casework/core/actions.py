@@ -124,7 +124,11 @@ def actions_query(user: User, kind: str, flt: ActionFilter, today: date | None =
         sa.select(Action)
         .join(Case, Case.id == Action.case_id)
         .where(_scope(user, kind))
-        .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
+        .options(
+            # The list shows a case's reference, never its closure reason: not read, not decrypted.
+            cases.without_access_links(contains_eager(Action.case).defer(Case.closure_reason)),
+            joinedload(Action.assigned_agency),
+        )
         .order_by(Action.due_on, Action.id)
     )
     if flt.meeting_id:
@@ -243,7 +247,11 @@ def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Acti
                 sa.and_(Action.status.in_(("open", "not_done")), Action.meeting_id == previous),
             ),
         )
-        .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
+        .options(
+            # The list shows a case's reference, never its closure reason: not read, not decrypted.
+            cases.without_access_links(contains_eager(Action.case).defer(Case.closure_reason)),
+            joinedload(Action.assigned_agency),
+        )
         .order_by(Action.due_on, Action.id)
     )
     if user is not None:
