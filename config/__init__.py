@@ -80,6 +80,12 @@ class BaseConfig:
     # periods follow its local dates (DESIGN §7). An IANA name for zoneinfo.
     TIMEZONE = os.environ.get("CASEWORK_TIMEZONE", "Europe/London")
     PAGE_SIZE = 25
+    # Bank holidays skipped by working-day deadlines (core/workdays.py): a GOV.UK-format JSON
+    # file. Unset: England and Wales, shipped in casework/core/data. For Scotland or Northern
+    # Ireland point this at that division's list (or GOV.UK's whole bank-holidays.json and
+    # set the division, e.g. "scotland" or "northern-ireland").
+    BANK_HOLIDAYS_FILE = os.environ.get("CASEWORK_BANK_HOLIDAYS_FILE") or None
+    BANK_HOLIDAYS_DIVISION = os.environ.get("CASEWORK_BANK_HOLIDAYS_DIVISION") or None
 
     # Domain defaults (DESIGN §6; domain-notes §0). Override per partnership.
     DASH_MEDIUM_THRESHOLD = 10
@@ -93,7 +99,25 @@ class BaseConfig:
     ASB_REPEAT_WINDOW_DAYS = 365
     ASB_SUPPORT_PLAN_REVIEW_DAYS = 42
     ASB_CASE_REVIEW_COMPLAINTS = 3
-    ASB_CASE_REVIEW_WINDOW_DAYS = 183
+    # ASB Case Review (Community Trigger; ASB, Crime and Policing Act 2014 s104 and Sch 4).
+    # Threshold: this many complaints about the same problem (one ASB case) in the months
+    # before the application, each made within ASB_CASE_REVIEW_REPORT_MONTHS of its incident.
+    ASB_CASE_REVIEW_WINDOW_MONTHS = 6
+    ASB_CASE_REVIEW_REPORT_MONTHS = 1
+    # Deadlines in working days from the day the application was received (bank holidays as
+    # BANK_HOLIDAYS_FILE): acknowledge it, decide on the threshold, hold the review meeting.
+    ASB_CASE_REVIEW_ACKNOWLEDGE_WORKING_DAYS = 10
+    ASB_CASE_REVIEW_DECISION_WORKING_DAYS = 15
+    ASB_CASE_REVIEW_MEETING_WORKING_DAYS = 20
+    # Working days to answer an appeal, from the day it was received.
+    ASB_CASE_REVIEW_APPEAL_WORKING_DAYS = 20
+    # 2025 statutory guidance: tell a victim about the Case Review at their second report
+    # within this many months.
+    ASB_CASE_REVIEW_PROMPT_MONTHS = 6
+    # ASB victim contact cadence by risk band, in days (weekly for high risk; none for standard),
+    # and the days until a victim's risk assessment is due again, by band.
+    ASB_CONTACT_DAYS = {"high": 7, "medium": 14}
+    ASB_REASSESS_DAYS = {"high": 28, "medium": 42, "standard": 91}
     RETENTION_YEARS = 6
     # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)

@@ -1,8 +1,10 @@
-"""ASB repeat victims: incidents, repeat-victim detection, risk, support plans, ASB Case Review.
+"""ASB repeat victims: incidents, repeat-victim detection, victim risk, support plans, perpetrator
+actions and multi-agency meetings (domain-notes §5).
 
-Registered on the platform with its roles, capabilities, case and meeting kinds
-and menu entry; its screens follow on the shared meetings, actions, plans and
-case lifecycle.
+Everything this module adds to the platform is declared once, below, and read by core
+through the module registry (``casework/core/modules.py``). One ASB case per victim or
+household holds its incidents, risk assessments, support plan, contacts and the actions
+taken against perpetrators.
 """
 
 from flask import Blueprint
@@ -13,7 +15,36 @@ from ..core.permissions import PEOPLE_CAPABILITIES
 
 bp = Blueprint("asb", __name__)
 
-_OFFICER = PEOPLE_CAPABILITIES | {"asb.case.view", "asb.case.edit", "asb.incident.record", "asb.meeting.manage"}
+# Partner agency workers (housing providers, victim services): they see the ASB cases their
+# agency is involved in and may report incidents, but not hate-crime or health details.
+_PARTNER = PEOPLE_CAPABILITIES | {"asb.case.view", "asb.incident.record"}
+# Council and police ASB officers: the casework, with hate-crime and health details.
+_OFFICER = _PARTNER | {
+    "asb.case.edit",
+    "asb.meeting.manage",
+    "asb.hate.view",
+    "asb.health.view",
+    "asb.team.view",
+}
+
+
+def _my_work(user, today):
+    from .work import my_work
+
+    return my_work(user, today)
+
+
+def _seed_demo(context) -> None:
+    from .demo import seed
+
+    seed(context)
+
+
+def _person_sections(user, person, may_act):
+    from .personpage import person_sections
+
+    return person_sections(user, person, may_act)
+
 
 MODULE = modules.register(
     modules.Module(
@@ -22,21 +53,35 @@ MODULE = modules.register(
         case_kind="asb",
         case_label="ASB",
         reference_prefix="ASB",
-        roles={"asb_officer": "ASB officer"},
-        capabilities={"asb_officer": frozenset(_OFFICER)},
+        roles={
+            "asb_officer": "ASB officer",
+            "asb_partner": "ASB partner agency worker",
+        },
+        capabilities={"asb_officer": frozenset(_OFFICER), "asb_partner": frozenset(_PARTNER)},
         contact_detail_agency_kinds=frozenset({"council_asb", "police", "housing"}),
         purposes={"asb_case_review": "ASB case review"},
         case_endpoint="asb.case_view",
         menu=(MenuEntry("asb.index", "ASB", "asb.case.view"),),
         meeting_kind="asb_mam",
         meeting_label="ASB multi-agency meeting",
+        meeting_endpoint="asb.meeting_view",
         meeting_purpose="asb_case_review",
         plan_kinds={"support": "Individual support plan"},
         case_statuses={"open": "Open", "closed": "Closed"},
-        demo_users=(("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),),
+        my_work=_my_work,
+        person_sections=_person_sections,
+        seed_demo=_seed_demo,
+        demo_users=(
+            ("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),
+            ("asbpartner@example.org", "Harper Housing", "HOUS", frozenset({"asb_partner"})),
+        ),
         blueprint=bp,
         url_prefix="/asb",
     )
 )
 
-from . import views  # noqa: E402,F401
+from . import models, views  # noqa: E402,F401
+
+# ASB Case Review (Community Trigger): its tables and pages.
+from .case_review import models as case_review_models  # noqa: E402,F401
+from .case_review import views as case_review_views  # noqa: E402,F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -227,9 +228,91 @@ def close_case(
     )
 
 
+def reopen_case(user: User | None, case: Case, *, status: str, reason: str, check_access: bool = True) -> None:
+    """Reopen a closed case in ``status`` (one its module allows after ``closed``, see
+    ``Module.status_transitions``): it counts as open again from today. The closure's date and
+    reason stay in the audit trail; what closing cancelled stays cancelled."""
+    if check_access and user is not None:
+        ensure_can_edit_case(user, case)
+    module = modules.for_case_kind(case.kind)
+    if module is None or status not in module.case_statuses or status in module.closed_statuses:
+        raise ServiceError("Choose the status the case reopens in")
+    if case.is_open:
+        raise ServiceError("This case is already open")
+    allowed = module.status_transitions.get(case.status)
+    if allowed is not None and status not in allowed:
+        raise ServiceError(f"A {module.case_statuses[case.status].lower()} case cannot reopen as {status!r}")
+    if not (reason or "").strip():
+        raise ServiceError("Enter the reason for reopening the case", "reason")
+    closed_on, closed_status = case.closed_on, case.status
+    case.closed_on = None
+    case.closure_reason = None
+    case.status = status
+    db.session.flush()
+    audit.record(
+        f"{case.kind}.case.reopen",
+        object_type="case",
+        object_id=case.id,
+        details={"status": status, "was": closed_status, "closed_on": closed_on.isoformat()},
+    )
+
+
 def without_access_links(loader):
     """A loader option for lists that reach cases (``contains_eager(Action.case)``...): the
     case's agency and member links, loaded with every case by default (about six rows a
     case), load only if something asks for them. Access checks that need them still get
     them, one query each, so this is for lists that show cases, not for checks over many."""
     return loader.options(lazyload(Case.agency_links), lazyload(Case.member_links))
+
+
+# --- known elsewhere ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElsewhereLink:
+    """A link to another case a person is in (shown as "Known elsewhere")."""
+
+    reference: str
+    module: str
+    role: str
+    url: str
+
+
+def known_elsewhere(
+    user: User, person_ids: Iterable[int], exclude_case_id: int, limit: int = 20
+) -> list[ElsewhereLink]:
+    """The other cases these people are in that the user may open (not on meeting access alone).
+    A case the user may not open is not shown at all (not even that it exists), and a
+    restricted case never appears."""
+    from flask import url_for
+
+    from .policy import visible_case_clause
+
+    ids = set(person_ids)
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Case, CaseParticipant.role)
+        .join(CaseParticipant, CaseParticipant.case_id == Case.id)
+        .where(
+            CaseParticipant.person_id.in_(ids),
+            Case.id != exclude_case_id,
+            Case.is_restricted.is_(False),
+            visible_case_clause(user, via_meetings=False),
+        )
+        .options(lazyload(Case.agency_links), lazyload(Case.member_links))
+        .order_by(Case.opened_on.desc(), Case.id.desc())
+        .limit(limit)
+    ).all()
+    out: list[ElsewhereLink] = []
+    seen: set[tuple[int, str]] = set()
+    for case, role in rows:
+        module = modules.for_case_kind(case.kind)
+        endpoint = modules.case_endpoint(case.kind)
+        if module is None or endpoint is None or (case.id, role) in seen:
+            continue
+        seen.add((case.id, role))
+        out.append(
+            ElsewhereLink(case.reference, module.label, role.replace("_", " "), url_for(endpoint, case_id=case.id))
+        )
+    return out

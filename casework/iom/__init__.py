@@ -10,6 +10,7 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .help import HELP
 from .reports import REPORT_DEFINITIONS
 
 bp = Blueprint("iom", __name__)
@@ -33,6 +34,7 @@ _MANAGER = _OFFICER | {
     "iom.meeting.manage",
     "iom.measure.view",
     "iom.pathway.sensitive",
+    "iom.settings.manage",
     "reports.view",
 }
 
@@ -80,6 +82,8 @@ MODULE = modules.register(
             "iom_manager": frozenset(_MANAGER),
             "iom_partner": frozenset(_PARTNER | {"iom.pathway.sensitive"}),
             "analyst": frozenset({"iom.measure.view"}),
+            # The partnership's IOM lists (tiers, strands, scoring matrix, costs): no offender data.
+            "admin": frozenset({"iom.settings.manage"}),
         },
         contact_detail_agency_kinds=frozenset({"police", "probation"}),
         purposes={
@@ -90,6 +94,7 @@ MODULE = modules.register(
         menu=(
             MenuEntry("iom.index", "IOM", "iom.case.view"),
             MenuEntry("iom.measure", "IOM measure", "iom.measure.view"),
+            MenuEntry("iom.settings_view", "IOM settings", "iom.settings.manage"),
         ),
         meeting_kind="iom_panel",
         meeting_label="IOM panel",
@@ -101,9 +106,12 @@ MODULE = modules.register(
             "not_adopted": frozenset({"nominated"}),
             "adopted": frozenset({"deselected"}),
             "deselected": frozenset({"nominated"}),
+            # A closed record reopens only with a new nomination (``nominations.nominate``).
+            "closed": frozenset({"nominated"}),
         },
         my_work=_my_work,
         person_sections=_person_sections,
+        help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
             ("iom@example.org", "Owen Officer", "POL", frozenset({"iom_officer"})),

@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..core import audit, modules
+from ..core import audit, cases
 from ..core.exports import capped
-from ..core.models import Case, CaseParticipant, Person, User
+from ..core.models import Case, Person, User
 from ..core.pagination import Page, paginate
 from ..core.policy import visible_case_clause
 from ..core.services import FieldErrors, ServiceError, check_version
@@ -328,38 +328,9 @@ def releases_due(user: User, today: date, days: int = 28, limit: int = 20) -> li
     )
 
 
-@dataclass(frozen=True)
-class ElsewhereLink:
-    reference: str
-    module: str
-    role: str
-    url: str
+ElsewhereLink = cases.ElsewhereLink
 
 
 def known_elsewhere(user: User, offender: Offender) -> list[ElsewhereLink]:
-    """The other cases this person is in that the user may open. A case the user may not open is
-    not shown at all (not even that it exists), and a restricted case never appears."""
-    from flask import url_for
-
-    rows = db.session.execute(
-        sa.select(Case, CaseParticipant.role)
-        .join(CaseParticipant, CaseParticipant.case_id == Case.id)
-        .where(
-            CaseParticipant.person_id == offender.person_id,
-            Case.id != offender.case_id,
-            Case.is_restricted.is_(False),
-            visible_case_clause(user, via_meetings=False),
-        )
-        .order_by(Case.opened_on.desc())
-        .limit(20)
-    ).all()
-    out = []
-    for case, role in rows:
-        module = modules.for_case_kind(case.kind)
-        endpoint = modules.case_endpoint(case.kind)
-        if module is None or endpoint is None:
-            continue
-        out.append(
-            ElsewhereLink(case.reference, module.label, role.replace("_", " "), url_for(endpoint, case_id=case.id))
-        )
-    return out
+    """The other cases this person is in that the user may open (``core/cases.known_elsewhere``)."""
+    return cases.known_elsewhere(user, [offender.person_id], offender.case_id)

@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core import cases
 from ..core.models import Case, User
@@ -18,9 +20,19 @@ KIND = "iom"
 
 
 def offender_for_case(case: Case) -> Offender:
-    offender = db.session.scalar(sa.select(Offender).where(Offender.case_id == case.id))
+    """The case's offender with the person and lead officer in the same query; ``offender.case`` is
+    the case already loaded (the session holds loaded rows weakly, so it would be read again)."""
+    offender = db.session.scalar(
+        sa.select(Offender)
+        .where(Offender.case_id == case.id)
+        .options(
+            joinedload(Offender.person),
+            joinedload(Offender.lead_user).lazyload(User.role_rows),
+        )
+    )
     if offender is None:  # an IOM case always has one; a stray id is not found
         raise AccessDenied("case", case.id)
+    set_committed_value(offender, "case", case)
     return offender
 
 

@@ -63,7 +63,7 @@ def contacts_for(offender: Offender, limit: int = 100) -> list[Contact]:
         db.session.scalars(
             sa.select(Contact)
             .where(Contact.case_id == offender.case_id)
-            .options(joinedload(Contact.officer), joinedload(Contact.agency))
+            .options(joinedload(Contact.officer).lazyload(User.role_rows), joinedload(Contact.agency))
             .order_by(Contact.contact_on.desc(), Contact.id.desc())
             .limit(limit)
         )

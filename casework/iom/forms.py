@@ -7,7 +7,18 @@ categories, officers, agencies) are filled in by the view with ``set_choices``.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import (
@@ -15,6 +26,7 @@ from ..core.forms import (
     NotInFuture,
     UKDateField,
     VersionedForm,
+    WholeNumberField,
     blank_to_none,
     choices,
     optional_code,
@@ -86,6 +98,15 @@ class DeselectForm(VersionedForm):
     exit_plan = TextAreaField(
         "Exit plan",
         validators=[InputRequired(message="Enter the exit plan"), Length(max=4000)],
+        filters=[blank_to_none],
+    )
+
+
+class CloseRecordForm(VersionedForm):
+    on = _date("Date closed", "Enter the date the record closed")
+    reason = StringField(
+        "Reason for closing",
+        validators=[InputRequired(message="Enter the reason for closing the record"), Length(max=200)],
         filters=[blank_to_none],
     )
 
@@ -165,11 +186,12 @@ class CohortFilterForm(FlaskForm):
 
 
 class MeasureForm(FlaskForm):
+    """What to count and for whom; the period comes from the shared period chooser
+    (``core.report_forms.PeriodForm``) on the same page."""
+
     class Meta:
         csrf = False
 
-    start = UKDateField("Period start", validators=[Optional(), NotBefore()])
-    end = UKDateField("Period end", validators=[Optional(), NotBefore()])
     count = SelectField(
         "Count", choices=choices({"conviction": "Convictions", "arrest": "Arrests"}), default="conviction"
     )
@@ -208,8 +230,79 @@ class CategoryForm(VersionedForm):
 
 
 class StrandForm(FlaskForm):
+    fingerprint = HiddenField()
+    label = StringField(
+        "Name",
+        validators=[InputRequired(message="Enter the strand's name"), Length(max=60)],
+        filters=[blank_to_none],
+    )
     description = TextAreaField(
         "Description",
         validators=[InputRequired(message="Enter a description of the strand"), Length(max=4000)],
         filters=[blank_to_none],
     )
+
+
+def tier_labels_form(tiers):
+    """One label box per management tier (the tiers are the partnership's data)."""
+
+    class TierLabelsForm(FlaskForm):
+        fingerprint = HiddenField()
+
+    for tier in tiers:
+        setattr(
+            TierLabelsForm,
+            tier.code,
+            StringField(
+                f"Label for the tier shown as {tier.label}",
+                # Blank and duplicate labels are refused by the service, all at once.
+                validators=[Optional(), Length(max=60, message="A tier label must be 60 characters or fewer")],
+                filters=[blank_to_none],
+            ),
+        )
+    return TierLabelsForm
+
+
+def _whole(label: str, *, top: int = 10_000) -> WholeNumberField:
+    return WholeNumberField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=top, message=f"{label} must be a whole number from 0 to {top:,}"),
+        ],
+    )
+
+
+class BandForm(Form):
+    low = _whole("From")
+    high = _whole("To (blank: no upper limit)")
+    points = _whole("Points", top=100)
+
+
+# Rows offered for each factor's bands: the current ones, then blank rows up to this many.
+BAND_ROWS = 8
+
+
+class FactorForm(Form):
+    weight = WholeNumberField(
+        "Weight",
+        validators=[
+            InputRequired(message="Enter the weight"),
+            NumberRange(min=0, max=100, message="Weight must be a whole number from 0 to 100"),
+        ],
+    )
+    lookback_months = WholeNumberField(
+        "Look-back (months)",
+        validators=[
+            InputRequired(message="Enter the look-back in months"),
+            NumberRange(min=1, max=120, message="Look-back must be a whole number of months from 1 to 120"),
+        ],
+    )
+    bands = FieldList(FormField(BandForm), min_entries=BAND_ROWS, max_entries=BAND_ROWS)
+
+
+class ScoringForm(FlaskForm):
+    fingerprint = HiddenField()
+    recency = FormField(FactorForm, label="Recency: whole months since the latest conviction")
+    frequency = FormField(FactorForm, label="Frequency: convictions in the look-back")
+    gravity = FormField(FactorForm, label="Gravity: highest gravity score among convictions in the look-back")

@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..core import audit, cases
 from ..core.models import Meeting, Person, User
@@ -68,7 +70,39 @@ def current_spell(offender: Offender) -> Spell | None:
 
 
 def spells(offender: Offender) -> list[Spell]:
-    return list(db.session.scalars(sa.select(Spell).where(Spell.case_id == offender.case_id).order_by(Spell.start_on)))
+    """Every spell with its lead officer and agency, in one query however many there are."""
+    return list(
+        db.session.scalars(
+            sa.select(Spell)
+            .where(Spell.case_id == offender.case_id)
+            .options(joinedload(Spell.lead_user).lazyload(User.role_rows), joinedload(Spell.lead_agency))
+            .order_by(Spell.start_on)
+        )
+    )
+
+
+def _restore_pathway_plan(offender: Offender) -> None:
+    """Closing stopped the pathway plan's reviews; a reopened record carries on with its latest plan
+    (its interventions stay on the offender's page) rather than starting an empty one."""
+    from ..core.models import Plan
+
+    plan = db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.case_id == offender.case_id, Plan.kind == "pathway")
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+    if plan is not None and not plan.is_active:
+        plan.is_active = True
+
+
+def last_deselection_reason(offender: Offender) -> str | None:
+    return db.session.scalar(
+        sa.select(Spell.deselection_reason)
+        .where(Spell.case_id == offender.case_id, Spell.end_on.is_not(None))
+        .order_by(Spell.end_on.desc(), Spell.id.desc())
+        .limit(1)
+    )
 
 
 def _score(value: Any, field: str, label: str, top: int = 100) -> Decimal | None:
@@ -97,11 +131,14 @@ def nominate(user: User, person: Person, data: dict[str, Any]) -> Nomination:
             raise ServiceError(f"{person.full_name} is already on the IOM cohort")
         if open_nomination(offender) is not None:
             raise ServiceError(f"{person.full_name} already has a nomination waiting for the panel")
-        if not offender.case.is_open:
-            raise ServiceError("This person's IOM record is closed")
+        if not offender.case.is_open and last_deselection_reason(offender) == "deceased":
+            raise ServiceError(f"{person.full_name} is recorded as deceased: the IOM record stays closed")
     nominated_on = data.get("nominated_on") or date.today()
     if nominated_on > date.today():
         errors.append(("nominated_on", "The nomination date must be today or in the past"))
+    elif offender is not None and offender.case.closed_on is not None and nominated_on < offender.case.closed_on:
+        closed = f"{offender.case.closed_on:%-d %B %Y}"
+        errors.append(("nominated_on", f"The nomination date cannot be before the record closed on {closed}"))
     reasons = (data.get("reasons") or "").strip()
     if not reasons:
         errors.append(("reasons", "Enter the reasons for the nomination"))
@@ -140,6 +177,11 @@ def nominate(user: User, person: Person, data: dict[str, Any]) -> Nomination:
         offender = Offender(case_id=case.id, person_id=person.id)
         db.session.add(offender)
         db.session.flush()
+    elif not offender.case.is_open:
+        # A closed record is reopened by the new nomination; its spells and history stay.
+        cases.reopen_case(user, offender.case, status="nominated", reason="Nominated again")
+        cases.add_agency(offender.case, user.agency_id)
+        _restore_pathway_plan(offender)
     else:
         editable(user, offender)
         cases.set_status(offender.case, "nominated")
@@ -353,3 +395,48 @@ def deselect(
         details={"spell_id": spell.id, "reason": reason},
     )
     return spell
+
+
+# Statuses from which an IOM record may be closed: no spell running and no nomination waiting.
+CLOSABLE = frozenset({"deselected", "not_adopted"})
+
+
+def may_close(offender: Offender) -> bool:
+    return offender.case.is_open and offender.case.status in CLOSABLE and not offender.on_cohort
+
+
+def close_record(user: User, offender: Offender, *, on: date | None, reason: str | None, version: int | None) -> None:
+    """Close the offender's IOM record through the core case lifecycle (``cases.close_case``).
+
+    Only once there is no further involvement: after deselection (for example the offender
+    has died, a deselection reason of its own) or a nomination the panel did not adopt.
+    Removal from the cohort itself is the panel's deselection with its exit plan (2005 PPO
+    guidance, domain-notes §4); closing ends the record. A new nomination reopens it
+    (``nominate``), except after a deselection recorded as deceased.
+    """
+    editable(user, offender)
+    if not user.can("iom.cohort.manage"):
+        raise AccessDenied("case", offender.case_id, hide=False)
+    check_version(offender, version)
+    if offender.on_cohort:
+        raise ServiceError("Deselect the offender from the cohort before closing the record")
+    if open_nomination(offender) is not None:
+        raise ServiceError("Record the panel's decision on the open nomination before closing the record")
+    if offender.case.status not in CLOSABLE:
+        raise ServiceError("Only a deselected or not adopted record can be closed")
+    errors: list[tuple[str | None, str]] = []
+    try:
+        on = past_date(on, "on", "date closed")
+        last_end = db.session.scalar(sa.select(sa.func.max(Spell.end_on)).where(Spell.case_id == offender.case_id))
+        if last_end is not None and on < last_end:
+            errors.append(("on", f"The date closed cannot be before the deselection on {last_end:%-d %B %Y}"))
+    except ServiceError as exc:
+        errors.append((exc.field, str(exc)))
+    if not (reason or "").strip():
+        errors.append(("reason", "Enter the reason for closing the record"))
+    if errors:
+        raise FieldErrors(errors)
+    cases.close_case(user, offender.case, on=on, reason=reason.strip())
+    # The offender row carries the record's version: a concurrent change or a second close conflicts.
+    flag_modified(offender, "on_cohort")
+    db.session.flush()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import audit, cases, plans
 from ..core.models import Agency, Plan, PlanItem, User
@@ -55,9 +56,17 @@ def overview(user: User, offender: Offender) -> list[PathwayRow]:
     """Every enabled pathway with its current need and interventions, details withheld by role."""
     needs = {
         n.pathway_code: n
-        for n in db.session.scalars(sa.select(PathwayNeed).where(PathwayNeed.case_id == offender.case_id))
+        for n in db.session.scalars(
+            sa.select(PathwayNeed)
+            .where(PathwayNeed.case_id == offender.case_id)
+            .options(joinedload(PathwayNeed.owner_agency))
+        )
     }
-    plan = pathway_plan(offender)
+    plan = db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.case_id == offender.case_id, Plan.kind == "pathway", Plan.is_active.is_(True))
+        .options(selectinload(Plan.items).joinedload(PlanItem.owner_agency))
+    )
     items: dict[str, list[PlanItem]] = {}
     for item in plan.items if plan else []:
         items.setdefault(item.area, []).append(item)

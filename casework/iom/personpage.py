@@ -10,7 +10,7 @@ from ..core.modules import PersonAction, PersonSection, WorkItem
 from ..core.policy import can_view_case
 from ..extensions import db
 from . import CASE_STATUSES
-from .nominations import offender_of_person, open_nomination
+from .nominations import last_deselection_reason, offender_of_person, open_nomination
 
 
 def person_sections(user: User, person: Person, may_act: bool) -> list[PersonSection]:
@@ -28,7 +28,11 @@ def person_sections(user: User, person: Person, may_act: bool) -> list[PersonSec
                     detail=CASE_STATUSES.get(case.status, case.status),
                 )
             )
-    already = offender is not None and (offender.on_cohort or open_nomination(offender) is not None)
+    already = offender is not None and (
+        offender.on_cohort
+        or open_nomination(offender) is not None
+        or (not offender.case.is_open and last_deselection_reason(offender) == "deceased")
+    )
     actions = []
     if may_act and user.can("iom.nominate") and not already:
         actions.append(PersonAction("Nominate to IOM", url_for("iom.nominate", person_id=person.id), True))

@@ -105,8 +105,9 @@ def test_iom_cycle(page: Page, live_server):
     expect(page.get_by_role("status").first).to_contain_text("Deselected from the cohort")
     page.get_by_role("link", name="IOM measure").click()
     expect(page.get_by_role("heading", level=1, name="Reoffending measure")).to_be_visible()
-    fill_date(page, "Period start", today)
-    fill_date(page, "Period end", today)
+    page.get_by_label("Period", exact=True).select_option("custom")
+    fill_date(page, "Start date", today)
+    fill_date(page, "End date", today)
     page.get_by_role("button", name="Show").click()
     expect(page.locator("dl.summary").first).to_contain_text("Offenders")
     _shot(page, "iom-measure")
@@ -141,6 +142,7 @@ def test_iom_pages_have_no_wcag_violations(page: Page, live_server):
         "/iom/measure",
         "/iom/panel",
         "/iom/settings",
+        "/iom/settings/scoring",
     ):
         page.goto(url)
         problems += [f"{url}: {p}" for p in _violations(page)]

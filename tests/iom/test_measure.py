@@ -159,3 +159,43 @@ def test_pathway_percentages(team, cohort):
 def test_empty_cohort_measure(team):
     result = m.measure(Q1)
     assert result.cohort_size == 0 and result.baseline == 0 and result.impact is None
+
+
+def test_two_spells_in_one_period_by_hand(team, factory):
+    """One offender deselected and re-adopted within Q2 2025 (1 April to 30 June), worked by hand.
+
+    Spell 1: adopted 1 Oct 2024, deselected 15 Apr 2025: 1-15 April = 15/30 = 1/2 month.
+    Its baseline window, 1 Oct 2023 - 30 Sep 2024, holds 4 convictions (30 Sep 2023 is a day
+    too early): 4 x (1/2)/12 = 1/6.
+    Spell 2: adopted 1 Jun 2025, still open: June = 1 month. Its baseline window, 1 Jun 2024 -
+    31 May 2025, holds 30 Sep 2024, 10 Apr 2025, 20 May 2025 and 31 May 2025: 4 x 1/12 = 1/3.
+    Months 1/2 + 1 = 3/2; baseline 1/6 + 1/3 = 1/2.
+    Actual: 10 Apr (spell 1) and 1 Jun and 30 Jun (spell 2, its first day included) = 3; 20 May
+    and 31 May fall between the spells and 1 Jul after the period, so they do not count.
+    Difference 1/2 - 3 = -5/2; impact -5/2 / (1/2) x 100 = -500.00 (an increase).
+    The offender counts once, under the strand and category of the later spell.
+    """
+    from .conftest import adopt, nominate
+
+    person, o = on_cohort(team, factory, date(2024, 10, 1), nominated=date(2024, 9, 20))
+    for day in (date(2023, 9, 30), date(2023, 11, 1), date(2024, 2, 1), date(2024, 5, 1), date(2024, 9, 30)):
+        offence(team, o, day)
+    for day in (date(2025, 4, 10), date(2025, 5, 20), date(2025, 5, 31), date(2025, 6, 1), date(2025, 6, 30)):
+        offence(team, o, day)
+    offence(team, o, date(2025, 7, 1))
+    deselect(team, o, date(2025, 4, 15))
+    adopt(team, nominate(team, person, date(2025, 5, 20)), date(2025, 6, 1), strand="flex", category="repeat")
+
+    q2 = calendar_quarter(2025, 2)
+    result = m.measure(q2)
+    (row,) = result.offenders
+    assert row.months == Fraction(3, 2)
+    assert row.baseline == Fraction(1, 2)
+    assert row.actual == 3
+    assert row.difference == Fraction(-5, 2)
+    assert row.impact == Decimal("-500.00")
+    assert (row.strand, row.category) == ("flex", "repeat")
+    assert result.by_strand == {"flex": 1} and result.by_category == {"repeat": 1}
+    assert result.cohort_size == 1 and result.baseline == Fraction(1, 2) and result.actual == 3
+    # Seen from the offender's page: the same figures.
+    assert m.offender_measure(o, q2).baseline == Fraction(1, 2)

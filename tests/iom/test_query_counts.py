@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from tests.helpers import signed_in
 from tests.integration.test_query_counts import _statements_for
@@ -23,3 +23,82 @@ def test_cohort_list_and_offender_page_do_not_grow(app, team, factory):
         offence(team, first, date(2024, 1, 1 + n), "robbery")
     assert _statements_for(client, "/iom/") == few_list
     assert _statements_for(client, f"/iom/cases/{first.case_id}") == few_page
+
+
+PATHWAYS = ["accommodation", "ete", "health", "finance", "drugs_alcohol", "children_families", "attitudes"]
+
+
+def _grow(team, factory, offender, start: int, n: int) -> None:
+    """``n`` more pathways (each owned by its own agency, with an intervention for another),
+    contacts by officers of those agencies, offences and tier changes."""
+    from casework.extensions import db
+    from casework.iom import cohort, contacts, pathways
+
+    for i in range(start, start + n):
+        owner = factory.agency("housing", code=f"OWN{i}", name=f"Owner {i}")
+        doer = factory.agency("substance_misuse", code=f"DO{i}", name=f"Doer {i}")
+        pathways.assess(
+            team.manager,
+            offender,
+            pathway_code=PATHWAYS[i],
+            need="high",
+            rag="red",
+            owner_agency_id=owner.id,
+            review_due_on=date.today() + timedelta(days=30),
+            details=None,
+            version=None,
+        )
+        pathways.add_intervention(
+            team.manager,
+            offender,
+            pathway_code=PATHWAYS[i],
+            intervention=f"Step {i}",
+            owner_agency_id=doer.id,
+            due_on=None,
+        )
+        officer = factory.user("iom_officer", agency=doer)
+        contacts.log_contact(
+            officer, offender, contact_on=date(2025, 2, 1 + i), contact_type="office", outcome="engaged", notes=None
+        )
+        cohort.set_tier(
+            team.manager,
+            offender,
+            tier=("red", "amber", "green")[i % 3],
+            reason=f"Review {i}",
+            on=date(2025, 2, 1 + i),
+            version=offender.version_id,
+        )
+        db.session.commit()
+        offence(team, offender, date(2024, 3, 1 + i), "robbery")
+
+
+def test_offender_page_is_flat_in_contacts_offences_pathways_and_spells(app, team, factory):
+    from casework.extensions import db
+    from casework.iom import nominations
+
+    from .conftest import deselect, nominate
+
+    person, offender = on_cohort(team, factory, date(2023, 1, 1))
+    _grow(team, factory, offender, 0, 1)
+    client = signed_in(app, team.manager)
+    url = f"/iom/cases/{offender.case_id}"
+    few = _statements_for(client, url)
+    _grow(team, factory, offender, 1, 6)
+    # Two more spells, each led by an officer of another agency.
+    for year in (2023, 2024):
+        deselect(team, offender, date(year, 6, 1))
+        nomination = nominate(team, person, date(year, 7, 1))
+        lead = factory.user("iom_officer", agency=factory.agency("probation", code=f"LP{year}", name=f"Lead {year}"))
+        nominations.decide(
+            team.manager,
+            nomination,
+            adopt=True,
+            decision=nominations.Adoption(
+                decided_on=date(year, 7, 2), strand="flex", category="repeat", lead_user_id=lead.id, tier="green"
+            ),
+            version=nomination.version_id,
+        )
+        db.session.commit()
+    body = client.get(url).text
+    assert body.count("Step ") == 7 and "Lead 2024" in body and "Doer 6" in body and "Owner 6" in body
+    assert _statements_for(client, url) == few

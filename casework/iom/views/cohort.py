@@ -14,12 +14,13 @@ from ...core.forms import choices, page_arg
 from ...core.periods import quarter_containing
 from ...core.policy import load_meeting
 from ...core.services import ServiceError
-from ...core.views import submit
+from ...core.views import confirmation_page, confirmed, submit
 from ...extensions import db
 from ...people.services import load_person
-from .. import cohort, contacts, measure, nominations, offending, panel, pathways
+from .. import cohort, contacts, measure, nominations, offending, panel, panel_docs, pathways
 from ..common import load_offender
 from ..forms import (
+    CloseRecordForm,
     CohortFilterForm,
     ContactForm,
     DecisionForm,
@@ -31,7 +32,7 @@ from ..forms import (
     SupervisionForm,
     TierForm,
 )
-from ..models import CATEGORIES, Nomination
+from ..models import CATEGORIES, DESELECTION_REASONS, Nomination
 from .common import _agencies, _officers, _pathway_choices, _people_of, _strand_labels, _strands
 
 # --- cohort ----------------------------------------------------------------------------------
@@ -137,6 +138,21 @@ def nominate(person_id: int):
 
     if request.method == "GET":
         return render_template("iom/nominate.html", form=form, person=person)
+    closed = nominations.offender_of_person(person.id)
+    if closed is not None and not closed.case.is_open and not confirmed() and form.validate_on_submit():
+        return confirmation_page(
+            question=f"Nominating reopens {closed.case.reference}: are you sure?",
+            action=request.path,
+            cancel_url=url_for("people.view", person_id=person.id),
+            confirm_label="Yes, reopen and nominate",
+            details=[
+                ("Record closed", f"{closed.case.closed_on:%-d %B %Y}"),
+                ("Reason it closed", closed.case.closure_reason or "—"),
+                ("Nomination date", f"{form.nominated_on.data:%-d %B %Y}"),
+            ],
+            caption=person.full_name,
+            warning="The record's earlier spells and history stay on it.",
+        )
     return submit(
         form,
         action,
@@ -159,6 +175,7 @@ TITLES = {
     "tier": ("Change the tier", "Change the tier"),
     "supervision": ("Supervision or custody status", "Record the status"),
     "deselect": ("Deselect from the cohort", "Deselect"),
+    "close": ("Close the IOM record", "Continue"),
 }
 
 
@@ -175,6 +192,8 @@ def _available(offender, nomination) -> list[str]:
             keys += ["contact", "pathway", "intervention", "tier", "supervision"]
     if user.can("iom.cohort.manage") and offender.on_cohort:
         keys.append("deselect")
+    if user.can("iom.cohort.manage") and nomination is None and nominations.may_close(offender):
+        keys.append("close")
     return keys
 
 
@@ -195,6 +214,13 @@ def _form(offender, key: str, given=None):
         return f
     if key == "deselect":
         return given or DeselectForm(formdata=None, prefix=key, version_id=offender.version_id)
+    if key == "close":
+        f = given or CloseRecordForm(formdata=None, prefix=key, version_id=offender.version_id)
+        if given is None:
+            f.on.data = date.today()
+            reason = nominations.last_deselection_reason(offender)
+            f.reason.data = DESELECTION_REASONS["deceased"] if reason == "deceased" else None
+        return f
     if key == "tier":
         f = given or TierForm(formdata=None, prefix=key, version_id=offender.version_id)
         f.tier.choices = choices(cohort.tiers(), blank="Select the tier")
@@ -261,6 +287,7 @@ def _page(offender):
             offences=offence_list,
             show_notes=user.can("iom.offending.notes"),
             elsewhere=cohort.known_elsewhere(user, offender),
+            panel_outcomes=panel_docs.outcomes_for(offender),
             tiers=tier_labels,
             strands=dict(_strand_labels()),
             categories=CATEGORIES,
@@ -268,6 +295,9 @@ def _page(offender):
             quarter_measure=measure.offender_measure(offender, period),
             score=offending.selection_score(offender.person_id, today),
             today=today,
+            may_renominate=not offender.case.is_open
+            and user.can("iom.nominate")
+            and nominations.last_deselection_reason(offender) != "deceased",
         ),
         200,
     )
@@ -279,8 +309,11 @@ def case_view(case_id: int):
     return _page(offender)
 
 
-def _post(case_id: int, key: str, form_class, action, success: str):
-    """GET: the page for one change to the record; POST: make it (errors shown on the same page)."""
+def _post(case_id: int, key: str, form_class, action, success: str, confirm=None):
+    """GET: the page for one change to the record; POST: make it (errors shown on the same page).
+
+    ``confirm(offender, form)``, for a change that cannot be undone, gives the confirmation
+    step's question and details: the first valid POST shows them, the confirmed one acts."""
     offender = load_offender(current_user, case_id, edit=True)
     back = url_for("iom.case_view", case_id=offender.case_id)
     given = form_class(prefix=key) if request.method == "POST" else None
@@ -301,6 +334,17 @@ def _post(case_id: int, key: str, form_class, action, success: str):
     if request.method == "GET":
         cases.record_view(offender.case)
         return render()
+    if confirm is not None and not confirmed() and form.validate_on_submit():
+        question, details = confirm(offender, form)
+        return confirmation_page(
+            question=question,
+            action=request.path,
+            cancel_url=back,
+            confirm_label=f"Yes, {title[0].lower()}{title[1:]}",
+            details=details,
+            caption=f"{offender.person.full_name} ({offender.case.reference})",
+            warning="A new nomination reopens the record.",
+        )
     return submit(form, lambda: action(offender, form), success=success, redirect_to=back, render=render)
 
 
@@ -346,6 +390,22 @@ def deselect(case_id: int):
         )
 
     return _post(case_id, "deselect", DeselectForm, action, "Deselected from the cohort")
+
+
+@require("iom.cohort.manage")
+def close_record(case_id: int):
+    def action(offender, form):
+        return nominations.close_record(
+            current_user, offender, on=form.on.data, reason=form.reason.data, version=form.submitted_version()
+        )
+
+    def confirm(offender, form):
+        return (
+            f"Are you sure you want to close {offender.case.reference}?",
+            [("Date closed", f"{form.on.data:%-d %B %Y}"), ("Reason", form.reason.data)],
+        )
+
+    return _post(case_id, "close", CloseRecordForm, action, "IOM record closed", confirm=confirm)
 
 
 @require("iom.case.edit")

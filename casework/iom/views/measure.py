@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
-from ...core import audit
+from ...core import audit, periods
 from ...core.access import require
 from ...core.exports import suppress_small, tabular_response
 from ...core.models import Case
-from ...core.periods import PeriodError, custom, previous, quarter_containing
+from ...core.periods import quarter_containing
+from ...core.report_forms import PERIOD_KEYS, PeriodForm, period_args
 from ...extensions import db
 from .. import measure
 from ..forms import (
@@ -24,26 +24,40 @@ from .common import _strand_labels, _strands
 # --- the measure ---------------------------------------------------------------------------
 
 
+# The periods the measure is reported for: a calendar quarter, an April-March financial year
+# (as the partnership reports), or any dates.
+PERIOD_KINDS = (periods.CALENDAR_QUARTER, periods.FINANCIAL_YEAR, periods.CUSTOM)
+
+
+def _check_period(period_form: PeriodForm) -> bool:
+    """The measure looks back, not forward: a period starting after today is refused (a custom
+    period's length is capped by ``core.periods.custom``)."""
+    period = period_form.period()
+    target = period_form.start if period.kind == periods.CUSTOM else period_form.year
+    if period.start > periods.local_today():
+        target.errors = ["The period must start today or earlier: there is nothing to measure yet"]
+        return False
+    return True
+
+
 def _measure_request():
+    """The period and filters from the query string. With no period, the last complete quarter.
+    A bad period or filter is an error on the form (the page answers 400), never a guess."""
+    args = request.args
+    if not any(args.get(key) for key in PERIOD_KEYS):
+        args = MultiDict(args)
+        for key, value in period_args(periods.previous(quarter_containing(periods.local_today()))).items():
+            args[key] = value
+    period_form = PeriodForm.from_args(args, kinds=PERIOD_KINDS)
     form = MeasureForm(request.args)
     form.strand.choices = _strands("Any")
-    # By default the last complete quarter.
-    period = previous(quarter_containing(date.today()))
-    error = None
-    if form.validate():
-        start, end = form.start.data, form.end.data
-        if start or end:
-            if not (start and end):
-                error = "Enter both the start and the end of the period"
-            else:
-                try:
-                    period = custom(start, end)
-                except PeriodError as exc:
-                    error = str(exc)
-    else:
-        error = "Check the filters: " + "; ".join(e for errs in form.errors.values() for e in errs)
-    if not form.start.data:
-        form.start.data, form.end.data = period.start, period.end
+    valid = period_form.validate()
+    valid = form.validate() and valid
+    if valid:
+        valid = _check_period(period_form)
+    if not valid:
+        return form, period_form, None, None
+    period = period_form.period()
     result = measure.measure(
         period,
         count=form.count.data if form.count.data in measure.COUNTS else "conviction",
@@ -51,7 +65,7 @@ def _measure_request():
         strand=form.strand.data,
         category=form.category.data,
     )
-    return form, period, result, error
+    return form, period_form, period, result
 
 
 MEASURE_ROWS = 100
@@ -59,10 +73,14 @@ MEASURE_ROWS = 100
 
 @require("iom.measure.view")
 def measure_view():
-    form, period, result, error = _measure_request()
+    form, period_form, period, result = _measure_request()
     fmt = request.args.get("format")
+    if fmt is not None and fmt not in ("csv", "xlsx"):
+        abort(400)
+    if result is None:
+        return render_template("iom/measure.html", form=form, period_form=period_form, result=None), 400
     details = {"period": period.as_dict(), "count": result.count, "neighbourhood_only": result.neighbourhood_only}
-    if fmt in ("csv", "xlsx"):
+    if fmt:
         rows = measure.visible_rows(current_user, result.offenders)
         audit.record(
             "iom.measure.export",
@@ -81,13 +99,15 @@ def measure_view():
         person_ids=[o.person_id for o in rows],
         details=details,
     )
+    filters = {k: v for k, v in request.args.items() if k not in (*PERIOD_KEYS, "format")}
     return render_template(
         "iom/measure.html",
         form=form,
+        period_form=period_form,
         period=period,
         result=result,
         rows=rows,
-        error=error,
+        download_args={**filters, **period_form.query_args()},
         strands=dict(_strand_labels()),
         categories=CATEGORIES,
         references=_references([o.case_id for o in rows]),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from ...core import actions as core_actions
@@ -11,13 +11,14 @@ from ...core import audit, cases, modules
 from ...core import meetings as core_meetings
 from ...core.access import require
 from ...core.forms import choices
+from ...core.localtime import to_local
 from ...core.models import AgendaItem
 from ...core.policy import can_open_meeting, load_meeting
 from ...core.services import get_or_404
 from ...core.views import act_and_redirect, submit
 from ...core.work_forms import ActionForm, AttendanceForm, MeetingForm, MinutesForm
 from ...extensions import db
-from .. import cohort, panel
+from .. import cohort, panel, panel_docs
 from ..models import Nomination
 from .common import _agencies, _agency_pairs, _people_of, _strand_labels
 
@@ -214,3 +215,43 @@ def panel_minutes(item_id: int):
         redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
         render=lambda status: (render_template("iom/minutes.html", form=form, item=item, meeting=meeting), status),
     )
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@require("iom.case.view")
+def panel_agenda_pdf(meeting_id: int):
+    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND)
+    papers = panel_docs.build(current_user, meeting)
+    data = panel_docs.agenda_pdf(papers)
+    audit.record(
+        "iom.agenda.download",
+        object_type="meeting",
+        object_id=meeting.id,
+        person_ids=papers.person_ids,
+        purpose="iom_panel",
+        recipient_agency_id=current_user.agency_id,
+    )
+    return _pdf(data, f"iom-panel-agenda-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
+
+
+@require("iom.case.view")
+def panel_minutes_pdf(meeting_id: int, circulation: bool = False):
+    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND)
+    papers = panel_docs.build(current_user, meeting, initials_only=circulation)
+    data = panel_docs.minutes_pdf(papers, circulation=circulation)
+    audit.record(
+        "iom.minutes.download",
+        object_type="meeting",
+        object_id=meeting.id,
+        person_ids=papers.person_ids,
+        purpose="iom_panel",
+        recipient_agency_id=current_user.agency_id,
+        details={"copy": "circulation" if circulation else "full"},
+    )
+    suffix = "-circulation" if circulation else ""
+    return _pdf(data, f"iom-panel-minutes-{to_local(meeting.starts_at):%Y-%m-%d}{suffix}.pdf")

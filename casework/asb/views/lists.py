@@ -1,0 +1,66 @@
+"""ASB lists: open cases, repeat victims, and the team's overdue reviews and missed contacts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ...core import audit
+from ...core.access import require
+from ...core.cases import person_ids_of_cases, without_access_links
+from ...core.forms import page_arg
+from ...core.models import Case
+from ...core.pagination import paginate
+from ...core.policy import visible_case_clause
+from .. import repeats, support
+from ..models import RISK_BANDS, AsbCase
+
+
+def _log_list(action: str, case_ids: list[int]) -> None:
+    if case_ids:
+        audit.record(action, object_type="case", person_ids=person_ids_of_cases(case_ids))
+
+
+@require("asb.case.view")
+def index():
+    """Open ASB cases the user may see, newest first, with each victim's repeat flag and risk band."""
+    today = date.today()
+    page = paginate(
+        sa.select(AsbCase)
+        .join(Case, Case.id == AsbCase.case_id)
+        .where(Case.kind == "asb", Case.closed_on.is_(None), visible_case_clause(current_user))
+        .options(without_access_links(contains_eager(AsbCase.case)), joinedload(AsbCase.victim))
+        .order_by(Case.opened_on.desc(), Case.id.desc()),
+        page_arg(),
+        25,
+    )
+    victims = repeats.victims_of([a.victim_person_id for a in page.items])
+    _log_list("asb.case.list", [a.case_id for a in page.items])
+    return render_template(
+        "asb/index.html",
+        page=page,
+        victims=victims,
+        today=today,
+        bands=RISK_BANDS,
+    )
+
+
+@require("asb.case.view")
+def repeat_victims():
+    today = date.today()
+    page = repeats.repeat_victims_page(current_user, page_arg(), today=today)
+    _log_list("asb.repeat_victims.list", [r.victim.case_id for r in page.items])
+    return render_template("asb/repeat_victims.html", page=page, today=today, bands=RISK_BANDS)
+
+
+@require("asb.team.view")
+def team():
+    today = date.today()
+    reviews = support.overdue_reviews_page(current_user, page_arg(), today=today)
+    contacts = support.missed_contacts_page(current_user, 1, 50, today=today)
+    _log_list("asb.team.list", [p.case_id for p in reviews.items] + [a.case_id for a in contacts.items])
+    return render_template("asb/team.html", reviews=reviews, contacts=contacts, today=today, bands=RISK_BANDS)
