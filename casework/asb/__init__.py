@@ -12,6 +12,7 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .report_help import REPORT_DEFINITIONS
 
 bp = Blueprint("asb", __name__)
 
@@ -40,6 +41,12 @@ def _seed_demo(context) -> None:
     seed(context)
 
 
+def _report_figures(periods):
+    from .reports import figures_for
+
+    return figures_for(periods)
+
+
 def _person_sections(user, person, may_act):
     from .personpage import person_sections
 
@@ -57,7 +64,11 @@ MODULE = modules.register(
             "asb_officer": "ASB officer",
             "asb_partner": "ASB partner agency worker",
         },
-        capabilities={"asb_officer": frozenset(_OFFICER), "asb_partner": frozenset(_PARTNER)},
+        capabilities={
+            "asb_officer": frozenset(_OFFICER | {"asb.reports.view", "reports.view"}),
+            "asb_partner": frozenset(_PARTNER),
+            "analyst": frozenset({"asb.reports.view"}),
+        },
         contact_detail_agency_kinds=frozenset({"council_asb", "police", "housing"}),
         purposes={"asb_case_review": "ASB case review"},
         case_endpoint="asb.case_view",
@@ -74,6 +85,17 @@ MODULE = modules.register(
         demo_users=(
             ("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),
             ("asbpartner@example.org", "Harper Housing", "HOUS", frozenset({"asb_partner"})),
+        ),
+        reports=(
+            modules.Report(
+                key="incidents",
+                title="Incidents, repeat callers and support",
+                summary="Incidents by category, repeat callers, victims by risk level, support plan reviews overdue "
+                "and the ASB Case Review figures.",
+                capability="asb.reports.view",
+                build=_report_figures,
+                definitions=REPORT_DEFINITIONS,
+            ),
         ),
         blueprint=bp,
         url_prefix="/asb",
