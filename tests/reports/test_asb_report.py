@@ -111,3 +111,30 @@ def test_empty_quarter(app, team):  # noqa: F811
     page = client.get("/reports/asb/incidents?kind=calendar_quarter&year=2001&quarter=1")
     assert page.status_code == 200
     assert '<th scope="row">Incidents</th><td>0</td><td>0</td><td>–</td>' in page.text
+
+
+def test_case_list_download(app, factory, team, world):  # noqa: F811
+    v1, v2, v3 = world
+    v2.given_names = "@SUM(1+1)"
+    db.session.commit()
+    client = app.test_client()
+    login(client, team.officer)
+    resp = client.get("/asb/?format=csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["Reference", "Victim", "Repeat victim", "Opened", "Risk", "Next contact due", "Contact missed"]
+    assert len(rows) == 4
+    names = {row[1] for row in rows[1:]}
+    assert "'@SUM(1+1) VTWO" in names
+    events = audit_events("asb.case.export")
+    assert len(events) == 1 and {v1.id, v2.id, v3.id} <= set(events[0].data["person_ids"])
+    assert client.get("/asb/?format=xlsx").status_code == 200
+    app.config["EXPORT_MAX_ROWS"] = 2
+    capped = client.get("/asb/?format=csv")
+    assert capped.status_code == 302 and "more than 2 rows" in client.get("/asb/").text
+    # A worker of an agency on none of these cases downloads none of them.
+    app.config["EXPORT_MAX_ROWS"] = 100
+    other = app.test_client()
+    login(other, team.other_officer)
+    theirs = other.get("/asb/?format=csv")
+    assert theirs.status_code == 200 and "VONE" not in theirs.text.upper() and len(theirs.text.splitlines()) == 1
