@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from casework.asb import incidents
 from casework.asb.reports import figures_for, repeat_callers
@@ -138,3 +139,38 @@ def test_case_list_download(app, factory, team, world):  # noqa: F811
     login(other, team.other_officer)
     theirs = other.get("/asb/?format=csv")
     assert theirs.status_code == 200 and "VONE" not in theirs.text.upper() and len(theirs.text.splitlines()) == 1
+
+
+def test_case_incidents_download(app, factory, team, world):  # noqa: F811
+    from casework.asb.models import AsbCase
+
+    v1, v2, v3 = world
+    case_id = db.session.scalar(sa.select(AsbCase.case_id).where(AsbCase.victim_person_id == v3.id))
+    hate, _ = log(team.officer, v3, date(2025, 3, 7), asb=db.session.scalar(
+        sa.select(AsbCase).where(AsbCase.case_id == case_id)), is_hate=True, hate_characteristic="race",
+        hate_details="Racist abuse shouted", description="=HYPERLINK(\"http://evil.example\")")  # fmt: skip
+    url = f"/asb/cases/{case_id}/incidents/download?format=csv"
+    officer = app.test_client()
+    login(officer, team.officer)
+    resp = officer.get(url)
+    assert resp.status_code == 200
+    rows = list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
+    assert rows[0][-1] == "Hate crime details" and len(rows) == 7  # six incidents, the removed one marked
+    by_desc = {row[10]: row for row in rows[1:]}
+    assert by_desc['\'=HYPERLINK("http://evil.example")'][-1] == "Race or ethnicity: Racist abuse shouted"
+    assert any(d.startswith("Removed: Logged on the wrong case") for d in by_desc)
+    assert audit_events("asb.incident.export")[0].data["object_id"] == str(case_id)
+    # A partner worker on the case sees the incidents but not the hate-crime details.
+    partner = app.test_client()
+    login(partner, team.partner)
+    seen = partner.get(url)
+    assert seen.status_code in (200, 404)
+    assert "Racist abuse" not in seen.text and "Race or ethnicity" not in seen.text
+    # An officer of another area, and an analyst: nothing.
+    other = app.test_client()
+    login(other, team.other_officer)
+    refused = other.get(url)
+    assert refused.status_code == 404 and "HYPERLINK" not in refused.text
+    analyst = app.test_client()
+    login(analyst, factory.user("analyst"))
+    assert analyst.get(url).status_code == 403
