@@ -206,9 +206,14 @@ def _count_victims(outs: list[QuarterlyReturn], bounds, held_in, hearings) -> No
     """Victim characteristics per hearing, each victim's columns decrypted once (see above)."""
     which = sa.case(*((held_in(lo, hi), i) for i, (lo, hi) in enumerate(bounds)), else_=None)
     anywhere = sa.or_(*(held_in(lo, hi) for lo, hi in bounds))
+    # One row a hearing, then grouped outside: PostgreSQL binds the CASE's parameters
+    # afresh in a GROUP BY, so the CASE itself is never grouped on.
+    each = hearings(
+        anywhere, Referral.victim_id.label("victim_id"), Referral.referral_date.label("on"), which.label("which")
+    ).subquery()
     heard = (
-        hearings(anywhere, Referral.victim_id, Referral.referral_date, which.label("which"), sa.func.count().label("n"))
-        .group_by(Referral.victim_id, Referral.referral_date, which)
+        sa.select(each.c.victim_id, each.c.on.label("referral_date"), each.c.which, sa.func.count().label("n"))
+        .group_by(each.c.victim_id, each.c.on, each.c.which)
         .subquery()
     )
     table = Person.__table__
