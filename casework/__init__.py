@@ -52,6 +52,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     permissions.init_app(app)
     web.init_app(app)
     _register_blueprints(app, installed)
+    from . import notifications
+
+    notifications.init_app(app)
     cli.init_app(app)
     logging.getLogger("casework").setLevel(logging.INFO)
     return app
@@ -83,6 +86,9 @@ def _register_blueprints(app: Flask, installed: list) -> None:
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(governance_bp, url_prefix="/governance")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    from .imports import bp as imports_bp
+
+    app.register_blueprint(imports_bp, url_prefix="/imports")
     for module in installed:
         if module.blueprint is not None:
             app.register_blueprint(module.blueprint, url_prefix=module.url_prefix or f"/{module.name}")

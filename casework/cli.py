@@ -24,6 +24,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_otp)
     app.cli.add_command(keys_cli)
     app.cli.add_command(audit_cli)
+    from .governance.cli import retention_cli
+
+    app.cli.add_command(retention_cli)
+    from .imports.cli import import_cli
+
+    app.cli.add_command(import_cli)
 
 
 @click.command("init-instance")
@@ -199,9 +205,14 @@ def _head_option(value: str | None) -> tuple[int, str] | None:
 def audit_verify(expect_head: str | None) -> None:
     """Walk the audit chain and report the first broken link."""
     from .core import audit
+    from .extensions import db
+    from .governance.services import record_verification
 
     expected = _head_option(expect_head)
     result = audit.verify(expect_head=expected)
+    # The outcome goes into the chain itself, for the governance page.
+    record_verification(result)
+    db.session.commit()
     if result.ok:
         anchored = f"; expected head {expected[0]} matches" if expected else ""
         click.echo(f"Audit chain intact: {result.checked} events verified{anchored}.")

@@ -84,6 +84,9 @@ def seed(path: Path | None) -> dict[str, tuple[str, str]]:
     for module in modules.modules():
         if module.seed_demo is not None:
             module.seed_demo(context)
+    from .notifications.service import scan
+
+    scan(date.today())  # the demo's reminders (overdue actions, reviews due) beside its events
     db.session.commit()
     if path is not None:
         _write_credentials(path, creds)

@@ -118,6 +118,9 @@ class BaseConfig:
     # and the days until a victim's risk assessment is due again, by band.
     ASB_CONTACT_DAYS = {"high": 7, "medium": 14}
     ASB_REASSESS_DAYS = {"high": 28, "medium": 42, "standard": 91}
+    # A replacement ASB victim risk questionnaire (questions, weights, bands) as a JSON file;
+    # unset: casework/asb/data/risk_questionnaire.json.
+    ASB_RISK_QUESTIONNAIRE = os.environ.get("CASEWORK_ASB_RISK_QUESTIONNAIRE") or None
     RETENTION_YEARS = 6
     # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)
@@ -125,6 +128,50 @@ class BaseConfig:
     EXPORT_MAX_ROWS = _env_int("CASEWORK_EXPORT_MAX_ROWS", 10_000)
     # Women aged 16+ in the MARAC area (census), for the SafeLives volume measure.
     MARAC_WOMEN_16_PLUS = _env_int("CASEWORK_MARAC_WOMEN_16_PLUS", 0) or None
+    # Spreadsheet import: the largest file (bytes) and the most data rows taken at once. An
+    # upload is also bounded by MAX_CONTENT_LENGTH; `flask import` reads files up to this size.
+    IMPORT_MAX_BYTES = _env_int("CASEWORK_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+    IMPORT_MAX_ROWS = _env_int("CASEWORK_IMPORT_MAX_ROWS", 10_000)
+    # Rows taken through the upload page: each row goes through the module's services (about
+    # 10-30 ms), so a page request stays well inside a worker's timeout. Larger files: `flask import`.
+    IMPORT_UPLOAD_MAX_ROWS = _env_int("CASEWORK_IMPORT_UPLOAD_MAX_ROWS", 1_000)
+
+    # Information governance (issue 13). Most rows one audit log CSV export may hold.
+    GOVERNANCE_EXPORT_LIMIT = _env_int("CASEWORK_GOVERNANCE_EXPORT_LIMIT", 100_000)
+    # Subject access: months to answer (UK GDPR Art 12(3)) and the most it may be extended by.
+    SAR_RESPONSE_MONTHS = 1
+    SAR_MAX_EXTENSION_MONTHS = 2
+
+    # Notifications and e-mail (casework/notifications). With no SMTP host, mails stay in the
+    # outbox that administrators read at /notifications/admin (development).
+    MAIL_SMTP_HOST = os.environ.get("CASEWORK_SMTP_HOST", "")
+    MAIL_SMTP_PORT = _env_int("CASEWORK_SMTP_PORT", 587)
+    MAIL_SMTP_STARTTLS = os.environ.get("CASEWORK_SMTP_STARTTLS", "1") not in ("0", "false", "no")
+    MAIL_SMTP_USERNAME = os.environ.get("CASEWORK_SMTP_USERNAME", "")
+    MAIL_SMTP_PASSWORD = os.environ.get("CASEWORK_SMTP_PASSWORD", "")
+    MAIL_SMTP_TIMEOUT = _env_int("CASEWORK_SMTP_TIMEOUT", 30)
+    MAIL_FROM = os.environ.get("CASEWORK_MAIL_FROM", "casework@localhost")
+    # The address of casework that links in mails point to.
+    MAIL_BASE_URL = os.environ.get("CASEWORK_BASE_URL", "http://127.0.0.1:5000")
+    # Daily summaries are built at the first ``flask notify send`` after this local hour.
+    NOTIFY_DIGEST_HOUR = _env_int("CASEWORK_NOTIFY_DIGEST_HOUR", 7)
+    # A failed mail is tried again after 1, 2, 4 … minutes (capped), then left as failed.
+    NOTIFY_MAX_ATTEMPTS = _env_int("CASEWORK_NOTIFY_MAX_ATTEMPTS", 6)
+    NOTIFY_RETRY_BASE_SECONDS = 60
+    NOTIFY_RETRY_CAP_SECONDS = 6 * 3600
+    NOTIFY_SEND_BATCH = 100
+    # A claim older than this (a sender that died mid-run) is taken over by the next sender.
+    NOTIFY_CLAIM_TIMEOUT = 900
+    # Reminder thresholds (``flask notify scan``).
+    MARAC_RESEARCH_REMINDER_WORKING_DAYS = 2
+    MARAC_ACTION_DUE_SOON_DAYS = 3
+    MARAC_PLAN_REVIEW_NOTICE_DAYS = 7
+    IOM_RELEASE_NOTICE_DAYS = 14
+    IOM_PATHWAY_REVIEW_NOTICE_DAYS = 7
+    IOM_CONTACT_OVERDUE_DAYS = 14
+    ASB_PLAN_REVIEW_NOTICE_DAYS = 7
+    # Working days before an ASB Case Review deadline when its reminder goes out.
+    ASB_CASE_REVIEW_NOTICE_WORKING_DAYS = 3
 
 
 class DevelopmentConfig(BaseConfig):

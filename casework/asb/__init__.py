@@ -12,6 +12,8 @@ from flask import Blueprint
 from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
+from .help import HELP
+from .notifications import KINDS as NOTIFICATION_KINDS
 from .report_help import REPORT_DEFINITIONS
 
 bp = Blueprint("asb", __name__)
@@ -26,6 +28,8 @@ _OFFICER = _PARTNER | {
     "asb.hate.view",
     "asb.health.view",
     "asb.team.view",
+    "asb.import",
+    "imports.use",
 }
 
 
@@ -45,6 +49,12 @@ def _report_figures(periods):
     from .reports import figures_for
 
     return figures_for(periods)
+
+
+def _notification_scan(today):
+    from .notifications import scan
+
+    return scan(today)
 
 
 def _person_sections(user, person, may_act):
@@ -81,6 +91,8 @@ MODULE = modules.register(
         case_statuses={"open": "Open", "closed": "Closed"},
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.asb.subject_access:records"),
+        help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
             ("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),
@@ -97,12 +109,14 @@ MODULE = modules.register(
                 definitions=REPORT_DEFINITIONS,
             ),
         ),
+        notification_kinds=NOTIFICATION_KINDS,
+        notification_scan=_notification_scan,
         blueprint=bp,
         url_prefix="/asb",
     )
 )
 
-from . import models, views  # noqa: E402,F401
+from . import imports, models, views  # noqa: E402,F401
 
 # ASB Case Review (Community Trigger): its tables and pages.
 from .case_review import models as case_review_models  # noqa: E402,F401

@@ -191,3 +191,12 @@ class BreachForm(FlaskForm):
 
 class ListCaseForm(FlaskForm):
     case_id = SelectField("Case to list", coerce=optional_id)
+
+
+class CloseForm(FlaskForm):
+    closed_on = _past("Date closed", "Enter the date the case was closed")
+    reason = TextAreaField(
+        "Why is the case closing?",
+        validators=[InputRequired(message="Enter why the case is closing"), MaxLength(1000)],
+        filters=[blank_to_none],
+    )

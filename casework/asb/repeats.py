@@ -26,12 +26,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core.cases import without_access_links
-from ..core.models import Case, User
+from ..core.models import Case, Person, User
 from ..core.pagination import Page, paginate
 from ..core.policy import visible_case_clause
 from ..extensions import db
 from .common import setting
 from .models import IncidentVictim, Victim
+
+# A list shows a victim's name only: load (and decrypt) nothing else of the person.
+NAME_ONLY = (Person.id, Person.given_names, Person.surname, Person.row_uid)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def repeat_victims_page(user: User, page: int, per_page: int = 25, today: date |
         sa.select(Victim)
         .join(Case, Case.id == Victim.case_id)
         .where(Victim.repeat_until >= today, Victim.repeat_since <= today, visible_case_clause(user))
-        .options(without_access_links(contains_eager(Victim.case)), joinedload(Victim.person))
+        .options(without_access_links(contains_eager(Victim.case)), joinedload(Victim.person).load_only(*NAME_ONLY))
         .order_by(Victim.repeat_until.desc(), Victim.person_id.desc())
     )
     result = paginate(query, page, per_page)

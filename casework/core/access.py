@@ -26,7 +26,6 @@ from .permissions import (
     require,
 )
 from .policy import (
-    agency_kind_sees_contact_details,
     any_visible_action_clause,
     can_act_on_person,
     can_edit_case,
@@ -51,7 +50,6 @@ __all__ = [
     "PUBLIC_ENDPOINTS",
     "ROLES",
     "AccessDenied",
-    "agency_kind_sees_contact_details",
     "all_capabilities",
     "any_visible_action_clause",
     "authenticated",

@@ -80,6 +80,9 @@ def create_action(
         recipient_agency_id=agency_id,
         details={"case_id": case.id, "meeting_id": action.meeting_id},
     )
+    module = modules.for_case_kind(case.kind)
+    if module is not None and module.on_action_created is not None:
+        module.on_action_created(action)  # e.g. notify the owning agency, in this transaction
     return action
 
 

@@ -418,3 +418,63 @@ def previous_meeting_id(meeting: Meeting) -> sa.ScalarSelect:
         .limit(1)
         .scalar_subquery()
     )
+
+
+# --- hearings recorded after the event (spreadsheet import) ------------------------------
+
+PAST_MEETING_VENUE = "Not recorded (meeting recorded from an earlier record)"
+
+
+def record_past_hearing(user: User, kind: str, on, case: Case, *, outcome: str | None = None) -> AgendaItem:
+    """Record that ``case`` was heard at the meeting of ``kind`` held on the local date ``on``.
+
+    For a partnership moving its history in: the meeting held that day is used, or
+    one is recorded as held (venue not recorded). The case is listed and heard
+    through the module's own rules (``on_listed``, ``on_heard``), so its status
+    follows as if the minutes had been recorded at the time. A date still to come
+    is refused: a future hearing is a listing, made on the meeting's page.
+    """
+    from datetime import date as date_type
+    from datetime import time
+
+    from .periods import local_today, zone
+
+    if not isinstance(on, date_type) or on > local_today():
+        raise ServiceError("The meeting date must be today or in the past", "meeting_date")
+    module = modules.for_meeting_kind(kind)
+    if module is None or case.kind != module.case_kind or not case.is_open:
+        raise ServiceError("Only open cases of this meeting's kind can be heard", "meeting_date")
+    rules = modules.meeting_rules(kind)
+    if outcome is not None and outcome not in rules.outcomes:
+        raise ServiceError("Choose an outcome from the list", "outcome")
+    local = zone()
+    lo = datetime.combine(on, time.min, tzinfo=local)
+    hi = datetime.combine(on + timedelta(days=1), time.min, tzinfo=local)
+    meeting = db.session.scalar(
+        sa.select(Meeting)
+        .where(Meeting.kind == kind, Meeting.status != "cancelled", Meeting.starts_at >= lo, Meeting.starts_at < hi)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+    )
+    if meeting is None:
+        meeting = Meeting(
+            kind=kind,
+            starts_at=datetime.combine(on, time(10, 0), tzinfo=local),
+            venue=PAST_MEETING_VENUE,
+            status="held",
+            created_by_id=user.id,
+        )
+        if not can_manage_meeting(user, meeting):
+            raise AccessDenied("meeting", "new", hide=False)
+        db.session.add(meeting)
+        db.session.flush()
+        audit.record(_audit_name(meeting, "record_past"), object_type="meeting", object_id=meeting.id)
+    _ensure_manage(user, meeting)
+    if not can_view_case(user, case):
+        raise AccessDenied("case", case.id)
+    _refuse_duplicate(meeting, case, "meeting_date")
+    item = _place(meeting, case, rules.listing_reason(case))
+    item.outcome = outcome or next(iter(rules.outcomes))
+    rules.on_heard(case)
+    db.session.flush()
+    return item

@@ -12,7 +12,7 @@ the reasons an action may be "not done", demo data) is read from here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from flask import Blueprint
 
+    from .disclosure import Disclosure
     from .models import Case, Meeting, Person, User
 
 
@@ -79,6 +80,31 @@ class PersonSection:
 
 
 @dataclass(frozen=True)
+class SubjectAccessRecord:
+    """One record a module holds about a person, decrypted, for a subject access pack.
+
+    ``fields`` are (label, value) pairs in display order. ``third_party`` lists the
+    labels of fields that are other people's personal data (withheld from the pack,
+    each listed for the reviewer); ``third_party_names`` are other people's names
+    that are redacted wherever they appear in this record's free text (UK GDPR
+    Art 15(4); DPA 2018 Sch 2 para 16).
+    """
+
+    module: str
+    kind: str
+    record_id: int | str
+    title: str
+    fields: tuple[tuple[str, str], ...]
+    third_party: frozenset[str] = frozenset()
+    third_party_names: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """A stable key for the record within a pack (exemptions are recorded against it)."""
+        return f"{self.module}:{self.kind}:{self.record_id}"
+
+
+@dataclass(frozen=True)
 class RoleHelp:
     """The help page's text for one role: what it is for and what to do first."""
 
@@ -94,6 +120,48 @@ class ModuleHelp:
     roles: Mapping[str, RoleHelp] = field(default_factory=dict)
     statuses: Mapping[str, str] = field(default_factory=dict)
     visibility: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """One kind of notification a module sends (casework/notifications).
+
+    ``recipients`` documents the rule: ``user`` (named users), ``role`` (holders of a
+    capability within an agency, or anywhere) or ``agency`` (an agency's users holding the
+    capability, and its shared mailbox). ``one`` and ``many`` are the wording, with
+    ``{n}`` (count) and ``{agency}`` (the recipient's agency name) and nothing else: the
+    wording goes into e-mails, which must never carry a name, reference or detail.
+    ``endpoint`` and ``id_arg`` build the link to the page where the work is done.
+    ``visible(user, object_ids)`` answers which objects the user may still see; without
+    it the case (``case_id`` of the notification) is checked.
+    """
+
+    code: str
+    label: str
+    recipients: str
+    one: str
+    many: str
+    endpoint: str
+    id_arg: str
+    object_type: str = "case"
+    urgent: bool = False
+    default_on: bool = True
+    visible: Callable[[Any, list[int]], set[int]] | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One time-based reminder found by a module's scan: an object, its case, who to tell
+    (``user_ids``; ``agency_ids`` with ``capability``) and the occasion (for example the due
+    date) that makes it new. The same kind, object, recipient and occasion notify once."""
+
+    kind: str
+    object_id: int
+    case_id: int | None
+    occasion: str
+    user_ids: tuple[int, ...] = ()
+    agency_ids: tuple[int, ...] = ()
+    capability: str | None = None
 
 
 class MeetingRules(Protocol):
@@ -217,6 +285,18 @@ class Module:
     legacy_audit_actions: Mapping[str, str] = field(default_factory=dict)
     # Aggregate reports shown on the reports hub (/reports), each behind its own capability.
     reports: tuple[Report, ...] = ()
+    # What a user may see of people in this module's cases, given (user, person ids): id to
+    # core.disclosure.Disclosure, the most the module allows across its cases. Without it,
+    # identity for everyone who sees the person, contact details for contact_detail_agency_kinds.
+    person_disclosure: Callable[[User, list[int]], Mapping[int, Disclosure]] | None = None
+    # Everything the module holds about a person, for a subject access pack (UK GDPR Art 15).
+    subject_access: Callable[[Person], list[SubjectAccessRecord]] | None = None
+    # Notifications (casework/notifications): the kinds the module sends, and the scan that
+    # returns its time-based reminders for a day (``flask notify scan``).
+    notification_kinds: tuple[NotificationKind, ...] = ()
+    notification_scan: Callable[[date], Iterable[Reminder]] | None = None
+    # Called by core/actions.py after an action is created on one of the module's cases.
+    on_action_created: Callable[[Any], None] | None = None
 
 
 # --- the registry -------------------------------------------------------------------
@@ -228,6 +308,7 @@ _CORE_CAPABILITIES: dict[str, frozenset[str]] = {}
 _CORE_PURPOSES: dict[str, str] = {}
 _CORE_MENU: list[tuple[int, MenuEntry]] = []
 _MODULES: dict[str, Module] = {}
+_CORE_PERSON_SECTIONS: list[Callable[[User, Person, bool], list[PersonSection]]] = []
 
 
 class RegistryError(RuntimeError):
@@ -427,11 +508,42 @@ def audit_action_aliases(name: str) -> set[str]:
 
 
 def person_sections(user: User, person: Person, may_act: bool) -> list[PersonSection]:
-    """Every module's blocks for a person's page, in registration order."""
+    """Every module's blocks for a person's page, in registration order, then the platform's."""
     out: list[PersonSection] = []
     for module in _MODULES.values():
         if module.person_sections is not None:
             out.extend(module.person_sections(user, person, may_act))
+    for provider in _CORE_PERSON_SECTIONS:
+        out.extend(provider(user, person, may_act))
+    return out
+
+
+def register_person_sections(provider: Callable[[User, Person, bool], list[PersonSection]]) -> None:
+    """A platform blueprint (not a casework module) adds blocks to every person's page."""
+    if provider not in _CORE_PERSON_SECTIONS:
+        _CORE_PERSON_SECTIONS.append(provider)
+
+
+def lazy(target: str) -> Callable[..., Any]:
+    """A hook given as ``"package.module:function"``, imported on first call (so a module's
+    ``__init__`` can name a hook in one line without importing its models early)."""
+    module_name, _, attribute = target.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module_name), attribute)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = f"lazy({target})"
+    return call
+
+
+def subject_access_records(person: Person) -> list[SubjectAccessRecord]:
+    """Everything every module holds about ``person``, decrypted (for a subject access pack)."""
+    out: list[SubjectAccessRecord] = []
+    for module in _MODULES.values():
+        if module.subject_access is not None:
+            out.extend(module.subject_access(person))
     return out
 
 
@@ -461,3 +573,36 @@ def report(module_name: str, key: str) -> tuple[Module, Report] | None:
         if candidate.key == key:
             return module, candidate
     return None
+
+
+def notification_kinds() -> dict[str, NotificationKind]:
+    """Every registered notification kind by code, in registration order."""
+    return {kind.code: kind for module in _MODULES.values() for kind in module.notification_kinds}
+
+
+def notification_scans() -> list[Callable[[date], Iterable[Reminder]]]:
+    return [m.notification_scan for m in _MODULES.values() if m.notification_scan is not None]
+
+
+# --- spreadsheet import kinds (core/imports.py) ---------------------------------------
+
+_IMPORT_KINDS: dict[str, Any] = {}
+
+
+def register_import_kind(kind: Any) -> Any:
+    """Add a spreadsheet import kind (a ``core.imports.ImportKind``): its column layout,
+    the capability it needs and how one row is applied. Registering it twice is harmless."""
+    existing = _IMPORT_KINDS.get(kind.name)
+    if existing is not None and existing is not kind and existing != kind:
+        raise RegistryError(f"import kind {kind.name!r} is already registered")
+    _IMPORT_KINDS[kind.name] = kind
+    return kind
+
+
+def import_kinds() -> list[Any]:
+    """Every registered import kind, in registration order."""
+    return list(_IMPORT_KINDS.values())
+
+
+def import_kind(name: str) -> Any | None:
+    return _IMPORT_KINDS.get(name)

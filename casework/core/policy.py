@@ -190,37 +190,11 @@ def can_act_on_person(user: User, person: Person) -> bool:
 
 
 def can_see_contact_details(user: User, person: Person) -> bool:
-    """Address and phone. A person in no case: the agency that recorded them. A person in
-    cases: only agency kinds allowed for every kind of case they appear in (so a MARAC
-    victim's address goes to the IDVA service and police alone), on a case the user can see."""
-    kinds = set(
-        db.session.scalars(
-            sa.select(Case.kind)
-            .join(CaseParticipant, CaseParticipant.case_id == Case.id)
-            .where(CaseParticipant.person_id == person.id)
-        )
-    )
-    if not kinds:
-        return person.created_by_agency_id == user.agency_id and person.created_for_kind in working_kinds(user)
-    agency_kind = user.agency.kind
-    if not all(agency_kind in modules.contact_detail_agency_kinds(k) for k in kinds):
-        return False
-    return bool(
-        db.session.scalar(
-            sa.select(
-                sa.exists().where(
-                    CaseParticipant.person_id == person.id,
-                    CaseParticipant.case_id == Case.id,
-                    visible_case_clause(user),
-                )
-            )
-        )
-    )
+    """Phone, e-mail and other contact details (and so editing them): what the disclosure
+    policy allows this user for every kind of case the person is in (core/disclosure.py)."""
+    from .disclosure import disclosure
 
-
-def agency_kind_sees_contact_details(user: User, case_kind: str) -> bool:
-    """The user's agency kind is one the module lets see contact details in its cases."""
-    return user.agency.kind in modules.contact_detail_agency_kinds(case_kind)
+    return disclosure(user, person).contact
 
 
 # --- meetings -------------------------------------------------------------------------------

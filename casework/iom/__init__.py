@@ -11,6 +11,7 @@ from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
+from .notifications import KINDS as NOTIFICATION_KINDS
 from .reports import REPORT_DEFINITIONS
 
 bp = Blueprint("iom", __name__)
@@ -36,6 +37,8 @@ _MANAGER = _OFFICER | {
     "iom.pathway.sensitive",
     "iom.settings.manage",
     "reports.view",
+    "iom.import",
+    "imports.use",
 }
 
 
@@ -43,6 +46,12 @@ def _my_work(user, today):
     from .work import my_work
 
     return my_work(user, today)
+
+
+def _notification_scan(today):
+    from .notifications import scan
+
+    return scan(today)
 
 
 def _seed_demo(context) -> None:
@@ -111,6 +120,7 @@ MODULE = modules.register(
         },
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.iom.subject_access:records"),
         help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
@@ -129,9 +139,11 @@ MODULE = modules.register(
                 definitions=REPORT_DEFINITIONS,
             ),
         ),
+        notification_kinds=NOTIFICATION_KINDS,
+        notification_scan=_notification_scan,
         blueprint=bp,
         url_prefix="/iom",
     )
 )
 
-from . import models, views  # noqa: E402,F401
+from . import imports, models, views  # noqa: E402,F401

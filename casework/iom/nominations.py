@@ -28,6 +28,7 @@ from ..core.models import Meeting, Person, User
 from ..core.policy import AccessDenied, can_act_on_person
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
+from . import notifications
 from .common import KIND, editable, past_date, required_text
 from .models import (
     CATEGORIES,
@@ -204,6 +205,7 @@ def nominate(user: User, person: Person, data: dict[str, Any]) -> Nomination:
     db.session.add(nomination)
     db.session.flush()
     audit.record("iom.nomination.create", object_type="case", object_id=offender.case_id, person_ids=[person.id])
+    notifications.nominated(user, offender.case)
     return nomination
 
 

@@ -59,9 +59,10 @@ def update_category(user: User, category: OffenceCategory, data: dict[str, Any],
         raise FieldErrors(errors)
     changed = apply_changes(category, data, ("gravity", "neighbourhood", "unit_cost", "cost_source", "is_active"))
     db.session.flush()
-    audit.record(
-        "iom.settings.update", object_type="iom_offence_category", object_id=category.id, details={"fields": changed}
-    )
+    details: dict[str, Any] = {"fields": changed}
+    if "gravity" in changed:  # gravity is a factor of the selection score
+        details["rescored"] = rescore_all_open_nominations()
+    audit.record("iom.settings.update", object_type="iom_offence_category", object_id=category.id, details=details)
     return changed
 
 

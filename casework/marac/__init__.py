@@ -10,6 +10,7 @@ from ..core import modules
 from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
+from .notifications import KINDS as NOTIFICATION_KINDS
 from .reports import REPORT_DEFINITIONS
 
 bp = Blueprint("marac", __name__)
@@ -46,6 +47,9 @@ _COORDINATOR = PEOPLE_CAPABILITIES | {
     "marac.reports.view",
     "marac.agenda.full_names",
     "reports.view",
+    "marac.disclosure.release",
+    "marac.import",
+    "imports.use",
 }
 _IDVA = PEOPLE_CAPABILITIES | {
     "marac.case.view",
@@ -55,7 +59,6 @@ _IDVA = PEOPLE_CAPABILITIES | {
     "marac.idva.casework",
     "marac.research.record",
     "marac.actions.update",
-    "marac.agenda.full_names",
 }
 _REP = PEOPLE_CAPABILITIES | {
     "marac.case.view",
@@ -90,6 +93,24 @@ def _report_figures(periods):
     return figures_for(periods)
 
 
+def _person_disclosure(user, person_ids):
+    from .disclosure import person_disclosure
+
+    return person_disclosure(user, person_ids)
+
+
+def _notification_scan(today):
+    from .notifications import scan
+
+    return scan(today)
+
+
+def _action_created(action) -> None:
+    from .notifications import action_assigned
+
+    action_assigned(action)
+
+
 def _seed_demo(context) -> None:
     from .demo import seed
 
@@ -113,12 +134,15 @@ MODULE = modules.register(
             "idva": frozenset(_IDVA),
             "marac_rep": frozenset(_REP),
             "analyst": frozenset({"marac.reports.view"}),
+            # The disclosure policy: what each agency kind sees (marac/disclosure.py).
+            "admin": frozenset({"marac.disclosure.manage"}),
         },
-        # A victim's address can put them in danger: IDVA service and police only.
-        contact_detail_agency_kinds=frozenset({"idva_service", "police"}),
         purposes={"marac_meeting": "MARAC meeting preparation and record"},
         case_endpoint="marac.case_view",
-        menu=(MenuEntry("marac.dashboard", "MARAC", "marac.case.view"),),
+        menu=(
+            MenuEntry("marac.dashboard", "MARAC", "marac.case.view"),
+            MenuEntry("marac.disclosure_settings", "MARAC disclosure", "marac.disclosure.manage"),
+        ),
         meeting_kind="marac",
         meeting_label="MARAC meeting",
         meeting_rules=_meeting_rules(),
@@ -136,6 +160,10 @@ MODULE = modules.register(
         closed_statuses=frozenset({"closed", "declined", "transferred_out"}),
         my_work=_my_work,
         person_sections=_person_sections,
+        subject_access=modules.lazy("casework.marac.subject_access:records"),
+        # Who sees which identifiers of people in MARAC cases (names, aliases, dates of
+        # birth, addresses): per agency kind, set by an administrator.
+        person_disclosure=_person_disclosure,
         help=HELP,
         seed_demo=_seed_demo,
         demo_users=(
@@ -197,9 +225,12 @@ MODULE = modules.register(
                 definitions=REPORT_DEFINITIONS,
             ),
         ),
+        notification_kinds=NOTIFICATION_KINDS,
+        notification_scan=_notification_scan,
+        on_action_created=_action_created,
         blueprint=bp,
         url_prefix="/marac",
     )
 )
 
-from . import views  # noqa: E402,F401
+from . import imports, views  # noqa: E402,F401

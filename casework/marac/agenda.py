@@ -2,8 +2,8 @@
 
 No national agenda template exists (domain-notes §2); the case list carries
 what agencies need to research each case: reference, victim and perpetrator
-identifiers (initials and date of birth, or full names for roles allowed to
-see them), children, referring agency, criteria and DASH score, repeat flag
+identifiers (as the disclosure policy lets the viewer's agency see them:
+marac/disclosure.py), children, referring agency, criteria and DASH score, repeat flag
 with the previous date, transfer-in origin, IDVA and research received. Each
 generation, download and circulation is an information-sharing event
 (DESIGN §4): it names the meeting, recipient agency, people, purpose and
@@ -20,13 +20,14 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import actions, audit, cases
+from ..core.disclosure import FULL, INITIALS, Disclosure, ShownPerson
 from ..core.localtime import format_local, to_local
 from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Meeting, Person, User
 from ..core.pdf import Document
 from ..core.policy import can_view_case, visible_case_clause
 from ..core.services import ServiceError
 from ..extensions import db
-from . import meetings
+from . import disclosure, meetings, notifications
 from .models import Referral, ResearchResponse
 
 CONFIDENTIALITY_STATEMENT = (
@@ -42,10 +43,19 @@ LAWFUL_BASIS_BY_AGENCY_KIND = {"police": "dpa2018_part3_sch8_safeguarding"}
 
 @dataclass
 class PersonLine:
-    label: str
+    """A person on the case list, as the disclosure policy lets the viewer see them."""
+
+    label: str  # full name, or initials where the name is withheld
     dob: date | None
     note: str | None = None
-    dob_withheld: bool = False  # the circulation copy of the minutes: initials, no date of birth
+    dob_withheld: bool = False
+    aliases: tuple[str, ...] = ()
+    address: str | None = None  # only where the policy (or a release) discloses it
+
+    @classmethod
+    def of(cls, shown: ShownPerson, note: str | None = None) -> PersonLine:
+        address = ", ".join(p for p in (shown.address, shown.postcode) if p) or None
+        return cls(shown.name, shown.dob, note, shown.dob_withheld, shown.aliases or (), address)
 
 
 @dataclass
@@ -56,6 +66,7 @@ class AgendaRow:
     victim: PersonLine | None = None
     perpetrators: list[PersonLine] = field(default_factory=list)
     children_ages: list[int | None] = field(default_factory=list)
+    children: list[PersonLine] = field(default_factory=list)  # as the disclosure policy allows
     referring_agency: str = ""
     criteria: list[str] = field(default_factory=list)
     dash_score: int | None = None
@@ -76,7 +87,6 @@ class AgendaDoc:
     rows: list[AgendaRow]
     outstanding: list[Action]
     agencies: list[Agency]
-    full_names: bool
 
     @property
     def person_ids(self) -> list[int]:
@@ -88,20 +98,23 @@ def lawful_basis_for(agency: Agency) -> str:
     return mapping.get(agency.kind, DEFAULT_LAWFUL_BASIS)
 
 
-def _identify(person: Person, full: bool) -> str:
-    return person.full_name if full else person.initials
-
-
-def _fill_row(row: AgendaRow, ref: Referral | None, *, full: bool, on_date: date, initials_only: bool = False) -> None:
-    """The case details a visible row carries: people as the viewer may see them, and the referral.
+def _fill_row(
+    row: AgendaRow,
+    ref: Referral | None,
+    *,
+    shown: dict[tuple[int, int], Disclosure],
+    on_date: date,
+    initials_only: bool = False,
+) -> None:
+    """The case details a visible row carries: people as the disclosure policy lets the viewer
+    see them (``shown``, from :func:`disclosure.for_cases`), and the referral.
     ``initials_only``: the copy for circulation, identifying people by initials alone."""
     case = row.item.case
     row.person_ids = cases.person_ids_of(case)
+    limit = INITIALS if initials_only else FULL
 
     def line(person: Person, note: str | None = None) -> PersonLine:
-        if initials_only:
-            return PersonLine(person.initials, None, note, dob_withheld=True)
-        return PersonLine(_identify(person, full), person.dob, note)
+        return PersonLine.of(ShownPerson.of(person, shown[(case.id, person.id)] & limit), note)
 
     for p in case.participants:
         if p.role == "victim":
@@ -110,6 +123,7 @@ def _fill_row(row: AgendaRow, ref: Referral | None, *, full: bool, on_date: date
             row.perpetrators.append(line(p.person, p.relationship_to_victim))
         elif p.role == "child":
             row.children_ages.append(p.person.age_on(on_date))
+            row.children.append(line(p.person, p.relationship_to_victim))
     if ref is not None:
         row.referring_agency = ref.referring_agency.name
         row.criteria = ref.criteria
@@ -131,7 +145,6 @@ def _referral_query():
 def build(user: User, meeting: Meeting, *, initials_only: bool = False) -> AgendaDoc:
     """The case list as this user may see it. Restricted cases show only to their named members.
     ``initials_only``: people identified by initials, without dates of birth (for circulation)."""
-    full = user.can("marac.agenda.full_names") and not initials_only
     items = list(
         db.session.scalars(
             sa.select(AgendaItem)
@@ -146,17 +159,18 @@ def build(user: User, meeting: Meeting, *, initials_only: bool = False) -> Agend
     agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
     research = meetings.research_matrix(meeting)
     on_date = to_local(meeting.starts_at).date()
+    shown = disclosure.for_cases(user, [i.case for i in items if i.case_id in visible])
     rows = []
     for item in items:
         row = AgendaRow(item=item, reference=item.case.reference, restricted=item.case_id not in visible)
         rows.append(row)
         if not row.restricted:
-            _fill_row(row, referrals.get(item.case_id), full=full, on_date=on_date, initials_only=initials_only)
+            _fill_row(row, referrals.get(item.case_id), shown=shown, on_date=on_date, initials_only=initials_only)
             answered = research.get(item.id, {})
             row.responded = [a.name for a in agencies if a.id in answered]
             row.awaiting = [a.name for a in agencies if a.id not in answered]
     outstanding = actions.outstanding_actions(meeting, user)
-    return AgendaDoc(meeting=meeting, rows=rows, outstanding=outstanding, agencies=agencies, full_names=full)
+    return AgendaDoc(meeting=meeting, rows=rows, outstanding=outstanding, agencies=agencies)
 
 
 def view_meeting(user: User, meeting: Meeting) -> AgendaDoc:
@@ -237,8 +251,8 @@ def position_of(item: AgendaItem) -> int | None:
 def running_order(user: User, meeting: Meeting, position: int) -> RunningOrderPage | None:
     """The ``position``-th case of the running order as ``user`` may see it (None: no such place).
 
-    The same disclosure as the agenda (:func:`build`): names only for roles allowed full
-    names, a restricted case's details only for its named members. Showing the case is a
+    The same disclosure as the agenda (:func:`build`): people as the disclosure policy lets
+    the user's agency see them, a restricted case's details only for its named members. Showing the case is a
     view of everyone in it, recorded like every other case view.
     """
     order = list(enumerate(running_order_items(meeting), start=1))
@@ -255,7 +269,7 @@ def running_order(user: User, meeting: Meeting, position: int) -> RunningOrderPa
     if row.restricted:
         return page
     ref = db.session.scalar(_referral_query().where(Referral.case_id == case.id))
-    _fill_row(row, ref, full=user.can("marac.agenda.full_names"), on_date=meeting.starts_at.date())
+    _fill_row(row, ref, shown=disclosure.for_cases(user, [case]), on_date=meeting.starts_at.date())
     page.referrer_name = ref.referrer_name if ref is not None else None
     answered = meetings.research_matrix(meeting).get(item.id, {})
     agencies = sorted((link.agency for link in meeting.agency_links), key=lambda a: a.name)
@@ -278,6 +292,7 @@ def circulate(user: User, meeting: Meeting) -> int:
     doc = build(user, meeting)
     recipients = sorted((lk.agency for lk in meeting.agency_links), key=lambda a: a.name)
     record_share(user, doc, "marac.agenda.circulate", recipients)
+    notifications.agenda_circulated(user, meeting)
     return len(recipients)
 
 
@@ -299,10 +314,16 @@ def record_share(user: User, doc: AgendaDoc, action: str, recipients: list[Agenc
 def _person_text(line: PersonLine | None) -> str:
     if line is None:
         return "—"
-    if line.dob_withheld:
-        return line.label + (f", {line.note}" if line.note else "")
-    dob = line.dob.strftime("%d/%m/%Y") if line.dob else "DOB not known"
-    return f"{line.label} ({dob})" + (f", {line.note}" if line.note else "")
+    text = line.label
+    if not line.dob_withheld:
+        text += f" ({line.dob.strftime('%d/%m/%Y') if line.dob else 'DOB not known'})"
+    if line.aliases:
+        text += f", also known as {', '.join(line.aliases)}"
+    if line.note:
+        text += f", {line.note}"
+    if line.address:
+        text += f"\n  Address: {line.address}"
+    return text
 
 
 def _meeting_details(doc: Document, meeting: Meeting) -> None:
@@ -333,6 +354,7 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
         children = f"{len(r.children_ages)}" + (
             f" (ages {', '.join(str(a) if a is not None else '?' for a in r.children_ages)})" if r.children_ages else ""
         )
+        children += "".join(f"\n{_person_text(c)}" for c in r.children)
         repeat = "Yes" + (f", previous {r.previous_date:%d/%m/%Y}" if r.previous_date else "") if r.repeat else "No"
         if r.transfer_from:
             repeat += f"; transfer in from {r.transfer_from}"
@@ -352,7 +374,7 @@ def agenda_pdf(agenda: AgendaDoc) -> bytes:
     doc.table(
         ["#", "Reference", "People", "Children", "Referral", "Repeat", "IDVA / research"],
         rows,
-        widths=[6, 34, 46, 18, 36, 24, 26],
+        widths=[6, 34, 44, 30, 30, 22, 24],
     )
     if agenda.outstanding:
         doc.heading("Outstanding actions from earlier meetings", 2)

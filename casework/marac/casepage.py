@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..core import actions, cases
-from ..core.models import Action, AgendaItem, Case, Plan, User
-from ..core.policy import agency_kind_sees_contact_details, can_edit_case, can_see_contact_details, can_view_case
+from ..core.disclosure import ShownPerson
+from ..core.models import Action, Agency, AgendaItem, Case, CaseParticipant, Plan, User
+from ..core.policy import can_edit_case, can_view_case
 from ..extensions import db
-from . import dash, queries, referrals
+from . import dash, disclosure, queries, referrals
 from .models import ContactLog, DashAssessment, Referral
 
 
@@ -20,8 +21,10 @@ from .models import ContactLog, DashAssessment, Referral
 class CasePage:
     case: Case
     referral: Referral
-    show_contact: bool
-    contact_visible: set[int]
+    # Each participant as this user may see them (marac/disclosure.py decides).
+    people: list[tuple[CaseParticipant, ShownPerson]]
+    show_contact: bool  # the referral's safe-contact arrangements
+    release: disclosure.ReleasePanel | None
     can_edit: bool
     dash_history: list[DashAssessment]
     plan: Plan | None
@@ -50,22 +53,40 @@ def case_page(user: User, case: Case, referral: Referral) -> CasePage:
         )
         if can_view_case(user, r.referral.case)
     ]
+    shown = disclosure.for_case(user, case)
+    listings = list(
+        db.session.scalars(
+            sa.select(AgendaItem).where(AgendaItem.case_id == case.id).options(joinedload(AgendaItem.meeting))
+        )
+    )
     page = CasePage(
         case=case,
         referral=referral,
-        show_contact=agency_kind_sees_contact_details(user, "marac"),
-        contact_visible={p.person_id for p in case.participants if can_see_contact_details(user, p.person)},
+        people=[(p, ShownPerson.of(p.person, shown[p.person_id])) for p in case.participants],
+        show_contact=disclosure.sees_victim_contact(user),
+        release=(
+            disclosure.release_panel(user, case, _research_agencies(case, listings))
+            if user.can(disclosure.RELEASE_CAPABILITY)
+            else None
+        ),
         can_edit=can_edit_case(user, case),
         dash_history=dash.history(user, referral.victim_id),
         plan=active_safety_plan(case),
         contacts=queries.contacts(case.id) if user.can("marac.idva.casework") else None,
         actions=actions.actions_for_case(case),
-        listings=list(
-            db.session.scalars(
-                sa.select(AgendaItem).where(AgendaItem.case_id == case.id).options(joinedload(AgendaItem.meeting))
-            )
-        ),
+        listings=listings,
         repeats=repeats,
     )
     cases.record_view(case)
     return page
+
+
+def _research_agencies(case: Case, listings: list[AgendaItem]) -> dict[int, tuple[str, str]]:
+    """Agency id to (name, kind) of the agencies that may open the case: linked to it, or on
+    the distribution list of a meeting it is listed at."""
+    ids = set(case.agency_ids)
+    for item in listings:
+        if item.removed_reason is None:
+            ids |= item.meeting.agency_ids
+    rows = db.session.execute(sa.select(Agency.id, Agency.name, Agency.kind).where(Agency.id.in_(ids))).all()
+    return {aid: (name, kind) for aid, name, kind in rows}

@@ -408,3 +408,25 @@ class CaseListFilterForm(FlaskForm):
 
 
 RISK_LEVEL_CHOICES = RISK_LEVELS
+
+
+class AddressReleaseForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the agencies need the victim's address for their research",
+        description="For example: housing cannot find the tenancy without it. This is recorded with the release.",
+        validators=[DataRequired(message="Enter why the address is needed for research"), MaxLength(500)],
+        filters=[strip],
+    )
+
+
+def disclosure_rule_form_class():
+    """One agency kind's rule: a checkbox per role and identifier, and the row's version."""
+    from .models import DISCLOSURE_FIELDS, DISCLOSURE_ROLES
+
+    class DisclosureRuleForm(VersionedForm):
+        pass
+
+    for role, role_label in DISCLOSURE_ROLES.items():
+        for name, label in DISCLOSURE_FIELDS.items():
+            setattr(DisclosureRuleForm, f"{role}_{name}", BooleanField(f"{role_label}: {label.lower()}"))
+    return DisclosureRuleForm

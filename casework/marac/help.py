@@ -62,7 +62,10 @@ HELP = ModuleHelp(
         "and the cases on the agenda of a meeting whose distribution list includes their agency, for as "
         "long as the case stays on that agenda.",
         "A restricted case (for example the victim is a member of staff) is seen only by the users named on it.",
-        "The victim's address and safe contact details are shown to the IDVA service and police only.",
+        "What each kind of agency sees of the victim, perpetrators and children (names, aliases, dates of "
+        "birth, addresses) is set by an administrator under MARAC disclosure; by default names, aliases and "
+        "dates of birth go to every agency and addresses to the IDVA service and police only. The coordinator "
+        "can release a victim's address for research on one case; the release is recorded.",
         "A DASH assessment belongs to its case; one not yet linked to a case is seen only by the agency "
         "that completed it.",
         "Every time a case or person page is opened it is recorded, with who opened it and why.",

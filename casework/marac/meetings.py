@@ -23,6 +23,7 @@ from ..core.policy import visible_case_clause
 from ..core.services import ServiceError, check_version
 from ..core.types import utcnow
 from ..extensions import db
+from . import notifications
 from .models import Referral, ResearchResponse
 
 OUTCOMES = {
@@ -127,8 +128,10 @@ def list_accepted(user: User, referral: Referral, meeting: Meeting) -> AgendaIte
     if meeting.kind != "marac" or meeting.status != "scheduled" or meeting.starts_at < utcnow():
         raise ServiceError("Select a meeting still to come, or 'List later'", "meeting_id")
     urgent = cutoff_date(meeting) < referral.referral_date
-    return core_meetings.list_case(
-        user, meeting, referral.case, reason=None if urgent else listing_reason(referral), urgent=urgent
+    return notifications.case_listed(
+        core_meetings.list_case(
+            user, meeting, referral.case, reason=None if urgent else listing_reason(referral), urgent=urgent
+        )
     )
 
 
@@ -137,7 +140,9 @@ def auto_list(user: User, referral: Referral) -> AgendaItem | None:
     meeting = next_meeting_for(referral.referral_date)
     if meeting is None:
         return None
-    return core_meetings.list_case(user, meeting, referral.case, reason=listing_reason(referral))
+    return notifications.case_listed(
+        core_meetings.list_case(user, meeting, referral.case, reason=listing_reason(referral))
+    )
 
 
 # --- research ---------------------------------------------------------------------

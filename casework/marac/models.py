@@ -193,3 +193,55 @@ class ContactLog(RowBoundMixin, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+# The people a distribution-list agency researches, and the identifiers it may be shown.
+DISCLOSURE_ROLES = {"victim": "Victim", "perpetrator": "Perpetrator", "child": "Children"}
+DISCLOSURE_FIELDS = {
+    "name": "Name",
+    "aliases": "Aliases",
+    "dob": "Date of birth",
+    "address": "Address",
+}
+
+
+class DisclosureRule(TimestampMixin, VersionedMixin, db.Model):
+    """What agencies of one kind see of the victim, perpetrators and children of the cases
+    they research (issue: one disclosure policy). One row per agency kind, edited by an
+    administrator; a kind with no row follows ``disclosure.default_rule``."""
+
+    __tablename__ = "marac_disclosure_rule"
+    __history__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_kind: Mapped[str] = mapped_column(sa.String(40), nullable=False, unique=True)
+    victim_name: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    victim_aliases: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    victim_dob: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    victim_address: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    perpetrator_name: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    perpetrator_aliases: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    perpetrator_dob: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    perpetrator_address: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    child_name: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    child_aliases: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    child_dob: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    child_address: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+
+
+class AddressRelease(RowBoundMixin, db.Model):
+    """The coordinator's release of a victim's address, for research on one case, to every
+    agency that may open the case. Withdrawn by setting ``withdrawn_at``; rows are kept."""
+
+    __tablename__ = "marac_address_release"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id", ondelete="CASCADE"), nullable=False, index=True)
+    reason: Mapped[str] = mapped_column(EncryptedText("marac_address_release.reason"), nullable=False)
+    released_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), nullable=False)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    released_by: Mapped[User] = relationship(foreign_keys=[released_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])

@@ -23,7 +23,7 @@ from ..core.models import Agency, AgendaItem, Case, CaseParticipant, Meeting, Pe
 from ..core.policy import AccessDenied, can_view_case, ensure_can_edit_case
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
-from . import meetings
+from . import meetings, notifications
 from .models import ContactLog, DashAssessment, Referral
 
 
@@ -224,7 +224,8 @@ def create_referral(
         victim_id=victim.id,
         referral_date=referral_date,
         incident_date=incident_date,
-        referring_agency_id=user.agency_id,
+        # The user's agency, unless an earlier record (a spreadsheet import) names another.
+        referring_agency_id=data.get("referring_agency_id") or user.agency_id,
         referrer_id=user.id,
         referrer_name=data.get("referrer_name") or user.display_name,
         referrer_phone=data.get("referrer_phone"),
@@ -260,6 +261,7 @@ def create_referral(
         purpose="casework",
         details={"repeat_candidates": [r.referral.case_id for r in found]},
     )
+    notifications.referral_submitted(user, case)
     return referral
 
 

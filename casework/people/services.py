@@ -19,6 +19,7 @@ from ..core.access import (
     visible_person_clause,
 )
 from ..core.crypto import normalise_phone, normalise_text
+from ..core.disclosure import ShownPerson, disclosures
 from ..core.models import Case, CaseParticipant, Person, PersonSearchToken, User
 from ..core.models.people import person_id_from_reference, phone_index, surname_dob_index
 from ..core.pagination import paginate
@@ -223,6 +224,7 @@ class Found:
 class SearchResult:
     found: list[Found]
     more: bool  # more people match than are shown: narrow the search
+    shown: dict[int, ShownPerson] = field(default_factory=dict)  # each person as the user may see them
 
     @property
     def people(self) -> list[Person]:
@@ -298,8 +300,22 @@ def search(
         match = search_tokens.match_name(words, person.given_names, person.surname, person.aliases)
         if match is not None:
             ranked.append((match.exact, Found(person, match.reasons)))
+    # A person is found only by identifiers the disclosure policy lets the user see, so a
+    # search cannot confirm a withheld name, date of birth or phone number.
+    rules = disclosures(user, [f.person for _, f in ranked])
+    ranked = [
+        (exact, f)
+        for exact, f in ranked
+        if (not words or rules[f.person.id].name or rules[f.person.id].aliases)
+        and (dob is None or rules[f.person.id].dob)
+        and (not phone or rules[f.person.id].contact)
+    ]
     ranked.sort(key=lambda pair: not pair[0])  # exact first; stable, so newest first within each
-    result = SearchResult([f for _, f in ranked], capped or len(candidates) > SEARCH_LIMIT)
+    result = SearchResult(
+        [f for _, f in ranked],
+        capped or len(candidates) > SEARCH_LIMIT,
+        {f.person.id: ShownPerson.of(f.person, rules[f.person.id]) for _, f in ranked},
+    )
     if result.found:
         audit.record(
             "people.person.search", object_type="person", person_ids=[p.id for p in result.people], purpose="casework"

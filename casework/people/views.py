@@ -1,7 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core import modules
+from ..core import disclosure, modules
 from ..core.access import can_act_on_person, can_see_contact_details, require
 from ..core.forms import attach_errors, choices, page_arg
 from ..core.policy import working_kinds
@@ -26,9 +26,12 @@ def index():
                 phone=form.phone.data,
             )
         else:
-            return render_template("people/index.html", form=form, page=None, results=None), 400
+            return render_template("people/index.html", form=form, page=None, results=None, shown={}), 400
     page = services.people_page(current_user, page_arg(), 25)
-    return render_template("people/index.html", form=form, page=page, results=results)
+    shown = disclosure.shown_all(current_user, page.items if page else [])
+    if results is not None:
+        shown.update(results.shown)
+    return render_template("people/index.html", form=form, page=page, results=results, shown=shown)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -69,7 +72,7 @@ def view(person_id: int):
     return render_template(
         "people/view.html",
         person=person,
-        show_contact=can_see_contact_details(current_user, person),
+        shown=disclosure.shown(current_user, person),
         cases=services.visible_cases_of(current_user, person),
         can_act=can_act,
         sections=modules.person_sections(current_user, person, can_act),

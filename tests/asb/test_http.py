@@ -239,3 +239,29 @@ def test_meeting_lists_a_case_and_records_an_action(app, team, factory):
     )
     assert resp.status_code == 302, resp.text
     assert "Fit a door camera" in officer.get(f"/asb/cases/{asb.case_id}").text
+
+
+def test_my_work_and_closing_the_case(app, team, factory):
+    import time_machine
+
+    from casework.asb import support
+
+    victim = factory.person(team.officer)
+    start = date.today() - timedelta(days=1)
+    _, asb = log(team.officer, victim, start)
+    q = risk.questionnaire()
+    risk.assess(team.officer, asb, assessed_on=start, answers={x.code: "yes" for x in q.questions})
+    support.start_plan(team.officer, asb, title="Plan")
+    db.session.commit()
+    with time_machine.travel(date.today() + timedelta(days=44), tick=True):
+        officer = signed_in(app, team.officer)
+        body = officer.get("/").text
+        assert "ASB victims due a contact" in body and asb.case.reference in body
+        assert "ASB risk re-assessments due" in body
+        page = f"/asb/cases/{asb.case_id}"
+        resp = _post(officer, f"{page}/close", {"closed_on": date.today().isoformat(), "reason": "Perpetrator moved"})
+        assert resp.status_code == 302, resp.text
+        assert "Perpetrator moved" in officer.get(page).text
+        team_page = officer.get("/asb/team").text
+        assert asb.case.reference not in team_page
+        assert asb.case.reference not in officer.get("/").text.split("ASB victims due a contact")[1]

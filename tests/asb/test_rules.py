@@ -180,6 +180,7 @@ def test_questionnaire_file_is_replaceable(app, tmp_path):
             }
         )
     )
+    before = app.config.get("ASB_RISK_QUESTIONNAIRE")
     app.config["ASB_RISK_QUESTIONNAIRE"] = str(path)
     try:
         q = risk.questionnaire()
@@ -187,7 +188,7 @@ def test_questionnaire_file_is_replaceable(app, tmp_path):
         assert risk.score({"a": "no", "b": "yes"})[:2] == (1, "standard")
         assert risk.score({"a": "yes", "b": "no"})[:2] == (5, "high")
     finally:
-        app.config.pop("ASB_RISK_QUESTIONNAIRE")
+        app.config["ASB_RISK_QUESTIONNAIRE"] = before
 
 
 def _high(q):

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from casework.asb.models import Incident, IncidentType, IncidentVictim
@@ -16,6 +17,13 @@ from casework.extensions import db
 from .helpers import fill_date, login_as
 
 pytestmark = pytest.mark.e2e
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _violations(page: Page) -> list[str]:
+    results = Axe().run(page, options=WCAG)
+    return [f"{page.url}: {v['id']}: {v['help']}" for v in results.response["violations"]]
 
 
 def test_record_a_case_review_that_meets_the_threshold(page: Page, live_server):
@@ -45,6 +53,7 @@ def test_record_a_case_review_that_meets_the_threshold(page: Page, live_server):
 
     login_as(page, officer)
     page.goto(f"/asb/cases/{case.id}/case-reviews/new")
+    problems = _violations(page)
     form = page.locator("main")
     fill_date(page, "Date the application was received", today, scope=form)
     form.get_by_label("The victim", exact=True).check()
@@ -61,3 +70,8 @@ def test_record_a_case_review_that_meets_the_threshold(page: Page, live_server):
     expect(row).to_contain_text("Decide whether the threshold is met")
     expect(row).to_contain_text(f"{decision_due.day} {decision_due:%b %Y}")
     expect(row).to_contain_text("15 working days left")
+    problems += _violations(page)
+    page.goto("/asb/case-reviews/figures")
+    expect(page.get_by_role("heading", name="ASB Case Review figures")).to_be_visible()
+    problems += _violations(page)
+    assert problems == []

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from casework.core import cases, modules
+from casework.core import cases
 from casework.core.access import (
     CAPABILITIES,
     ROLES,
@@ -20,6 +20,7 @@ from casework.core.access import (
 from casework.core.models import Action, AuditEvent, Meeting, Person, Plan, PlanItem, User
 from casework.core.types import utcnow
 from casework.extensions import db
+from casework.marac.disclosure import DEFAULT_ADDRESS_KINDS
 from tests.helpers import audit_events, csrf_token, is_login_redirect, marker, page_token, signed_in
 
 PUBLIC = {"static", "healthz", "auth.login", "auth.code", "auth.enrol"}
@@ -84,6 +85,13 @@ def test_route_list_covers_the_core(app, factory):
 # Endpoints any signed-in user may use, whatever their role. A new one must be added here on
 # purpose: anything else needs a capability.
 ANY_SIGNED_IN = {"home.index", "home.help_page", "auth.logout", "auth.change_password"}
+# A user's own notifications and e-mail choices.
+ANY_SIGNED_IN |= {
+    "notifications.index",
+    "notifications.mark_read",
+    "notifications.mark_all_read",
+    "notifications.preferences",
+}
 
 
 def test_every_endpoint_declares_its_access(app):
@@ -338,8 +346,8 @@ def test_case_of_another_module_is_not_visible(app, factory):
 
 def test_contact_details_shown_only_to_allowed_agencies(app, factory, marac_case):
     m, pid = marac_case["m"], marac_case["victim_id"]
-    assert "police" in modules.contact_detail_agency_kinds("marac")
-    assert "housing" not in modules.contact_detail_agency_kinds("marac")
+    # MARAC's disclosure policy (marac/disclosure.py): addresses for police and IDVA by default.
+    assert {"police", "idva_service"} == set(DEFAULT_ADDRESS_KINDS)
 
     police_rep = factory.user("marac_rep", agency=marac_case["police"])
     resp = signed_in(app, police_rep).get(f"/people/{pid}")
@@ -354,7 +362,7 @@ def test_contact_details_shown_only_to_allowed_agencies(app, factory, marac_case
     resp = client.get(f"/people/{pid}")
     assert resp.status_code == 200
     assert f"{m}surname".upper() in resp.text  # the record itself is visible
-    assert "Withheld from your role" in resp.text
+    assert "Withheld from your agency" in resp.text
     for secret in (f"{m}address", "07700 900456", "ZZ9 9ZZ", "vic@example.net"):
         assert secret not in resp.text
     edit = client.get(f"/people/{pid}/edit")
@@ -409,7 +417,7 @@ def test_contact_details_follow_the_kind_of_case(app, factory):
     assert can_see_contact_details(police_rep, person)
     resp = signed_in(app, asb_officer).get(f"/people/{pid}")
     assert resp.status_code == 200 and "07700 900654" not in resp.text
-    assert "Withheld from your role" in resp.text
+    assert "Withheld from your agency" in resp.text
 
 
 def test_creating_agency_sees_its_own_unlinked_records_only(app, factory):

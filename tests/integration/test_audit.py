@@ -594,12 +594,13 @@ def test_truncated_tail_fails_against_a_recorded_head(app, factory):
     head = _head_line(app)
     seq = int(head.split(":")[0])
     _bypass_triggers_and("DELETE FROM audit_event WHERE seq >= :s", {"s": seq - 1})
-    # A plain walk cannot tell a truncated chain from a short one ...
+    # A plain walk cannot tell a truncated chain from a short one (and records its own result,
+    # so the chain now ends one event later, at seq - 1) ...
     assert _verify(app).exit_code == 0
     # ... the head kept outside the database can.
     result = app.test_cli_runner().invoke(args=["audit", "verify", "--expect-head", head])
     assert result.exit_code == 1
-    assert f"BROKEN at seq {seq - 1}: chain ends at seq {seq - 2}, before the expected head {seq}" in result.output
+    assert f"BROKEN at seq {seq}: chain ends at seq {seq - 1}, before the expected head {seq}" in result.output
 
 
 def test_rewritten_chain_fails_against_a_recorded_head_even_with_the_key(app, factory):

@@ -34,6 +34,10 @@ def test_each_role_sees_its_own_help(app, factory):
     admin = signed_in(app, factory.user("admin")).get("/help").text
     assert "As system administrator" in admin and "As IDVA" not in admin
 
+    asb = signed_in(app, factory.user("asb_officer")).get("/help").text
+    assert "As ASB officer" in asb and "Log an ASB incident" in asb and "Case Review" in asb
+    assert "As IDVA" not in asb and "As ASB partner agency worker" not in asb
+
 
 def test_every_status_of_a_module_with_help_is_explained(app):
     for module in modules.modules():

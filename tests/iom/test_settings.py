@@ -187,3 +187,26 @@ def test_settings_for_managers_and_administrators_only(app, team, factory):
         assert other.post("/iom/settings/scoring", data=data).status_code in (400, 403)
     db.session.expire_all()
     assert db.session.get(ScoreFactor, "recency").weight == 3
+
+
+def test_changing_a_category_gravity_rescores_open_nominations(team, factory):
+    from .conftest import category
+
+    person = factory.person(team.officer)
+    nomination = nominate(team, person, TODAY)
+    offence(team, offender_of(person), TODAY - timedelta(days=40), "robbery")
+    db.session.expire_all()
+    before = nomination.score_breakdown["factors"][2]
+    robbery = category("robbery")
+    new_gravity = 1 if robbery.gravity > 2 else 9
+    settings.update_category(
+        team.manager,
+        robbery,
+        {"gravity": new_gravity, "neighbourhood": robbery.neighbourhood, "unit_cost": robbery.unit_cost},
+        robbery.version_id,
+    )
+    db.session.commit()
+    db.session.expire_all()
+    after = nomination.score_breakdown["factors"][2]
+    assert after["code"] == "gravity" and after["value"] == new_gravity != before["value"]
+    assert nomination.score == offending.selection_score(person.id, TODAY).total

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from ...core import actions, audit, cases, workdays
 from ...core import meetings as core_meetings
 from ...core.models import Action, Case, Meeting, User
+from ...core.pagination import Page, paginate
 from ...core.periods import Period
 from ...core.policy import AccessDenied, ensure_can_edit_case, visible_case_clause
 from ...core.services import FieldErrors, ServiceError, check_version
@@ -171,7 +172,7 @@ def record_application(
 ) -> CaseReview:
     """Record an application for an ASB Case Review on an ASB case.
 
-    Anyone may apply for a victim only with the victim's consent (2014 Act s104; statutory
+    Someone applying for a victim needs the victim's consent (2014 Act s104; statutory
     guidance). The complaints relied on are incidents recorded on this case.
     """
     ensure_can_edit_case(user, case)
@@ -284,6 +285,7 @@ class ComplaintCheck:
     reported_on: date | None
     counts: bool
     reason: str
+    problem: str | None = None  # the incident's type, for the decision-maker to judge "the same problem"
 
 
 @dataclass(frozen=True)
@@ -347,7 +349,7 @@ def check_threshold(review: CaseReview) -> ThresholdResult:
             reason, counts = f"Counts: reported {when}, within {_months(window_months)} of the application", True
             if incident.group_id is not None:
                 counted_events.add(incident.group_id)
-        checks.append(ComplaintCheck(incident_id, occurred, reported, counts, reason))
+        checks.append(ComplaintCheck(incident_id, occurred, reported, counts, reason, incident.incident_type.label))
     return ThresholdResult(needed=needed, window_start=window_start, received_on=received, complaints=checks)
 
 
@@ -662,7 +664,7 @@ def decide_appeal(
 # --- lists and My work --------------------------------------------------------------------------------------
 
 
-def open_reviews(user: User, limit: int = 200) -> list[CaseReview]:
+def _open_reviews_query(user: User) -> sa.Select:
     """Reviews still in progress on cases the user may see, oldest application first."""
     unfinished = sa.or_(
         sa.and_(CaseReview.appeal_received_on.is_not(None), CaseReview.appeal_decided_on.is_(None)),
@@ -671,16 +673,21 @@ def open_reviews(user: User, limit: int = 200) -> list[CaseReview]:
             CaseReview.outcome.is_(None),
         ),
     )
-    return list(
-        db.session.scalars(
-            sa.select(CaseReview)
-            .join(Case, Case.id == CaseReview.case_id)
-            .where(unfinished, visible_case_clause(user, via_meetings=False))
-            .options(joinedload(CaseReview.case).lazyload("*"), joinedload(CaseReview.meeting))
-            .order_by(CaseReview.received_on, CaseReview.id)
-            .limit(limit)
-        ).unique()
+    return (
+        sa.select(CaseReview)
+        .join(Case, Case.id == CaseReview.case_id)
+        .where(unfinished, visible_case_clause(user, via_meetings=False))
+        .options(joinedload(CaseReview.case).lazyload("*"), joinedload(CaseReview.meeting))
+        .order_by(CaseReview.received_on, CaseReview.id)
     )
+
+
+def open_reviews(user: User, limit: int = 200) -> list[CaseReview]:
+    return list(db.session.scalars(_open_reviews_query(user).limit(limit)))
+
+
+def open_reviews_page(user: User, page: int, per_page: int) -> Page:
+    return paginate(_open_reviews_query(user), page, per_page)
 
 
 def overdue_for(user: User, today: date) -> list[tuple[CaseReview, Deadline]]:

@@ -11,13 +11,13 @@ from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
 from ...core import audit, cases
 from ...core.access import require
 from ...core.exports import tabular_response
-from ...core.forms import choices
+from ...core.forms import choices, page_arg
 from ...core.models import Agency, User
 from ...core.periods import financial_year
 from ...core.views import submit
@@ -301,7 +301,8 @@ def review_appeal_decision(review_id: int):
 
 @require("asb.case.view")
 def review_list():
-    reviews = services.open_reviews(current_user)
+    result = services.open_reviews_page(current_user, page_arg(), current_app.config["PAGE_SIZE"])
+    reviews = result.items
     today = date.today()
     rows = [(r, services.deadlines(r, today), services.status_label(r)) for r in reviews]
     audit.record(
@@ -310,7 +311,7 @@ def review_list():
         person_ids=cases.person_ids_of_cases([r.case_id for r in reviews]),
         purpose=services.PURPOSE,
     )
-    return render_template("asb/case_review/list.html", rows=rows)
+    return render_template("asb/case_review/list.html", rows=rows, page=result)
 
 
 @require("asb.case.edit")

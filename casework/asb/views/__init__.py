@@ -23,6 +23,7 @@ bp.add_url_rule("/cases/<int:case_id>/risk/history", "risk_history", cases.risk_
 bp.add_url_rule("/cases/<int:case_id>/plan", "plan_new", cases.plan_new, methods=GP)
 bp.add_url_rule("/cases/<int:case_id>/plan/<int:plan_id>/items", "intervention", cases.intervention, methods=GP)
 bp.add_url_rule("/cases/<int:case_id>/plan/<int:plan_id>/review", "plan_review", cases.plan_review, methods=GP)
+bp.add_url_rule("/cases/<int:case_id>/close", "close", cases.close, methods=GP)
 bp.add_url_rule("/cases/<int:case_id>/contacts", "contact", cases.contact, methods=GP)
 bp.add_url_rule("/cases/<int:case_id>/perpetrator-actions", "perpetrator_action", cases.perpetrator_action, methods=GP)
 bp.add_url_rule(

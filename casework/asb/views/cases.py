@@ -25,6 +25,7 @@ from ..common import load_asb_case
 from ..forms import (
     ActionStatusForm,
     BreachForm,
+    CloseForm,
     ContactForm,
     DeleteIncidentForm,
     IncidentForm,
@@ -606,3 +607,25 @@ def case_incidents_download(case_id: int):
     )
     stem = f"{asb.case.reference}-incidents"
     return exports.tabular_response(headers, rows, stem, fmt, sheet_title="Incidents")
+
+
+@require("asb.case.edit")
+def close(case_id: int):
+    """Close the case: its plan stops asking for reviews and its open actions are cancelled."""
+    form = _form(CloseForm)
+    if request.method == "GET":
+        form.closed_on.data = date.today()
+
+    def action(asb):
+        cases.close_case(current_user, asb.case, on=form.closed_on.data, reason=form.reason.data)
+        asb.next_contact_due_on = None
+
+    return _change(
+        case_id,
+        form,
+        "Close the ASB case",
+        "Close the case",
+        action,
+        "Case closed",
+        intro="The support plan stops asking for reviews, contacts stop falling due and open actions are cancelled.",
+    )

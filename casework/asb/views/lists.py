@@ -31,7 +31,9 @@ def _open_cases() -> sa.Select:
         sa.select(AsbCase)
         .join(Case, Case.id == AsbCase.case_id)
         .where(Case.kind == "asb", Case.closed_on.is_(None), visible_case_clause(current_user))
-        .options(without_access_links(contains_eager(AsbCase.case)), joinedload(AsbCase.victim))
+        .options(
+            without_access_links(contains_eager(AsbCase.case)), joinedload(AsbCase.victim).load_only(*repeats.NAME_ONLY)
+        )
         .order_by(Case.opened_on.desc(), Case.id.desc())
     )
 

@@ -7,7 +7,7 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from ...core import actions as core_actions
-from ...core import audit, cases, modules
+from ...core import audit, cases, meeting_views, modules
 from ...core import meetings as core_meetings
 from ...core.access import require
 from ...core.forms import choices
@@ -135,18 +135,10 @@ def panel_action(meeting_id: int):
     meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
     form = ActionForm(prefix="action")
     _panel_forms(meeting, action=form)
-    case_id = request.form.get("action-case_id", type=int)
-    return submit(
+    return meeting_views.submit_action(
+        meeting,
         form,
-        lambda: panel.record_action(
-            current_user,
-            meeting,
-            case_id=case_id,
-            agency_id=form.assigned_agency_id.data,
-            description=form.description.data,
-            due_on=form.due_on.data,
-        ),
-        success="Action recorded",
+        panel.record_action,
         redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
         render=lambda status: _panel_page(meeting, status, action=form),
     )
@@ -158,18 +150,9 @@ def panel_attendance(meeting_id: int):
     meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
     form = AttendanceForm(prefix="attendance")
     _attendance_choices(form, meeting)
-    return submit(
+    return meeting_views.submit_attendance(
+        meeting,
         form,
-        lambda: core_meetings.record_attendance(
-            current_user,
-            meeting,
-            agency_id=form.agency_id.data,
-            name=form.name.data,
-            status=form.status.data,
-            confidentiality_ack=bool(form.confidentiality_ack.data),
-            information_sent=bool(form.information_sent.data),
-        ),
-        success="Attendance recorded",
         redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
         render=lambda status: _panel_page(meeting, status, attendance=form),
     )

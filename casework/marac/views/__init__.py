@@ -5,7 +5,7 @@ capability with ``require``; the object checks happen again in the services.
 """
 
 from .. import bp
-from . import actions, cases, meetings, reports
+from . import actions, cases, meetings, reports, settings
 
 # cases
 bp.add_url_rule("/", view_func=cases.dashboard)
@@ -26,6 +26,10 @@ bp.add_url_rule("/plan-items/<int:item_id>/status", view_func=cases.plan_item_st
 bp.add_url_rule("/plans/<int:plan_id>/review", view_func=cases.plan_review, methods=["POST"])
 bp.add_url_rule("/cases/<int:case_id>/transfer-out", view_func=cases.case_transfer_out, methods=["POST"])
 bp.add_url_rule("/cases/<int:case_id>/close", view_func=cases.case_close, methods=["POST"])
+bp.add_url_rule("/cases/<int:case_id>/address-release", view_func=cases.case_address_release, methods=["POST"])
+bp.add_url_rule(
+    "/cases/<int:case_id>/address-release/withdraw", view_func=cases.case_address_withdraw, methods=["POST"]
+)
 bp.add_url_rule("/people/<int:person_id>/dash/new", view_func=cases.dash_new, methods=["GET", "POST"])
 bp.add_url_rule("/dash/<int:dash_id>", view_func=cases.dash_view)
 bp.add_url_rule("/dash/<int:older_id>/compare/<int:newer_id>", view_func=cases.dash_compare)
@@ -65,3 +69,7 @@ bp.add_url_rule("/meetings/<int:meeting_id>/edit", view_func=meetings.meeting_ed
 
 # reports
 bp.add_url_rule("/reports/quarterly", view_func=reports.report_quarterly)
+
+# disclosure policy
+bp.add_url_rule("/settings/disclosure", view_func=settings.disclosure_settings)
+bp.add_url_rule("/settings/disclosure/<agency_kind>", view_func=settings.disclosure_settings_save, methods=["POST"])

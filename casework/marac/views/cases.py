@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from ...core import audit, cases, exports, plans
+from ...core import disclosure as core_disclosure
 from ...core.access import AccessDenied, can_act_on_person, require
 from ...core.forms import attach_error, attach_errors, choices, find_field, page_arg
 from ...core.localtime import to_local
@@ -16,8 +17,9 @@ from ...core.services import ServiceError, get_or_404
 from ...core.views import act_and_redirect, confirmation_page, confirmed, submit
 from ...extensions import db
 from ...people import services as people
-from .. import casepage, dash, meetings, queries, referrals
+from .. import casepage, dash, disclosure, meetings, queries, referrals
 from ..forms import (
+    AddressReleaseForm,
     AllocateForm,
     CaseListFilterForm,
     CloseForm,
@@ -236,6 +238,7 @@ def _case_page(case, referral, status: int = 200, **forms):
         "transfer_form": TransferOutForm(**version),
         "close_form": CloseForm(**version),
         "member_form": MemberForm(formdata=None) if case.is_restricted and coordinator else None,
+        "release_form": AddressReleaseForm(formdata=None) if page.release else None,
     }
     defaults.update({k: v for k, v in forms.items() if v is not None})
     _unique_ids(defaults)
@@ -253,8 +256,9 @@ def _case_page(case, referral, status: int = 200, **forms):
         "marac/case.html",
         case=case,
         referral=referral,
+        people=page.people,
         show_contact=page.show_contact,
-        contact_visible=page.contact_visible,
+        release=page.release,
         can_edit=page.can_edit,
         dash_history=page.dash_history,
         plan=plan,
@@ -279,6 +283,7 @@ _ID_PREFIXES = {
     "transfer_form": "transfer",
     "close_form": "close",
     "member_form": "member",
+    "release_form": "release",
 }
 
 
@@ -544,6 +549,35 @@ def case_close(case_id: int):
     return _case_post(case_id, "close_form", form, act, "Case closed.")
 
 
+@require(disclosure.RELEASE_CAPABILITY)
+def case_address_release(case_id: int):
+    def act(case, referral, form):
+        disclosure.release_address(current_user, case, form.reason.data)
+
+    return _case_post(
+        case_id,
+        "release_form",
+        AddressReleaseForm(),
+        act,
+        "The victim's address is released for research on this case.",
+        edit=False,
+    )
+
+
+@require(disclosure.RELEASE_CAPABILITY)
+def case_address_withdraw(case_id: int):
+    case, _ = _load(case_id)
+    try:
+        release_id = int(request.form.get("release_id", ""))
+    except ValueError:
+        release_id = None
+    return act_and_redirect(
+        lambda: disclosure.withdraw_release(current_user, case, release_id),
+        success="The release is withdrawn: the victim's address is withheld again.",
+        redirect_to=url_for("marac.case_view", case_id=case.id) + "#release-panel",
+    )
+
+
 # --- DASH ---------------------------------------------------------------------------------
 
 
@@ -595,6 +629,7 @@ def dash_view(dash_id: int):
     return render_template(
         "marac/dash_view.html",
         a=assessment,
+        shown=core_disclosure.shown(current_user, assessment.person),
         checklist=dash.checklist(),
         history=dash.history(current_user, assessment.person_id),
         may_refer=may_refer,
@@ -611,4 +646,10 @@ def dash_compare(older_id: int, newer_id: int):
     audit.record(
         "marac.dash.view", object_type="marac_dash", object_id=f"{older.id},{newer.id}", person_ids=[newer.person_id]
     )
-    return render_template("marac/dash_compare.html", older=older, newer=newer, changes=changes)
+    return render_template(
+        "marac/dash_compare.html",
+        older=older,
+        newer=newer,
+        changes=changes,
+        shown=core_disclosure.shown(current_user, newer.person),
+    )

@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ...core import actions, audit, cases
+from ...core import actions, audit, cases, meeting_views
 from ...core import meetings as core_meetings
 from ...core.access import require
 from ...core.forms import choices, page_arg
@@ -35,6 +35,7 @@ from ...core.work_forms import (
 )
 from ...extensions import db
 from .. import agenda, meetings, queries
+from .. import notifications as marac_notifications
 from ..forms import ResearchForm
 from ..models import RISK_LEVELS, ResearchResponse
 
@@ -174,7 +175,9 @@ def meeting_list_case(meeting_id: int):
 
     def act():
         case = cases.load_case(current_user, form.case_id.data, kind="marac", log=False)
-        return core_meetings.list_case(current_user, meeting, case, urgent=form.urgent.data)
+        return marac_notifications.case_listed(
+            core_meetings.list_case(current_user, meeting, case, urgent=form.urgent.data)
+        )
 
     return submit(
         form,
@@ -435,17 +438,9 @@ def attendance_add(meeting_id: int):
     meeting = _managed(meeting_id)
     form = AttendanceForm()
     form.agency_id.choices = choices([(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other")
-    return submit(
+    return meeting_views.submit_attendance(
+        meeting,
         form,
-        lambda: core_meetings.record_attendance(
-            current_user,
-            meeting,
-            agency_id=form.agency_id.data,
-            name=form.name.data,
-            status=form.status.data,
-            confidentiality_ack=form.confidentiality_ack.data,
-            information_sent=form.information_sent.data,
-        ),
         success="Attendance recorded.",
         redirect_to=url_for("marac.meeting_view", meeting_id=meeting.id, _anchor="attendance"),
         render=lambda status: _meeting_page(meeting, status, attendance_form=form),
