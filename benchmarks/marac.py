@@ -1071,7 +1071,7 @@ def bench_quarterly(run: SizeRun, log: StatementLog, world: World, client, repea
         run.notes.append("quarterly return: no full quarter in the data")
         return
     year, quarter, hearings = world.quarter
-    url = f"/marac/reports/quarterly?kind=calendar_quarter&year={year}&quarter={quarter}&format=csv"
+    url = f"/reports/marac/quarterly?kind=calendar_quarter&year={year}&quarter={quarter}&format=csv"
 
     def get():
         return get_ok(client, url, "text/csv")

@@ -78,12 +78,14 @@ def _register_blueprints(app: Flask, installed: list) -> None:
     from .governance import bp as governance_bp
     from .home import bp as home_bp
     from .people import bp as people_bp
+    from .reports import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(governance_bp, url_prefix="/governance")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     from .imports import bp as imports_bp
 
     app.register_blueprint(imports_bp, url_prefix="/imports")

@@ -124,6 +124,8 @@ class BaseConfig:
     RETENTION_YEARS = 6
     # Small-number suppression in published figures: counts from 1 to this - 1 become "<this".
     SMALL_NUMBER_THRESHOLD = _env_int("CASEWORK_SMALL_NUMBER_THRESHOLD", 5)
+    # Most rows one list download (CSV or XLSX) may hold; a longer list must be filtered first.
+    EXPORT_MAX_ROWS = _env_int("CASEWORK_EXPORT_MAX_ROWS", 10_000)
     # Women aged 16+ in the MARAC area (census), for the SafeLives volume measure.
     MARAC_WOMEN_16_PLUS = _env_int("CASEWORK_MARAC_WOMEN_16_PLUS", 0) or None
     # Spreadsheet import: the largest file (bytes) and the most data rows taken at once. An

@@ -14,6 +14,7 @@ from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
 from .notifications import KINDS as NOTIFICATION_KINDS
+from .report_help import REPORT_DEFINITIONS
 
 bp = Blueprint("asb", __name__)
 
@@ -44,6 +45,12 @@ def _seed_demo(context) -> None:
     seed(context)
 
 
+def _report_figures(periods):
+    from .reports import figures_for
+
+    return figures_for(periods)
+
+
 def _notification_scan(today):
     from .notifications import scan
 
@@ -67,7 +74,11 @@ MODULE = modules.register(
             "asb_officer": "ASB officer",
             "asb_partner": "ASB partner agency worker",
         },
-        capabilities={"asb_officer": frozenset(_OFFICER), "asb_partner": frozenset(_PARTNER)},
+        capabilities={
+            "asb_officer": frozenset(_OFFICER | {"asb.reports.view", "reports.view"}),
+            "asb_partner": frozenset(_PARTNER),
+            "analyst": frozenset({"asb.reports.view"}),
+        },
         contact_detail_agency_kinds=frozenset({"council_asb", "police", "housing"}),
         purposes={"asb_case_review": "ASB case review"},
         case_endpoint="asb.case_view",
@@ -86,6 +97,17 @@ MODULE = modules.register(
         demo_users=(
             ("asb@example.org", "Ash ASB", "ASB", frozenset({"asb_officer"})),
             ("asbpartner@example.org", "Harper Housing", "HOUS", frozenset({"asb_partner"})),
+        ),
+        reports=(
+            modules.Report(
+                key="incidents",
+                title="Incidents, repeat callers and support",
+                summary="Incidents by category, repeat callers, victims by risk level, support plan reviews overdue "
+                "and the ASB Case Review figures.",
+                capability="asb.reports.view",
+                build=_report_figures,
+                definitions=REPORT_DEFINITIONS,
+            ),
         ),
         notification_kinds=NOTIFICATION_KINDS,
         notification_scan=_notification_scan,

@@ -92,12 +92,46 @@ def _scope(user: User, kind: str) -> sa.ColumnElement[bool]:
 
 def actions_page(user: User, kind: str, flt: ActionFilter, page: int, per_page: int = 50, today: date | None = None):
     """One page of the actions the user may see, filtered and ordered by due date in SQL."""
+    return paginate(actions_query(user, kind, flt, today), page, per_page, max_per_page=200)
+
+
+EXPORT_HEADERS = ("Deadline", "Overdue", "Case", "Agency", "Action", "Status", "Reason not done")
+
+
+def actions_export(user: User, kind: str, flt: ActionFilter, limit: int, today: date | None = None) -> list[Action]:
+    """Every action of the list as filtered, at most ``limit`` (``exports.TooManyRows``
+    beyond it)."""
+    from .exports import capped
+
+    return capped(db.session.scalars(actions_query(user, kind, flt, today).limit(limit + 1)).unique(), limit)
+
+
+def export_row(action: Action, today: date) -> tuple:
+    """An action as a download row: the action list's columns."""
+    reason = action.not_done_reason
+    return (
+        action.due_on,
+        action.is_overdue(today),
+        action.case.reference,
+        action.assigned_agency.name,
+        action.description,
+        action.status.replace("_", " ").capitalize(),
+        modules.not_done_reasons(action.case.kind).get(reason, reason) if reason else None,
+    )
+
+
+def actions_query(user: User, kind: str, flt: ActionFilter, today: date | None = None) -> sa.Select:
+    """The actions the user may see, filtered, ordered by due date."""
     today = today or date.today()
     query = (
         sa.select(Action)
         .join(Case, Case.id == Action.case_id)
         .where(_scope(user, kind))
-        .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
+        .options(
+            # The list shows a case's reference, never its closure reason: not read, not decrypted.
+            cases.without_access_links(contains_eager(Action.case).defer(Case.closure_reason)),
+            joinedload(Action.assigned_agency),
+        )
         .order_by(Action.due_on, Action.id)
     )
     if flt.meeting_id:
@@ -108,7 +142,7 @@ def actions_page(user: User, kind: str, flt: ActionFilter, page: int, per_page: 
         query = query.where(Action.status == flt.status)
     if flt.overdue_only:
         query = query.where(Action.status == "open", Action.due_on < today)
-    return paginate(query, page, per_page, max_per_page=200)
+    return query
 
 
 def load_action(user: User, action_id: Any, kind: str) -> Action:
@@ -216,7 +250,11 @@ def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Acti
                 sa.and_(Action.status.in_(("open", "not_done")), Action.meeting_id == previous),
             ),
         )
-        .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
+        .options(
+            # The list shows a case's reference, never its closure reason: not read, not decrypted.
+            cases.without_access_links(contains_eager(Action.case).defer(Case.closure_reason)),
+            joinedload(Action.assigned_agency),
+        )
         .order_by(Action.due_on, Action.id)
     )
     if user is not None:

@@ -166,3 +166,49 @@ def suppress_small(value: int | float | None, threshold: int, *, basis: int | No
     if isinstance(count, int | float) and 0 < count < threshold:
         return f"<{threshold}"
     return value
+
+
+# --- list downloads ------------------------------------------------------------------
+
+
+class TooManyRows(Exception):
+    """A list download would exceed the configured row limit (setting ``EXPORT_MAX_ROWS``)."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+    @property
+    def message(self) -> str:
+        return (
+            f"This list has more than {self.limit:,} rows, the most one download holds. "
+            "Filter the list to fewer rows and download again."
+        )
+
+
+def row_limit() -> int:
+    from flask import current_app
+
+    return int(current_app.config["EXPORT_MAX_ROWS"])
+
+
+def capped(items: Iterable, limit: int | None = None) -> list:
+    """The items of a list download, at most ``limit`` (setting ``EXPORT_MAX_ROWS``): one
+    more raises :class:`TooManyRows`, so a download is never silently cut short. Pass a
+    query limited to ``limit + 1`` rows so the database stops there too."""
+    limit = row_limit() if limit is None else limit
+    out = []
+    for item in items:
+        out.append(item)
+        if len(out) > limit:
+            raise TooManyRows(limit)
+    return out
+
+
+def requested_format(args) -> str | None:
+    """The download format asked for (``format`` in the query or form), or None for the page.
+    An unknown format is a ``ValueError`` (the view answers 400)."""
+    fmt = args.get("format") or None
+    if fmt is not None and fmt not in FORMATS:
+        raise ValueError(fmt)
+    return fmt

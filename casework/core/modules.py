@@ -213,6 +213,30 @@ class DefaultMeetingRules:
 
 
 @dataclass(frozen=True)
+class Report:
+    """An aggregate report a module offers on the reports hub (``/reports/<module>/<key>``).
+
+    ``build(periods)`` returns the report's figures (``core/reporting.py``) for each of the
+    periods given (the period chosen and the one before it, which never overlap), so a
+    report can work out both in one pass: counts only, never a person. The hub needs
+    ``reports.view`` as well as ``capability``: a module grants both to each role it gives
+    the report to (core grants ``reports.view`` to analysts). Users holding
+    ``exact_capability`` see exact figures on screen; everyone else, and every download,
+    sees small counts suppressed.
+    """
+
+    key: str
+    title: str
+    summary: str
+    capability: str
+    build: Callable[[list[Any]], list[list[Any]]]
+    exact_capability: str | None = None
+    definitions: tuple[str, ...] = ()
+    # Period kinds offered (``core/periods.py``); the first is the default.
+    period_kinds: tuple[str, ...] = ("calendar_quarter", "financial_year", "calendar_year", "custom")
+
+
+@dataclass(frozen=True)
 class Module:
     """Everything one casework module adds to the platform.
 
@@ -259,6 +283,8 @@ class Module:
     # Audit action names used before the ``module.object.verb`` scheme, mapped to today's
     # names so governance filters find old and new events alike (the table is never rewritten).
     legacy_audit_actions: Mapping[str, str] = field(default_factory=dict)
+    # Aggregate reports shown on the reports hub (/reports), each behind its own capability.
+    reports: tuple[Report, ...] = ()
     # What a user may see of people in this module's cases, given (user, person ids): id to
     # core.disclosure.Disclosure, the most the module allows across its cases. Without it,
     # identity for everyone who sees the person, contact details for contact_detail_agency_kinds.
@@ -531,6 +557,22 @@ def help_for(user_roles: set[str]) -> list[tuple[Module, list[tuple[str, RoleHel
         if mine:
             out.append((module, mine))
     return out
+
+
+def reports() -> list[tuple[Module, Report]]:
+    """Every module's reports, in registration order."""
+    return [(module, report) for module in _MODULES.values() for report in module.reports]
+
+
+def report(module_name: str, key: str) -> tuple[Module, Report] | None:
+    """One report by module name and key, or None."""
+    module = _MODULES.get(module_name)
+    if module is None:
+        return None
+    for candidate in module.reports:
+        if candidate.key == key:
+            return module, candidate
+    return None
 
 
 def notification_kinds() -> dict[str, NotificationKind]:

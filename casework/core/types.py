@@ -227,6 +227,25 @@ class _Encrypted(TypeDecorator):
             raise ValueError(f"{self.aad}: encrypted values are written through the ORM, bound to their row")
         return self.encrypt(value, row_uid)
 
+    def read_raw(self, value: bytes | None, row_uid: str | None, ring: crypto.Keyring) -> Any:
+        """Decrypt a stored value read without the ORM (selected as
+        ``type_coerce(column, LargeBinary)``), checking its row binding as a load does. For
+        bulk reads that decrypt a few columns of many rows: the key ring is looked up once.
+        None stays None; a value that cannot be read, or is bound to another row, is unreadable."""
+        if value is None:
+            return None
+        try:
+            plaintext, bound_to = crypto.open_value(bytes(value), self.aad, ring)
+            if bound_to is not None and bound_to != row_uid:
+                log.warning("unreadable value in %s: bound to another row", self.aad)
+                return self.unreadable
+            return self.deserialise(plaintext)
+        except crypto.DecryptionError as exc:
+            log.warning("unreadable value in %s: %s", self.aad, exc)
+        except (ValueError, TypeError) as exc:
+            log.warning("unreadable value in %s: %s", self.aad, type(exc).__name__)
+        return self.unreadable
+
     def process_result_value(self, value: bytes | None, dialect) -> Any:
         if value is None:
             return None

@@ -12,6 +12,7 @@ from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
 from .notifications import KINDS as NOTIFICATION_KINDS
+from .reports import REPORT_DEFINITIONS
 
 bp = Blueprint("iom", __name__)
 
@@ -35,6 +36,7 @@ _MANAGER = _OFFICER | {
     "iom.measure.view",
     "iom.pathway.sensitive",
     "iom.settings.manage",
+    "reports.view",
     "iom.import",
     "imports.use",
 }
@@ -56,6 +58,12 @@ def _seed_demo(context) -> None:
     from .demo import seed
 
     seed(context)
+
+
+def _report_figures(periods):
+    from .reports import report_figures
+
+    return [report_figures(period) for period in periods]
 
 
 def _person_sections(user, person, may_act):
@@ -119,6 +127,17 @@ MODULE = modules.register(
             ("iom@example.org", "Owen Officer", "POL", frozenset({"iom_officer"})),
             ("iommanager@example.org", "Morgan Manager", "PROB", frozenset({"iom_manager"})),
             ("iompartner@example.org", "Parveen Partner", "HLTH", frozenset({"iom_partner"})),
+        ),
+        reports=(
+            modules.Report(
+                key="reoffending",
+                title="Reoffending measure and cohort",
+                summary="Baseline, actual, difference and % impact by category and strand; cohort size; pathway needs.",
+                capability="iom.measure.view",
+                build=_report_figures,
+                exact_capability="iom.case.view_all",
+                definitions=REPORT_DEFINITIONS,
+            ),
         ),
         notification_kinds=NOTIFICATION_KINDS,
         notification_scan=_notification_scan,

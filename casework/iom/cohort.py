@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core import audit, cases
+from ..core.exports import capped
 from ..core.models import Case, Person, User
 from ..core.pagination import Page, paginate
 from ..core.policy import visible_case_clause
@@ -182,6 +183,41 @@ def cohort_page(user: User, flt: CohortFilter, page: int, per_page: int = 25) ->
     result = paginate(cohort_query(user, flt), page, per_page)
     audit.record("iom.case.list", object_type="case", person_ids=[o.person_id for o in result.items])
     return result
+
+
+EXPORT_HEADERS = (
+    "Reference",
+    "Name",
+    "Status",
+    "Strand",
+    "Category",
+    "Tier",
+    "Supervision",
+    "Expected release",
+    "Lead officer",
+)
+
+
+def cohort_export(user: User, flt: CohortFilter, limit: int) -> list[Offender]:
+    """Every offender of the filtered cohort list the user may see, at most ``limit``
+    (``exports.TooManyRows`` beyond it); the caller audits the download."""
+    return capped(db.session.scalars(cohort_query(user, flt).limit(limit + 1)).unique(), limit)
+
+
+def export_row(o: Offender, strands: dict[str, str], categories: dict[str, str], tier_labels: dict[str, str]) -> tuple:
+    """The cohort list's columns for one offender (the name as the list shows it)."""
+    status = "On the cohort" if o.case.status == "adopted" else o.case.status.replace("_", " ").capitalize()
+    return (
+        o.case.reference,
+        o.person.full_name,
+        status,
+        strands.get(o.strand, o.strand) if o.strand else None,
+        categories.get(o.category, o.category) if o.category else None,
+        tier_labels.get(o.tier, o.tier) if o.tier else None,
+        o.supervision.replace("_", " ").capitalize() if o.supervision else None,
+        o.expected_release_on,
+        o.lead_user.display_name if o.lead_user else None,
+    )
 
 
 def caseloads(user: User) -> list[tuple[User, int]]:

@@ -11,6 +11,7 @@ from ..core.modules import MenuEntry
 from ..core.permissions import PEOPLE_CAPABILITIES
 from .help import HELP
 from .notifications import KINDS as NOTIFICATION_KINDS
+from .reports import REPORT_DEFINITIONS
 
 bp = Blueprint("marac", __name__)
 
@@ -44,6 +45,8 @@ _COORDINATOR = PEOPLE_CAPABILITIES | {
     "marac.actions.update",
     "marac.research.record",
     "marac.reports.view",
+    "marac.agenda.full_names",
+    "reports.view",
     "marac.disclosure.release",
     "marac.import",
     "imports.use",
@@ -82,6 +85,12 @@ def _person_sections(user, person, may_act):
     from .personpage import person_sections
 
     return person_sections(user, person, may_act)
+
+
+def _report_figures(periods):
+    from .reports import figures_for
+
+    return figures_for(periods)
 
 
 def _person_disclosure(user, person_ids):
@@ -132,7 +141,6 @@ MODULE = modules.register(
         case_endpoint="marac.case_view",
         menu=(
             MenuEntry("marac.dashboard", "MARAC", "marac.case.view"),
-            MenuEntry("marac.report_quarterly", "MARAC reports", "marac.reports.view"),
             MenuEntry("marac.disclosure_settings", "MARAC disclosure", "marac.disclosure.manage"),
         ),
         meeting_kind="marac",
@@ -205,6 +213,18 @@ MODULE = modules.register(
             "plan.reviewed": "marac.plan.review",
             "report.generated": "marac.report.generate",
         },
+        reports=(
+            modules.Report(
+                key="quarterly",
+                title="Quarterly return (SafeLives)",
+                summary="Meetings, cases discussed, repeats, referring agencies, victims and children, counted per "
+                "meeting as the SafeLives national dataset asks; outstanding actions by agency.",
+                capability="marac.reports.view",
+                build=_report_figures,
+                exact_capability="marac.case.view_all",
+                definitions=REPORT_DEFINITIONS,
+            ),
+        ),
         notification_kinds=NOTIFICATION_KINDS,
         notification_scan=_notification_scan,
         on_action_created=_action_created,

@@ -12,6 +12,7 @@ from ..core import directory
 from ..core import meetings as core_meetings
 from ..core import search as search_tokens
 from ..core.cases import without_access_links
+from ..core.exports import capped
 from ..core.models import Agency, Case, CaseParticipant, Meeting, Person, User
 from ..core.pagination import capped_count, paginate
 from ..core.policy import can_open_meeting, visible_case_clause
@@ -52,6 +53,43 @@ def cases_page(user: User, status: str | None, page: int, per_page: int = 25, fi
     """One page of the MARAC cases the user may see, newest first. ``find``: a case reference
     (in full, or the number at its end) or the start of the name of anyone in the case
     (through the people search tokens: nothing is decrypted to filter)."""
+    return paginate(cases_query(user, status, find), page, per_page, max_per_page=100)
+
+
+def cases_export(user: User, status: str | None, find: str | None, limit: int) -> list[Referral]:
+    """Every case of the list as filtered (the page's rows and columns), at most ``limit``
+    (``exports.TooManyRows`` beyond it)."""
+    return capped(db.session.scalars(cases_query(user, status, find).limit(limit + 1)).unique(), limit)
+
+
+CASE_EXPORT_HEADERS = (
+    "Reference",
+    "Restricted",
+    "Victim",
+    "Referred",
+    "Referring agency",
+    "Criteria",
+    "Repeat",
+    "Status",
+)
+
+
+def case_export_row(r: Referral) -> tuple:
+    """The columns the case list shows: the victim by initials only, as on the page."""
+    return (
+        r.case.reference,
+        r.case.is_restricted,
+        r.victim.initials,
+        r.referral_date,
+        r.referring_agency.name,
+        "; ".join(r.criteria),
+        r.is_repeat,
+        r.status.replace("_", " ").capitalize(),
+    )
+
+
+def cases_query(user: User, status: str | None, find: str | None = None) -> sa.Select:
+    """The MARAC cases the user may see, filtered as the case list is, newest first."""
     query = (
         sa.select(Referral)
         .join(Case, Case.id == Referral.case_id)
@@ -65,7 +103,7 @@ def cases_page(user: User, status: str | None, page: int, per_page: int = 25, fi
         query = query.where(Case.status == status)
     else:
         query = query.where(Case.closed_on.is_(None))
-    return paginate(query, page, per_page, max_per_page=100)
+    return query
 
 
 def _found(text: str) -> sa.ColumnElement[bool]:

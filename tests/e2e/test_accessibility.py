@@ -121,7 +121,7 @@ def test_key_pages_have_no_wcag_violations(page: Page, live_server):
         f"/marac/agenda-items/{item.id}/minutes",
         f"/marac/meetings/{meeting.id}/running-order/1",
         "/marac/actions",
-        "/marac/reports/quarterly",
+        "/reports/marac/quarterly",
     ):
         page.goto(url)
         problems += _violations(page)

@@ -96,15 +96,15 @@ def test_report_page_is_aggregate_and_audited(app, factory, marac):
     login(client, analyst)
     d = periods.local_date(meeting.starts_at)
     query = f"kind=calendar_quarter&year={d.year}&quarter={(d.month - 1) // 3 + 1}"
-    resp = client.get(f"/marac/reports/quarterly?{query}")
+    resp = client.get(f"/reports/marac/quarterly?{query}")
     assert resp.status_code == 200
     assert "Cases discussed (repeats included)" in resp.text and "Zorrow" not in resp.text.title()
     assert "Download CSV" in resp.text and "Download spreadsheet (XLSX)" in resp.text
-    csv_resp = client.get(f"/marac/reports/quarterly?{query}&format=csv")
+    csv_resp = client.get(f"/reports/marac/quarterly?{query}&format=csv")
     assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
-    assert csv_resp.headers["Content-Disposition"].startswith('attachment; filename="marac-return-')
+    assert csv_resp.headers["Content-Disposition"].startswith('attachment; filename="marac-quarterly-')
     rows = list(csv.reader(io.StringIO(csv_resp.get_data().decode("utf-8-sig"))))
-    assert rows[0] == ["Period start", "Period end", "Measure", "Value", "Unit"]
+    assert rows[0][:5] == ["Period start", "Period end", "Measure", "Value", "Unit"]
     values = {row[2]: row[3] for row in rows[1:]}
     # Exports are for publication: a count of 1 to 4 is suppressed; 0 discloses nobody.
     assert values["Cases discussed (repeats included)"] == "<5"
@@ -114,7 +114,7 @@ def test_report_page_is_aggregate_and_audited(app, factory, marac):
     # The analyst's screen is suppressed too.
     assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td>' in resp.text
     assert "Zorrow" not in csv_resp.text.title()
-    xlsx_resp = client.get(f"/marac/reports/quarterly?{query}&format=xlsx")
+    xlsx_resp = client.get(f"/reports/marac/quarterly?{query}&format=xlsx")
     assert xlsx_resp.status_code == 200
     assert xlsx_resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_resp.data)).active
@@ -127,14 +127,14 @@ def test_report_page_is_aggregate_and_audited(app, factory, marac):
     assert [e.data["details"]["format"] for e in exported] == ["csv", "xlsx"]
     # The analyst still cannot open the case behind the numbers.
     assert client.get("/marac/cases").status_code == 403
-    assert client.get("/marac/reports/quarterly?year=abc&quarter=9").status_code == 400
-    assert client.get(f"/marac/reports/quarterly?{query}&format=pdf").status_code == 400
+    assert client.get("/reports/marac/quarterly?year=abc&quarter=9").status_code == 400
+    assert client.get(f"/reports/marac/quarterly?{query}&format=pdf").status_code == 400
 
 
 def test_report_defaults_to_this_quarter(app, factory):
     client = app.test_client()
     login(client, factory.user("marac_coordinator"))
-    resp = client.get("/marac/reports/quarterly")
+    resp = client.get("/reports/marac/quarterly")
     assert resp.status_code == 200 and "Meetings held" in resp.text
 
 
@@ -145,16 +145,16 @@ def test_financial_year_report(app, factory, marac):
     client = app.test_client()
     login(client, factory.user("analyst"))
     fy = periods.financial_year_containing(periods.local_date(meeting.starts_at))
-    resp = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year}")
+    resp = client.get(f"/reports/marac/quarterly?kind=financial_year&year={fy.start.year}")
     assert resp.status_code == 200 and fy.label in resp.text
     assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td>' in resp.text
-    csv_resp = client.get(f"/marac/reports/quarterly?kind=financial_year&year={fy.start.year}&format=csv")
-    assert f'filename="marac-return-fy-{fy.start:%Y}-{fy.end:%y}.csv"' in csv_resp.headers["Content-Disposition"]
+    csv_resp = client.get(f"/reports/marac/quarterly?kind=financial_year&year={fy.start.year}&format=csv")
+    assert f'filename="marac-quarterly-fy-{fy.start:%Y}-{fy.end:%y}.csv"' in csv_resp.headers["Content-Disposition"]
     # Year on year: the financial year before is shown beside it, with a link to it.
     before = periods.previous(fy)
     assert f"{before.label} (period before)" in resp.text
     assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td><td>0</td>' in resp.text
-    earlier = client.get(f"/marac/reports/quarterly?kind=financial_year&year={before.start.year}")
+    earlier = client.get(f"/reports/marac/quarterly?kind=financial_year&year={before.start.year}")
     assert '<th scope="row">Cases discussed (repeats included)</th><td>0</td>' in earlier.text
 
 
@@ -195,9 +195,9 @@ def test_financial_year_starts_at_local_midnight_on_1_april(app, factory, marac)
 def test_financial_years_are_offered_beside_calendar_quarters(app, factory):
     client = app.test_client()
     login(client, factory.user("marac_coordinator"))
-    page = client.get("/marac/reports/quarterly")
+    page = client.get("/reports/marac/quarterly")
     assert "Calendar quarter" in page.text and "Financial year (April to March)" in page.text
-    fy = client.get("/marac/reports/quarterly?kind=financial_year&year=2025")
+    fy = client.get("/reports/marac/quarterly?kind=financial_year&year=2025")
     assert fy.status_code == 200 and "Financial year 2025 to 2026" in fy.text
 
 
@@ -216,10 +216,10 @@ def test_report_form_errors_are_shown_not_raised(app, factory):
         "kind=custom&start=2010-01-01&end=2025-01-01": "The period must be 5 years or shorter",
     }
     for query, message in cases.items():
-        resp = client.get(f"/marac/reports/quarterly?{query}")
+        resp = client.get(f"/reports/marac/quarterly?{query}")
         assert resp.status_code == 400, query
         assert "There is a problem" in resp.text and message in resp.text, query
-    ok = client.get("/marac/reports/quarterly?kind=custom&start=2025-01-01&end=2025-01-31")
+    ok = client.get("/reports/marac/quarterly?kind=custom&start=2025-01-01&end=2025-01-31")
     assert ok.status_code == 200 and "1 January 2025 to 31 January 2025" in ok.text
 
 
@@ -231,9 +231,9 @@ def test_coordinators_see_exact_small_numbers_on_screen_but_not_in_downloads(app
     login(client, marac.coordinator)
     d = periods.local_date(meeting.starts_at)
     query = f"kind=calendar_quarter&year={d.year}&quarter={(d.month - 1) // 3 + 1}"
-    page = client.get(f"/marac/reports/quarterly?{query}")
+    page = client.get(f"/reports/marac/quarterly?{query}")
     assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td>' in page.text
-    rows = list(csv.reader(io.StringIO(client.get(f"/marac/reports/quarterly?{query}&format=csv").text)))
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/marac/quarterly?{query}&format=csv").text)))
     assert {row[2]: row[3] for row in rows[1:]}["Cases discussed (repeats included)"] == "<5"
 
 

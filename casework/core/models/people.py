@@ -44,6 +44,13 @@ SEXUALITIES = {
 CODE_SIZE = 32
 
 
+def age_on(dob: date | None, when: date) -> int | None:
+    """Age in whole years on ``when`` for a date of birth (None if unknown or unreadable)."""
+    if not dob or is_unreadable(dob):
+        return None
+    return when.year - dob.year - ((when.month, when.day) < (dob.month, dob.day))
+
+
 def surname_dob_index(surname: str | None, dob: date | None) -> bytes | None:
     if not surname or not dob:
         return None
@@ -112,9 +119,7 @@ class Person(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
         return "".join(p[0].upper() for p in parts if p) or "?"
 
     def age_on(self, when: date) -> int | None:
-        if not self.dob or is_unreadable(self.dob):
-            return None
-        return when.year - self.dob.year - ((when.month, when.day) < (self.dob.month, self.dob.day))
+        return age_on(self.dob, when)
 
     def search_tokens(self) -> set[bytes]:
         """The blind tokens this person is found by (core/search.py); none from unreadable values."""

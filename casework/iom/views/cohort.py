@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...core import audit, cases
+from ...core import audit, cases, exports
 from ...core.access import require
 from ...core.forms import choices, page_arg
 from ...core.periods import quarter_containing
@@ -56,6 +56,12 @@ def index():
                 setattr(flt, name, value)
                 args[name] = value
     form.state.data = flt.state
+    try:
+        fmt = exports.requested_format(request.args)
+    except ValueError:
+        abort(400)
+    if fmt:
+        return _cohort_download(flt, fmt, args)
     page = cohort.cohort_page(current_user, flt, page_arg())
     return render_template(
         "iom/cohort.html",
@@ -65,6 +71,29 @@ def index():
         tiers=cohort.tiers(),
         strands=dict(_strand_labels()),
         categories=CATEGORIES,
+    )
+
+
+def _cohort_download(flt: cohort.CohortFilter, fmt: str, args: dict):
+    """The cohort list as filtered, as CSV or XLSX, with the list's columns; audited."""
+    try:
+        items = cohort.cohort_export(current_user, flt, exports.row_limit())
+    except exports.TooManyRows as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("iom.index", **args))
+    audit.record(
+        "iom.case.export",
+        object_type="case",
+        person_ids=[o.person_id for o in items],
+        details={"format": fmt, "rows": len(items), "state": flt.state},
+    )
+    strands, tier_labels = dict(_strand_labels()), cohort.tiers()
+    return exports.tabular_response(
+        cohort.EXPORT_HEADERS,
+        [cohort.export_row(o, strands, CATEGORIES, tier_labels) for o in items],
+        f"iom-cohort-{date.today().isoformat()}",
+        fmt,
+        sheet_title="IOM cohort",
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...core import actions, audit, cases
+from ...core import actions, audit, cases, exports
 from ...core.access import require
 from ...core.forms import choices, page_arg
 from ...core.policy import visible_case_ids
@@ -29,6 +29,13 @@ def action_list():
             status=form.status.data,
             overdue_only=form.overdue.data,
         )
+    try:
+        fmt = exports.requested_format(request.args)
+    except ValueError:
+        abort(400)
+    filters = {k: v for k, v in request.args.items() if k not in ("page", "format") and v}
+    if fmt:
+        return _action_list_download(flt, fmt, filters)
     page = actions.actions_page(current_user, "marac", flt, page_arg())
     audit.record(
         "marac.action.list",
@@ -36,7 +43,6 @@ def action_list():
         person_ids=cases.person_ids_of_cases(a.case_id for a in page.items),
         details={"ids": [a.id for a in page.items]},
     )
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "marac/actions.html",
         page=page,
@@ -45,6 +51,29 @@ def action_list():
         filters=filters,
         see_all=current_user.can("marac.actions.view_all"),
         linkable=visible_case_ids(current_user, {a.case_id for a in page.items}),
+    )
+
+
+def _action_list_download(flt: actions.ActionFilter, fmt: str, filters: dict):
+    """The action list as filtered, as CSV or XLSX, with the list's columns; audited."""
+    today = date.today()
+    try:
+        items = actions.actions_export(current_user, "marac", flt, exports.row_limit(), today)
+    except exports.TooManyRows as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("marac.action_list", **filters))
+    audit.record(
+        "marac.action.export",
+        object_type="action",
+        person_ids=cases.person_ids_of_cases({a.case_id for a in items}),
+        details={"format": fmt, "rows": len(items)},
+    )
+    return exports.tabular_response(
+        actions.EXPORT_HEADERS,
+        [actions.export_row(a, today) for a in items],
+        f"marac-actions-{today.isoformat()}",
+        fmt,
+        sheet_title="MARAC actions",
     )
 
 
