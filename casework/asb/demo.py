@@ -11,8 +11,9 @@ meeting next week lists the high-risk case.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
+from ..core.localtime import to_utc
 from ..demo import DemoContext, next_weekday
 from ..extensions import db
 from ..people.services import create_person
@@ -133,7 +134,7 @@ def seed(context: DemoContext) -> None:
     meeting = core_meetings.schedule(
         officer,
         kind=meetings.MEETING_KIND,
-        starts_at=datetime.combine(next_weekday(today + timedelta(days=7)), time(10, 0), tzinfo=UTC),
+        starts_at=to_utc(next_weekday(today + timedelta(days=7)), time(10, 0)),
         venue="Civic Centre, Room 4",
         chair_user_id=officer.id,
         agency_ids=[context.agencies[c].id for c in ("ASB", "POL", "HOUS")],

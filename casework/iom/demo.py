@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from ..core.localtime import to_utc
 from ..demo import DemoContext
 from ..extensions import db
 from ..people.services import create_person
@@ -139,7 +140,7 @@ def seed(context: DemoContext) -> None:
             )
             need.review_due_on = today - timedelta(days=7)
     # Next week's panel, its agenda built: the nomination to decide and the offenders due for review.
-    from datetime import UTC, datetime, time
+    from datetime import time
 
     from ..core import meetings as core_meetings
     from ..demo import next_weekday
@@ -148,7 +149,7 @@ def seed(context: DemoContext) -> None:
     meeting = core_meetings.schedule(
         manager,
         kind=panel.MEETING_KIND,
-        starts_at=datetime.combine(next_weekday(today + timedelta(days=7)), time(14, 0), tzinfo=UTC),
+        starts_at=to_utc(next_weekday(today + timedelta(days=7)), time(14, 0)),
         venue="Probation office, Meeting Room 1",
         chair_user_id=manager.id,
         agency_ids=[context.agencies[c].id for c in ("POL", "PROB", "HLTH")],

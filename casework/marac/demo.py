@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from ..core import meetings as core_meetings
+from ..core.localtime import to_utc
 from ..core.models import Action, Plan, PlanItem
 from ..demo import DemoContext, next_weekday
 from ..extensions import db
@@ -42,7 +43,7 @@ def seed(context: DemoContext) -> None:
     core_meetings.schedule(
         coordinator,
         kind="marac",
-        starts_at=datetime.combine(next_weekday(today + timedelta(days=14)), time(10, 0), tzinfo=UTC),
+        starts_at=to_utc(next_weekday(today + timedelta(days=14)), time(10, 0)),
         venue="Northtown Civic Centre, Room 2",
         chair_user_id=coordinator.id,
         agency_ids=[agencies[c].id for c in ("POL", "IDVA", "HOUS", "CSC", "HLTH", "PROB")],

@@ -433,3 +433,31 @@ def test_pathway_owner_agency_sees_the_record_and_its_overdue_reviews(app, team,
         sections = {s.title: s for s in my_work(team.partner, date.today())}
     overdue = sections["IOM pathway reviews overdue"]
     assert [i.label for i in overdue.items] == [offender.case.reference]
+
+
+def test_a_panel_entered_at_ten_in_summer_time_is_at_ten_local(app, team, factory):
+    """Times are entered in the partnership's time zone and stored in UTC (BST is UTC+1)."""
+    from datetime import UTC, datetime, time
+
+    from casework.core.models import Meeting
+
+    client = signed_in(app, team.manager)
+    day = date(date.today().year + 1, 7, 1)
+    token = csrf_token(client.get("/iom/panel").text)
+    resp = client.post(
+        "/iom/panel/new",
+        data={
+            "schedule-csrf_token": token,
+            "schedule-date-day": str(day.day),
+            "schedule-date-month": str(day.month),
+            "schedule-date-year": str(day.year),
+            "schedule-time": "10:00",
+            "schedule-venue": "Police HQ",
+            "schedule-chair_user_id": str(team.manager.id),
+            "schedule-agency_ids": [str(team.police.id)],
+        },
+    )
+    assert resp.status_code == 302, resp.text
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.kind == "iom_panel"))
+    assert meeting.starts_at == datetime.combine(day, time(9, 0), tzinfo=UTC)
+    assert "10:00" in client.get(resp.headers["Location"]).text

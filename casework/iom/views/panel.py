@@ -52,8 +52,6 @@ def panel_list():
 
 @require("iom.meeting.manage")
 def panel_new():
-    from datetime import UTC, datetime
-
     form = MeetingForm(prefix="schedule")
     forms = _panel_forms(schedule=form)
     return submit(
@@ -61,7 +59,7 @@ def panel_new():
         lambda: core_meetings.schedule(
             current_user,
             kind=panel.MEETING_KIND,
-            starts_at=datetime.combine(form.date.data, form.time.data, tzinfo=UTC),
+            starts_at=form.starts_at(),
             venue=form.venue.data,
             chair_user_id=form.chair_user_id.data,
             agency_ids=form.agency_ids.data,
