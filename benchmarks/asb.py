@@ -13,7 +13,8 @@ service keeps them. Then, as the ASB officer (whose agency leads every case), it
   status refresh and the commit);
 - the repeat-victims list page (GET /asb/repeat-victims);
 - a victim's case page (GET /asb/cases/<id>);
-- the overdue reviews and missed contacts page (GET /asb/team).
+- the overdue reviews and missed contacts page (GET /asb/team);
+- the ASB partnership report for last calendar year (GET /reports/asb/incidents).
 
 The two volumes are timed alternately, call by call, so load from other work on the
 machine falls on both alike. Prints the medians, the full volume's p95 and the ratio
@@ -232,6 +233,9 @@ def build(tmp: str, n_victims: int, n_incidents: int) -> dict[str, Callable[[], 
         "repeat-victims list page": get("/asb/repeat-victims"),
         "victim's case page": get(f"/asb/cases/{world['case_id']}"),
         "overdue reviews page": get("/asb/team"),
+        # The partnership report (issue 13): incidents by category, repeat callers per quarter,
+        # victims by risk, overdue reviews, for last calendar year beside the year before.
+        "ASB report, a year": get(f"/reports/asb/incidents?kind=calendar_year&year={date.today().year - 1}"),
     }
 
 
