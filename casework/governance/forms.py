@@ -264,7 +264,9 @@ class ExemptionForm(FlaskForm):
 
 
 class RecordKeyForm(FlaskForm):
-    record_key = HiddenField(validators=[InputRequired(), MaxLength(120)])
+    record_key = HiddenField(
+        validators=[InputRequired(message="Choose the record again from the pack"), MaxLength(120)]
+    )
 
 
 class ApproveForm(VersionedForm):
