@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from ..core import audit, crypto
@@ -463,7 +463,13 @@ def resume_session(token: str) -> SessionCheck:
     row = db.session.scalar(
         sa.select(UserSession)
         .where(UserSession.token_hash == _hash_token(token))
-        .options(joinedload(UserSession.user))  # the user (and agency) in the same query
+        # The user, agency and roles in the same query; the password hash and TOTP secret
+        # are needed only at sign-in, so they are not read (nor decrypted) on every request.
+        .options(
+            joinedload(UserSession.user).options(
+                joinedload(User.role_rows), defer(User.totp_secret), defer(User.password_hash)
+            )
+        )
     )
     if row is None or row.ended_at is not None:
         return SessionCheck(None, "ended")

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..extensions import db
 from . import audit, modules
@@ -143,7 +143,8 @@ def load_case(
     log: bool = True,
 ) -> Case:
     """Load a case for display or edit: checks access (404 if not visible) and records the view."""
-    case = get_or_404(Case, case_id)
+    # The access links in the same query: the checks below read them straight away.
+    case = get_or_404(Case, case_id, options=(joinedload(Case.agency_links), joinedload(Case.member_links)))
     if kind is not None and case.kind != kind:
         raise AccessDenied("case", case.id)
     if not can_view_case(user, case):

@@ -309,6 +309,14 @@ _CORE_PURPOSES: dict[str, str] = {}
 _CORE_MENU: list[tuple[int, MenuEntry]] = []
 _MODULES: dict[str, Module] = {}
 _CORE_PERSON_SECTIONS: list[Callable[[User, Person, bool], list[PersonSection]]] = []
+# Role → capabilities merged from core and every module, built on first use and dropped
+# whenever the registry changes: every permission check reads it, many times a request.
+_CAPABILITIES: dict[str, frozenset[str]] | None = None
+
+
+def _registry_changed() -> None:
+    global _CAPABILITIES
+    _CAPABILITIES = None
 
 
 class RegistryError(RuntimeError):
@@ -335,6 +343,7 @@ def register_core(
     for role, caps in capabilities.items():
         _CORE_CAPABILITIES[role] = _CORE_CAPABILITIES.get(role, frozenset()) | caps
     _CORE_PURPOSES.update(purposes)
+    _registry_changed()
     for position, entry in menu:
         if entry not in [e for _, e in _CORE_MENU]:
             _CORE_MENU.append((position, entry))
@@ -364,12 +373,14 @@ def register(module: Module) -> Module:
     if unknown:
         raise RegistryError(f"{module.name}: capabilities for unknown roles {sorted(unknown)}")
     _MODULES[module.name] = module
+    _registry_changed()
     return module
 
 
 def unregister(name: str) -> None:
     """Remove a module (tests that build a throwaway module use this to clean up)."""
     _MODULES.pop(name, None)
+    _registry_changed()
 
 
 @contextlib.contextmanager
@@ -424,14 +435,28 @@ def roles() -> dict[str, str]:
 
 
 def capabilities() -> dict[str, frozenset[str]]:
-    """Role to capabilities, merged from core and every module."""
-    out: dict[str, frozenset[str]] = {role: frozenset() for role in roles()}
-    for role, caps in _CORE_CAPABILITIES.items():
-        out[role] = out.get(role, frozenset()) | caps
-    for module in _MODULES.values():
-        for role, caps in module.capabilities.items():
+    """Role to capabilities, merged from core and every module (a copy: callers may change it)."""
+    global _CAPABILITIES
+    if _CAPABILITIES is None:
+        out: dict[str, frozenset[str]] = {role: frozenset() for role in roles()}
+        for role, caps in _CORE_CAPABILITIES.items():
             out[role] = out.get(role, frozenset()) | caps
-    return out
+        for module in _MODULES.values():
+            for role, caps in module.capabilities.items():
+                out[role] = out.get(role, frozenset()) | caps
+        _CAPABILITIES = out
+    return dict(_CAPABILITIES)
+
+
+def capabilities_of_roles(roles: Iterable[str]) -> frozenset[str]:
+    """Every capability the given roles grant together."""
+    if _CAPABILITIES is None:
+        capabilities()
+    assert _CAPABILITIES is not None
+    caps: set[str] = set()
+    for role in roles:
+        caps |= _CAPABILITIES.get(role, frozenset())
+    return frozenset(caps)
 
 
 def all_capabilities() -> frozenset[str]:

@@ -113,11 +113,7 @@ class AccessDenied(Exception):
 
 
 def capabilities_of(roles: set[str]) -> frozenset[str]:
-    table = modules.capabilities()
-    caps: set[str] = set()
-    for role in roles:
-        caps |= table.get(role, frozenset())
-    return frozenset(caps)
+    return modules.capabilities_of_roles(roles)
 
 
 def has_capability(user: Principal, capability: str) -> bool:

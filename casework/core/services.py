@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from ..extensions import db
@@ -56,10 +56,11 @@ def apply_changes(obj: Any, data: dict[str, Any], fields: Iterable[str]) -> list
     return changed
 
 
-def get_or_404(model: type[T], object_id: Any) -> T:
-    """Load by primary key; a missing or malformed id is a 404 that is audited like a denial."""
+def get_or_404(model: type[T], object_id: Any, *, options: Sequence[Any] = ()) -> T:
+    """Load by primary key; a missing or malformed id is a 404 that is audited like a denial.
+    ``options`` are loader options for the same query (relationships the caller reads next)."""
     try:
-        obj = db.session.get(model, int(object_id))
+        obj = db.session.get(model, int(object_id), options=options)
     except (TypeError, ValueError):
         obj = None
     if obj is None:

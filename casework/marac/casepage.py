@@ -53,7 +53,8 @@ def case_page(user: User, case: Case, referral: Referral) -> CasePage:
         )
         if can_view_case(user, r.referral.case)
     ]
-    shown = disclosure.for_case(user, case)
+    release = disclosure.active_release(case)
+    shown = disclosure.for_case(user, case, release)
     listings = list(
         db.session.scalars(
             sa.select(AgendaItem).where(AgendaItem.case_id == case.id).options(joinedload(AgendaItem.meeting))
@@ -65,7 +66,7 @@ def case_page(user: User, case: Case, referral: Referral) -> CasePage:
         people=[(p, ShownPerson.of(p.person, shown[p.person_id])) for p in case.participants],
         show_contact=disclosure.sees_victim_contact(user),
         release=(
-            disclosure.release_panel(user, case, _research_agencies(case, listings))
+            disclosure.release_panel(user, release, _research_agencies(case, listings))
             if user.can(disclosure.RELEASE_CAPABILITY)
             else None
         ),

@@ -122,11 +122,13 @@ def _for_participant(user: User, role: str, released: bool) -> Disclosure:
     return shown
 
 
-def for_cases(user: User, cases: Iterable[Case]) -> dict[tuple[int, int], Disclosure]:
+def for_cases(user: User, cases: Iterable[Case], released: set[int] | None = None) -> dict[tuple[int, int], Disclosure]:
     """(case id, person id) to what ``user`` sees of that person on that case's pages, for
-    cases the caller has already checked the user may open."""
+    cases the caller has already checked the user may open. ``released``: the ids of those
+    cases with a live address release, when the caller has already read them."""
     cases = list(cases)
-    released = released_case_ids(c.id for c in cases)
+    if released is None:
+        released = released_case_ids(c.id for c in cases)
     return {
         (case.id, p.person_id): _for_participant(user, p.role, case.id in released)
         for case in cases
@@ -134,9 +136,11 @@ def for_cases(user: User, cases: Iterable[Case]) -> dict[tuple[int, int], Disclo
     }
 
 
-def for_case(user: User, case: Case) -> dict[int, Disclosure]:
-    """Person id to what ``user`` sees of them on this case's pages."""
-    return {pid: d for (_, pid), d in for_cases(user, [case]).items()}
+def for_case(user: User, case: Case, release: AddressRelease | None) -> dict[int, Disclosure]:
+    """Person id to what ``user`` sees of them on this case's pages, given the case's live
+    address release (:func:`active_release`)."""
+    released = {case.id} if release is not None else set()
+    return {pid: d for (_, pid), d in for_cases(user, [case], released).items()}
 
 
 def sees_victim_contact(user: User) -> bool:
@@ -190,9 +194,12 @@ class ReleasePanel:
     withheld_from: list[str]
 
 
-def release_panel(user: User, case: Case, agency_names: Mapping[int, tuple[str, str]]) -> ReleasePanel | None:
-    """Shown to those who may release (``agency_names``: agency id to (name, kind) of the
-    agencies that may open the case for research). None for everyone else."""
+def release_panel(
+    user: User, release: AddressRelease | None, agency_names: Mapping[int, tuple[str, str]]
+) -> ReleasePanel | None:
+    """Shown to those who may release (``release``: the case's live release, if any;
+    ``agency_names``: agency id to (name, kind) of the agencies that may open the case for
+    research). None for everyone else."""
     if not user.can(RELEASE_CAPABILITY):
         return None
     rules = _rules()
@@ -201,7 +208,7 @@ def release_panel(user: User, case: Case, agency_names: Mapping[int, tuple[str, 
         for name, kind in agency_names.values()
         if not (rules.get(kind) or _rule_from(default_values(kind)))["victim"].address
     )
-    return ReleasePanel(release=active_release(case), can_release=True, withheld_from=withheld)
+    return ReleasePanel(release=release, can_release=True, withheld_from=withheld)
 
 
 def _ensure_release(user: User, case: Case) -> None:

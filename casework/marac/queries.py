@@ -178,7 +178,8 @@ def listable_cases(user: User) -> list[Referral]:
 
 
 def idvas() -> list[User]:
-    return directory.users_with_roles({"idva"})
+    """Active IDVAs, for choosing one (names only)."""
+    return directory.users_with_roles({"idva"}, for_choices=True)
 
 
 def marac_users() -> list[User]:

@@ -73,7 +73,8 @@ def find_repeats(
     query = (
         sa.select(Referral)
         .join(Case, Case.id == Referral.case_id)
-        .options(contains_eager(Referral.case).selectinload(Case.participants))
+        # Access links load only if a check needs them (a coordinator's does not).
+        .options(cases.without_access_links(contains_eager(Referral.case)))
         .where(
             Referral.victim_id == victim_id,
             Referral.referral_date <= incident_date,
@@ -86,13 +87,22 @@ def find_repeats(
     )
     if exclude_case_id is not None:
         query = query.where(Referral.case_id != exclude_case_id)
-    out = []
-    for ref in db.session.scalars(query):
-        if incident_date > repeat_window_end(ref.referral_date):
-            continue
-        theirs = {p.person_id for p in ref.case.participants if p.role == "perpetrator"}
-        out.append(RepeatCandidate(ref, (incident_date - ref.referral_date).days, bool(theirs & perpetrator_ids)))
-    return out
+    earlier = [ref for ref in db.session.scalars(query) if incident_date <= repeat_window_end(ref.referral_date)]
+    # Their perpetrators by id only: nothing about these people is shown or decrypted here.
+    theirs: dict[int, set[int]] = {}
+    if earlier:
+        for case_id, person_id in db.session.execute(
+            sa.select(CaseParticipant.case_id, CaseParticipant.person_id).where(
+                CaseParticipant.case_id.in_([ref.case_id for ref in earlier]), CaseParticipant.role == "perpetrator"
+            )
+        ):
+            theirs.setdefault(case_id, set()).add(person_id)
+    return [
+        RepeatCandidate(
+            ref, (incident_date - ref.referral_date).days, bool(theirs.get(ref.case_id, set()) & perpetrator_ids)
+        )
+        for ref in earlier
+    ]
 
 
 def proposed_repeat(candidates: list[RepeatCandidate]) -> RepeatCandidate | None:
@@ -270,7 +280,11 @@ def referral_for(case: Case) -> Referral:
         sa.select(Referral)
         .where(Referral.case_id == case.id)
         # What the case page shows beside the referral, in the same query.
-        .options(joinedload(Referral.referring_agency), joinedload(Referral.dash), joinedload(Referral.idva))
+        .options(
+            joinedload(Referral.referring_agency),
+            joinedload(Referral.dash),
+            joinedload(Referral.idva).lazyload(User.role_rows),  # the name is shown, not the roles
+        )
     )
     if referral is None:
         raise AccessDenied("case", case.id)
