@@ -189,6 +189,20 @@ def can_act_on_person(user: User, person: Person) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists().where(Person.id == person.id, clause))))
 
 
+def person_access(user: User, person: Person) -> tuple[bool, bool]:
+    """(may view, may act on) the person, as :func:`can_view_person` and
+    :func:`can_act_on_person` answer, in one query: a person's page needs both."""
+    if not user.is_authenticated:
+        return False, False
+    view, act = db.session.execute(
+        sa.select(
+            sa.exists().where(Person.id == person.id, visible_person_clause(user)),
+            sa.exists().where(Person.id == person.id, visible_person_clause(user, via_meetings=False)),
+        )
+    ).one()
+    return bool(view), bool(act)
+
+
 def can_see_contact_details(user: User, person: Person) -> bool:
     """Phone, e-mail and other contact details (and so editing them): what the disclosure
     policy allows this user for every kind of case the person is in (core/disclosure.py)."""

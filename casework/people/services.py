@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from ..core import audit
 from ..core import search as search_tokens
@@ -15,6 +16,7 @@ from ..core.access import (
     can_act_on_person,
     can_see_contact_details,
     can_view_person,
+    person_access,
     visible_case_clause,
     visible_person_clause,
 )
@@ -184,10 +186,25 @@ def load_person(
     if not (can_act_on_person(user, person) if act else can_view_person(user, person)):
         raise AccessDenied("person", person.id)
     if log:
-        audit.record(
-            "people.person.view", object_type="person", object_id=person.id, person_ids=[person.id], purpose=purpose
-        )
+        _record_view(person, purpose)
     return person
+
+
+def load_person_page(user: User, person_id: Any) -> tuple[Person, bool]:
+    """A person's own page: the person (view checked, view recorded) and whether the user
+    may also act on them (edit, refer, link), both settled in one query."""
+    person = get_or_404(Person, person_id)
+    may_view, may_act = person_access(user, person)
+    if not may_view:
+        raise AccessDenied("person", person.id)
+    _record_view(person, "casework")
+    return person, may_act
+
+
+def _record_view(person: Person, purpose: str) -> None:
+    audit.record(
+        "people.person.view", object_type="person", object_id=person.id, person_ids=[person.id], purpose=purpose
+    )
 
 
 def visible_cases_of(user: User, person: Person) -> list[tuple[Case, str]]:
@@ -195,6 +212,7 @@ def visible_cases_of(user: User, person: Person) -> list[tuple[Case, str]]:
         sa.select(Case, CaseParticipant.role)
         .join(CaseParticipant, CaseParticipant.case_id == Case.id)
         .where(CaseParticipant.person_id == person.id, visible_case_clause(user))
+        .options(lazyload(Case.agency_links), lazyload(Case.member_links))  # visibility is in the query
         .order_by(Case.opened_on.desc())
     ).all()
     return [(case, role) for case, role in rows]

@@ -2,7 +2,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core import disclosure, modules
-from ..core.access import can_act_on_person, can_see_contact_details, require
+from ..core.access import can_see_contact_details, require
 from ..core.forms import attach_errors, choices, page_arg
 from ..core.policy import working_kinds
 from ..core.services import ConflictError, ServiceError
@@ -67,8 +67,7 @@ def new():
 @bp.route("/<int:person_id>")
 @require("people.view")
 def view(person_id: int):
-    person = services.load_person(current_user, person_id)
-    can_act = can_act_on_person(current_user, person)
+    person, can_act = services.load_person_page(current_user, person_id)
     return render_template(
         "people/view.html",
         person=person,
