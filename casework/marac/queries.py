@@ -14,7 +14,7 @@ from ..core import search as search_tokens
 from ..core.cases import without_access_links
 from ..core.exports import capped
 from ..core.models import Agency, Case, CaseParticipant, Meeting, Person, User
-from ..core.pagination import capped_count, paginate
+from ..core.pagination import capped_counts, paginate
 from ..core.policy import can_open_meeting, visible_case_clause
 from ..extensions import db
 from ..people.services import person_ids_named
@@ -151,8 +151,9 @@ def dashboard(user: User) -> Dashboard:
         )
     )
     upcoming = [m for m in core_meetings.upcoming_meetings("marac", limit=10) if can_open_meeting(user, m)]
-    decision, decision_capped = capped_count(base.where(Case.status == "submitted"))
-    listing, listing_capped = capped_count(base.where(Case.status == "accepted"))
+    (decision, decision_capped), (listing, listing_capped) = capped_counts(
+        [base.where(Case.status == "submitted"), base.where(Case.status == "accepted")]
+    )
     return Dashboard(
         awaiting_decision=decision,
         awaiting_decision_capped=decision_capped,
