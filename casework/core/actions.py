@@ -20,7 +20,7 @@ from ..extensions import db
 from . import audit, cases, modules
 from .meetings import previous_meeting_id
 from .models import Action, ActionUpdate, Agency, AgendaItem, Case, Meeting, User
-from .pagination import paginate
+from .pagination import capped_count, paginate
 from .policy import AccessDenied, ensure_can_view_case, visible_action_clause, visible_case_clause
 from .services import ServiceError, check_version
 from .types import utcnow
@@ -262,11 +262,21 @@ def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Acti
     return list(db.session.scalars(query))
 
 
-def my_actions(user: User, limit: int = 50) -> list[Action]:
+@dataclass
+class MyActions:
+    """"My work"'s open actions: the soonest due, and how many of all of them are overdue."""
+
+    items: list[Action]
+    more: bool  # open actions beyond those listed
+    overdue: int  # overdue among all of them, not only those listed (up to the cap)
+    overdue_capped: bool
+
+
+def my_actions(user: User, today: date, limit: int = 50) -> MyActions:
     """Open actions for "My work": assigned to the user, or to their agency with nobody named."""
     kinds = [k for k in modules.case_kinds() if user.can(f"{k}.case.view")]
     if not kinds:
-        return []
+        return MyActions([], False, 0, False)
     # Two indexed lookups of open actions (the agency's through a partial index), so the
     # years of completed actions behind them are never read.
     is_open = Action.status == "open"
@@ -279,16 +289,25 @@ def my_actions(user: User, limit: int = 50) -> list[Action]:
         )
     )
     scope = sa.or_(*(visible_action_clause(user, k) for k in kinds))
-    return list(
+    rows = list(
         db.session.scalars(
             sa.select(Action)
             .join(Case, Case.id == Action.case_id)
             .where(Action.status == "open", mine, scope)
             .options(cases.without_access_links(contains_eager(Action.case)), joinedload(Action.assigned_agency))
             .order_by(Action.due_on, Action.id)
-            .limit(limit)
+            .limit(limit + 1)
         )
     )
+    items, more = rows[:limit], len(rows) > limit
+    if not more:  # every open action is listed: count the overdue ones here
+        return MyActions(items, False, sum(1 for a in items if a.is_overdue(today)), False)
+    overdue, capped = capped_count(
+        sa.select(Action.id)
+        .join(Case, Case.id == Action.case_id)
+        .where(Action.status == "open", Action.due_on < today, mine, scope)
+    )
+    return MyActions(items, True, overdue, capped)
 
 
 def person_ids_for_actions(actions: list[Action]) -> list[int]:

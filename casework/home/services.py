@@ -18,7 +18,9 @@ from ..extensions import db
 @dataclass
 class MyWork:
     actions: list[Action]
+    more_actions: bool
     overdue_count: int
+    overdue_capped: bool
     plan_reviews: list[Plan]
     meetings: list[Meeting]
     sections: list[modules.WorkSection]
@@ -52,7 +54,8 @@ def my_work(user: User, today: date | None = None) -> MyWork:
     """The home page's lists. Action descriptions and case references are case data, so
     showing them is recorded like any other view."""
     today = today or date.today()
-    my_actions = actions.my_actions(user)
+    open_actions = actions.my_actions(user, today)
+    my_actions = open_actions.items
     plan_reviews = plans.my_plan_reviews(user, today)
     sections = [
         section for module in modules.modules() if module.my_work is not None for section in module.my_work(user, today)
@@ -69,7 +72,9 @@ def my_work(user: User, today: date | None = None) -> MyWork:
         )
     return MyWork(
         actions=my_actions,
-        overdue_count=sum(1 for a in my_actions if a.is_overdue(today)),
+        more_actions=open_actions.more,
+        overdue_count=open_actions.overdue,
+        overdue_capped=open_actions.overdue_capped,
         plan_reviews=plan_reviews,
         meetings=my_meetings(user, utcnow()),
         sections=sections,

@@ -143,3 +143,39 @@ def test_empty_my_work(app, factory):
     assert "You have no open actions." in resp.text
     assert "No plan reviews due" in resp.text
     assert "No upcoming meetings." in resp.text
+
+
+def test_overdue_count_covers_actions_beyond_the_list(app, factory):
+    """"My work" lists the 50 soonest open actions; the overdue figure counts all of them."""
+    today = date.today()
+    agency = factory.agency("idva_service")
+    user = factory.user("idva", agency=agency)
+    case = factory.case(user)
+    for i in range(53):  # 52 overdue (the last three past the list), then one due later
+        db.session.add(
+            Action(
+                case_id=case.id,
+                assigned_agency_id=agency.id,
+                assigned_user_id=user.id,
+                description=f"ACTION-{i:02d}",
+                due_on=today + timedelta(days=-60 + i if i < 52 else 3),
+                status="open",
+            )
+        )
+    db.session.commit()
+
+    result = home.my_work(user, today)
+    assert len(result.actions) == 50 and result.more_actions
+    assert (result.overdue_count, result.overdue_capped) == (52, False)
+
+    actions = _section(signed_in(app, user).get("/").text, "actions-h")
+    assert "52 overdue" in actions
+    assert "The 50 due soonest are listed" in actions
+    assert "ACTION-49" in actions and "ACTION-50" not in actions
+
+
+def test_overdue_count_when_every_open_action_is_listed(app, work):
+    result = home.my_work(work["user"], work["today"])
+    assert not result.more_actions
+    html = _section(signed_in(app, work["user"]).get("/").text, "actions-h")
+    assert "due soonest are listed" not in html
