@@ -299,8 +299,8 @@ def _write_pending(session: Session) -> None:
             seq += 1
         # Core inserts: one statement per table, no unit of work, while the lock is held.
         session.execute(sa.insert(AuditEvent.__table__), events)
-        # The people as multi-row INSERTs (not executemany, a round trip a row on some
-        # drivers): a list that shows many cases names many people.
+        # The people as multi-row INSERTs (one statement, not one execution a row, while
+        # the lock is held): a list that shows many cases names many people.
         for start in range(0, len(people), _PEOPLE_PER_INSERT):
             session.execute(sa.insert(AuditPerson.__table__).values(people[start : start + _PEOPLE_PER_INSERT]))
         session.info[CHAINED_AT_INFO_KEY] = time.perf_counter()
