@@ -131,7 +131,7 @@ def figures_for(wanted: Sequence[Period]) -> list[list[Figure]]:
     out = []
     for period in wanted:
         by_category = incidents_by_category(period)
-        figures = [Figure("Incidents", sum(by_category.values()), chart=True)]
+        figures = [Figure("Incidents", sum(by_category.values()), chart=True, total_of=(CATEGORY_GROUP,))]
         figures += [
             Figure(label, by_category.get(code, 0), group=CATEGORY_GROUP, chart=True)
             for code, label in CATEGORIES.items()

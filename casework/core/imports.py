@@ -9,10 +9,13 @@ and registers it with ``modules.register_import_kind``. Core names no module.
 
 Rules, whatever the kind:
 
-- The first column is always ``external_ref``: the partnership's own reference
-  for the row. A reference already imported for the kind is skipped, so
-  importing the same file twice creates nothing new. The reference is kept as a
-  blind index (HMAC, never the text) for that check, and encrypted for display.
+- The first column is always ``external_ref``: the importing agency's own
+  reference for the row. A reference the same agency already imported for the
+  kind is skipped, so importing the same file twice creates nothing new; another
+  agency's rows with the same reference (both numbering their rows from 1) are
+  imported, and nothing tells one agency what another imported. The reference
+  is kept as a blind index (HMAC of kind, agency and reference, never the text)
+  for that check, and encrypted for display.
 - A dry run parses and applies every row inside a transaction that is rolled
   back: it reports every problem (row number, column, what is wrong) and
   imports nothing. A real import is all or nothing: one problem anywhere and
@@ -128,7 +131,7 @@ class ImportKind:
         ref = Column(
             REFERENCE_COLUMN,
             "Your own reference for this row (for example the spreadsheet's row id). "
-            "A reference already imported is skipped, so a file can be imported again safely.",
+            "A reference your agency already imported is skipped, so a file can be imported again safely.",
             parse=text(100),
             required=True,
         )
@@ -283,9 +286,10 @@ class ImportBatch(db.Model):
 class ImportRecord(RowBoundMixin, db.Model):
     """The external reference of one imported row and the record it made.
 
-    ``ref_index`` (a blind index of the kind and the reference) is unique per
-    kind: the same reference is never imported twice. The reference itself may
-    be another agency's number, so it is stored encrypted.
+    ``ref_index`` (a blind index of the kind, the importing agency and the
+    reference) is unique per kind: the same agency never imports the same
+    reference twice, and agencies' references never clash. The reference itself
+    may be another system's number, so it is stored encrypted.
     """
 
     __tablename__ = "import_record"
@@ -304,8 +308,9 @@ class ImportRecord(RowBoundMixin, db.Model):
     )
 
 
-def reference_index(kind: str, ref: str) -> bytes:
-    return crypto.blind_index("import.external_ref", kind, ref.strip())
+def reference_index(kind: str, ref: str, *, agency_id: int | None) -> bytes:
+    """The blind index of one agency's reference: each agency's references are its own."""
+    return crypto.blind_index("import.external_ref", kind, str(agency_id or 0), ref.strip())
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -642,7 +647,7 @@ def _run(
         values, errors = _parse_row(kind, positions, number, cells)
         ref = values.get(REFERENCE_COLUMN)
         if ref is not None:
-            index = reference_index(kind.name, ref)
+            index = reference_index(kind.name, ref, agency_id=user.agency_id)
             if index in seen:
                 errors.append(RowError(number, REFERENCE_COLUMN, f"The same reference is on row {seen[index]}"))
             else:

@@ -12,6 +12,9 @@ everything else is done here, the same way for every report:
   "<5" (``exports.suppress_small``) in every download and, for users without the
   report's exact capability, on screen. A figure derived from a suppressed count is
   suppressed with it, and so is the change between two periods when either side is.
+  A total of a group of counts (``total_of``) is shown as "5 or more" when a count
+  in its group is suppressed, so the suppressed count cannot be worked out as the
+  total less the others.
 * **chart**: the figures marked ``chart`` as horizontal bars, this period beside the
   period before, drawn on the server as SVG (no script, no inline style: the page's
   Content Security Policy allows neither). A suppressed figure is drawn as no bar.
@@ -39,7 +42,8 @@ class Figure:
     ``unit``: count, percent, rate (per 10,000) or number (a derived quantity such as
     a weighted baseline). ``basis`` is the count of people a derived figure rests on, so
     it is suppressed when that count is small. ``group`` names the table the figure is
-    shown in ("" for the main one); ``chart`` puts it on the bar chart.
+    shown in ("" for the main one); ``chart`` puts it on the bar chart. ``total_of`` names
+    the groups (or the labels of figures) whose counts this figure adds up.
     """
 
     label: str
@@ -48,6 +52,7 @@ class Figure:
     basis: int | None = None
     group: str = ""
     chart: bool = False
+    total_of: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -104,7 +109,31 @@ def compare(figures: Sequence[Figure], earlier: Sequence[Figure] | None, thresho
             old_value = None
         change = percent_change(value, old_value) if figure.unit == "count" else None
         rows.append(Row(figure, value, old_value, change, old is not None))
-    return rows
+    return _protect_totals(rows, threshold)
+
+
+def _protect_totals(rows: list[Row], threshold: int | None) -> list[Row]:
+    """A total with a suppressed count among its parts becomes "5 or more" (it is at least
+    the threshold, or it would be suppressed itself), in each period separately: the total
+    less the other counts would give the suppressed one away."""
+    if threshold is None:
+        return rows
+    hidden_now = {k for r in rows if isinstance(r.value, str) for k in (r.figure.group, r.figure.label)}
+    hidden_before = {k for r in rows if isinstance(r.before, str) for k in (r.figure.group, r.figure.label)}
+    out = []
+    for r in rows:
+        parts = set(r.figure.total_of)
+        now, before = bool(parts & hidden_now), bool(parts & hidden_before)
+        if now or before:
+            r = Row(
+                r.figure,
+                f"{threshold} or more" if now and _number(r.value) else r.value,
+                f"{threshold} or more" if before and _number(r.before) else r.before,
+                None,
+                r.compared,
+            )
+        out.append(r)
+    return out
 
 
 def groups(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:

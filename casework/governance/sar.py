@@ -35,6 +35,11 @@ from .models import EXEMPTIONS, SAR_ROUTES, SarExemption, SarPause, SubjectAcces
 
 REDACTED_FIELD = "[Withheld: information about another person]"
 REDACTED_NAME = "[name of another person removed]"
+# The roles a case is about: its actions and minutes are that person's safety planning or
+# management. Anyone else in the case (a perpetrator, a child, another household member)
+# gets the fact of each action and set of minutes, not what they say (DPA 2018 Sch 2
+# para 16): a victim's refuge or new address must never reach the perpetrator's pack.
+CASE_SUBJECT_ROLES = frozenset({"victim", "offender", "complainant"})
 
 
 # --- the clock ------------------------------------------------------------------------------
@@ -338,6 +343,7 @@ def core_records(person: Person) -> list[SubjectAccessRecord]:
     if not case_ids:
         return records
     others = sa_helpers.other_people_names(case_ids, person)
+    about_subject = {p.case_id for p in parts if p.role in CASE_SUBJECT_ROLES}
     cases = {c.id: c for c in db.session.scalars(sa.select(Case).where(Case.id.in_(case_ids)))}
     for p in parts:
         c = cases[p.case_id]
@@ -367,6 +373,7 @@ def core_records(person: Person) -> list[SubjectAccessRecord]:
                 record_id=a.id,
                 title=f"Action on case {cases[a.case_id].reference}",
                 fields=(("Action", t(a.description)), ("Due", t(a.due_on)), ("Status", t(a.status))),
+                third_party=frozenset() if a.case_id in about_subject else frozenset({"Action"}),
                 third_party_names=others,
             )
         )
@@ -390,6 +397,7 @@ def core_records(person: Person) -> list[SubjectAccessRecord]:
                     ("Minutes", t(item.minutes)),
                     ("Outcome", t(item.outcome)),
                 ),
+                third_party=frozenset() if item.case_id in about_subject else frozenset({"Minutes"}),
                 third_party_names=others,
             )
         )

@@ -143,7 +143,7 @@ def test_destruction_wipes_the_external_references_of_imported_records(app, fact
         db.session.add(
             ImportRecord(
                 kind=f"test-{object_type}",
-                ref_index=reference_index(f"test-{object_type}", secret),
+                ref_index=reference_index(f"test-{object_type}", secret, agency_id=None),
                 external_ref=f"{secret}-{object_type}",
                 object_type=object_type,
                 object_id=object_id,
@@ -160,4 +160,6 @@ def test_destruction_wipes_the_external_references_of_imported_records(app, fact
     records = db.session.scalars(sa.select(ImportRecord).where(ImportRecord.batch_id == batch.id)).all()
     assert [r.external_ref for r in records] == ["", ""]
     # The keyed index stays, so importing the old spreadsheet again skips these rows.
-    assert {r.ref_index for r in records} == {reference_index(f"test-{t}", secret) for t in ("case", "person")}
+    assert {r.ref_index for r in records} == {
+        reference_index(f"test-{t}", secret, agency_id=None) for t in ("case", "person")
+    }

@@ -282,3 +282,61 @@ def test_only_the_dpo_reaches_requests_and_packs(app, factory, marac):  # noqa: 
         resp = other.post(f"/governance/sars/{sar.id}/approve", data={"approve-csrf_token": token})
         assert resp.status_code == 403
     assert not audit_events("governance.sar.release")
+
+
+def test_perpetrators_pack_withholds_the_victims_safety_plan_in_actions_and_minutes(app, factory, marac):  # noqa: F811
+    """A MARAC case's actions and minutes are the victim's safety planning: a perpetrator (or
+    anyone else in the case) gets the fact of them, not what they say; each is listed for the
+    reviewer. The victim's own pack has them in full."""
+    from casework.core import actions
+    from casework.marac import referrals
+
+    from ..marac.conftest import schedule
+
+    dpo = factory.user("dpo")
+    victim = factory.person(marac.idva, given_names="Vera", surname="Victim")
+    partner = factory.person(marac.idva, given_names="Percy", surname="Perpetrator")
+    refuge, minutes = marker("REFUGE"), marker("MINUTES")
+    referral = make_referral(marac.idva, victim, perpetrators=[partner], incidents_12_months=3)
+    case = referral.case
+    actions.create_action(
+        marac.coordinator,
+        case,
+        agency_id=marac.housing.id,
+        description=f"Refuge place arranged at {refuge}",
+        due_on=date.today() + timedelta(days=7),
+    )
+    meeting = schedule(marac.coordinator, agencies=[marac.police, marac.housing])
+    item = referrals.decide(
+        marac.coordinator, referral, accept=True, reason=None, version=referral.version_id, meeting=meeting
+    )
+    item.minutes = f"Vera moved to {minutes}; panic alarm fitted"
+    db.session.commit()
+
+    client = signed_in(app, dpo)
+    assert _log(client, partner).status_code == 302
+    partner_sar = _sar()
+    pack = sar_services.assemble(partner_sar)
+    body = json.dumps(pack.as_json())
+    assert refuge not in body and minutes not in body
+    kinds = {i.record.kind for i in pack.items}
+    assert {"action", "minutes"} <= kinds  # the fact of them stays in the pack
+    withheld = {(r.record_key, r.field) for r in pack.redactions}
+    for item_ in pack.items:
+        if item_.record.kind == "action":
+            assert (item_.record.key, "Action") in withheld
+        if item_.record.kind == "minutes":
+            assert (item_.record.key, "Minutes") in withheld
+    # Nor on the reviewer's screen as released text, nor in the released pack.
+    resp = _step(client, partner_sar.id, "approve", {"version_id": partner_sar.version_id})
+    assert resp.status_code == 302
+    released = client.get(f"/governance/sars/{partner_sar.id}/pack.zip")
+    assert released.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(released.data)) as z:
+        data = z.read(f"subject-access-{partner_sar.id}.json").decode()
+    assert refuge not in data and minutes not in data
+
+    # The victim's own pack has them.
+    assert _log(client, victim).status_code == 302
+    own = json.dumps(sar_services.assemble(_sar()).as_json())
+    assert refuge in own and minutes in own

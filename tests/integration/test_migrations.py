@@ -321,3 +321,54 @@ def _run_again(engine, revision: str) -> None:
     spec.loader.exec_module(module)
     with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
         module.upgrade()
+
+
+def test_import_references_are_reindexed_per_agency(empty_database_url, keyring_json):
+    """0025 works each imported reference's index out again with its batch's agency (and back)."""
+    from casework.core import crypto
+    from casework.core.imports import ImportBatch, ImportRecord, reference_index
+    from tests.helpers import Factory
+
+    app = make_app(empty_database_url, keyring_json)
+    with app.app_context():
+        flask_migrate.upgrade()
+        agency = Factory(app).agency("council_asb")
+        batch = ImportBatch(
+            kind="asb-incidents",
+            agency_id=agency.id,
+            file_format="csv",
+            file_sha256="0" * 64,
+            rows=2,
+            created=2,
+            skipped=0,
+        )
+        db.session.add(batch)
+        db.session.flush()
+        for ref in ("1", ""):  # the second was wiped by a destruction: only its index is left
+            db.session.add(
+                ImportRecord(
+                    kind="asb-incidents",
+                    ref_index=crypto.blind_index("import.external_ref", "asb-incidents", ref or "wiped"),
+                    external_ref=ref,
+                    object_type="asb_incident",
+                    object_id=1,
+                    batch_id=batch.id,
+                )
+            )
+        db.session.commit()
+        agency_id = agency.id
+        db.session.remove()
+        db.engine.dispose()
+
+        def indexes() -> list[bytes]:
+            out = [bytes(r.ref_index) for r in db.session.scalars(sa.select(ImportRecord).order_by(ImportRecord.id))]
+            db.session.remove()
+            db.engine.dispose()
+            return out
+
+        flask_migrate.downgrade(revision="0024_import")
+        old = crypto.blind_index("import.external_ref", "asb-incidents", "1")
+        wiped = crypto.blind_index("import.external_ref", "asb-incidents", "wiped")
+        assert indexes() == [old, wiped]
+        flask_migrate.upgrade()
+        assert indexes() == [reference_index("asb-incidents", "1", agency_id=agency_id), wiped]

@@ -89,12 +89,13 @@ def test_page_download_and_access(app, factory, team, world):  # noqa: F811
     login(analyst, factory.user("analyst"))
     page = analyst.get(URL)
     assert page.status_code == 200 and "<svg" in page.text
-    assert '<th scope="row">Incidents</th><td>5</td><td>&lt;5</td><td>–</td>' in page.text
+    # Every category is a small count, so the total is not given exactly either.
+    assert '<th scope="row">Incidents</th><td>5 or more</td><td>&lt;5</td><td>–</td>' in page.text
     assert '<th scope="row">Repeat callers</th><td>&lt;5</td><td>0</td><td>–</td>' in page.text
     assert "VONE" not in page.text.upper() and "VTHREE" not in page.text.upper()
     rows = list(csv.reader(io.StringIO(analyst.get(URL + "&format=csv").text)))
     by = {row[2]: row[3:] for row in rows[1:]}
-    assert by["Incidents"][:1] == ["5"] and by["Incidents"][3:] == ["<5", ""]
+    assert by["Incidents"][:1] == ["5 or more"] and by["Incidents"][3:] == ["<5", ""]
     assert [e.data["object_id"] for e in audit_events("asb.report.export")] == ["asb_incidents"]
     # An ASB officer has the report; an ASB partner worker does not; an analyst has no ASB case.
     officer = app.test_client()
@@ -174,3 +175,29 @@ def test_case_incidents_download(app, factory, team, world):  # noqa: F811
     analyst = app.test_client()
     login(analyst, factory.user("analyst"))
     assert analyst.get(url).status_code == 403
+
+
+def test_total_does_not_give_away_a_suppressed_category(app, factory, team):  # noqa: F811
+    """One personal incident, six nuisance, no environmental: with the total shown, the
+    personal count would be the total less the others. The total is "5 or more" in every
+    download and for readers without exact figures; the period before, with no suppressed
+    count, keeps its total."""
+    officer = team.officer
+    victim = factory.person(officer, surname="Vsmall")
+    _, case = log(officer, victim, date(2025, 1, 2), category="personal", type_code="harassment")
+    for day in range(3, 9):
+        log(officer, victim, date(2025, 1, day), asb=case)
+    for day in range(1, 8):
+        log(officer, victim, date(2024, 11, day), asb=case)
+    analyst = app.test_client()
+    login(analyst, factory.user("analyst"))
+    rows = list(csv.reader(io.StringIO(analyst.get(URL + "&format=csv").text)))
+    by = {row[2]: row[3:] for row in rows[1:]}
+    assert by["Incidents by category: Personal"][0] == "<5"
+    assert by["Incidents by category: Nuisance"][0] == "6"
+    assert by["Incidents by category: Environmental"][0] == "0"
+    assert by["Incidents"][0] == "5 or more" and by["Incidents"][3] == "7" and by["Incidents"][4] == ""
+    page = analyst.get(URL)
+    assert page.status_code == 200
+    assert '<th scope="row">Incidents</th><td>5 or more</td><td>7</td><td>–</td>' in page.text
+    assert '<th scope="row">Incidents</th><td>7</td>' not in page.text

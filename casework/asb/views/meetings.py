@@ -14,7 +14,7 @@ from ...core.access import require
 from ...core.cases import person_ids_of_cases
 from ...core.forms import choices
 from ...core.models import Agency, AgendaItem, Case, User
-from ...core.policy import can_open_meeting, load_meeting, visible_case_clause
+from ...core.policy import can_open_meeting, can_view_case, load_meeting, visible_case_clause
 from ...core.services import get_or_404
 from ...core.views import act_and_redirect, submit
 from ...core.work_forms import ActionForm, AttendanceForm, MeetingForm, MinutesForm
@@ -90,22 +90,26 @@ def meeting_new():
 
 def _page(meeting, status: int = 200, **given):
     items = core_meetings.active_items(meeting)
-    case_ids = [i.case_id for i in items]
+    # A restricted case on the agenda shows its reference only to those not named on it.
+    visible = {i.case_id for i in items if can_view_case(current_user, i.case)}
     audit.record(
         "asb.meeting.view",
         object_type="meeting",
         object_id=meeting.id,
-        person_ids=person_ids_of_cases(case_ids),
+        person_ids=person_ids_of_cases(sorted(visible)),
         purpose=meetings.PURPOSE,
     )
     forms = _forms(meeting, **given)
-    forms["action"].case_choices = choices([(str(i.case_id), i.case.reference) for i in items], blank="Choose")
-    agreed = [a for i in items for a in core_actions.actions_for_item(meeting.id, i.case_id)]
+    forms["action"].case_choices = choices(
+        [(str(i.case_id), i.case.reference) for i in items if i.case_id in visible], blank="Choose"
+    )
+    agreed = [a for i in items if i.case_id in visible for a in core_actions.actions_for_item(meeting.id, i.case_id)]
     return (
         render_template(
             "asb/meeting.html",
             meeting=meeting,
             items=items,
+            visible=visible,
             forms=forms,
             manage=current_user.can("asb.meeting.manage"),
             actions=agreed,

@@ -13,7 +13,7 @@ from ...core.access import require
 from ...core.forms import choices
 from ...core.localtime import to_local
 from ...core.models import AgendaItem
-from ...core.policy import can_open_meeting, load_meeting
+from ...core.policy import can_open_meeting, can_view_case, load_meeting
 from ...core.services import get_or_404
 from ...core.views import act_and_redirect, submit
 from ...core.work_forms import ActionForm, AttendanceForm, MeetingForm, MinutesForm
@@ -73,7 +73,9 @@ def panel_new():
 def _panel_page(meeting, status: int = 200, **given):
 
     items = core_meetings.active_items(meeting)
-    case_ids = [i.case_id for i in items]
+    # A restricted record on the agenda shows its reference only to those not named on it.
+    visible = {i.case_id for i in items if can_view_case(current_user, i.case)}
+    case_ids = sorted(visible)
     audit.record(
         "iom.meeting.view",
         object_type="meeting",
@@ -93,13 +95,18 @@ def _panel_page(meeting, status: int = 200, **given):
     )
     forms = _panel_forms(meeting, **given)
     if "action" in forms:
-        forms["action"].case_choices = choices([(str(i.case_id), i.case.reference) for i in items], blank="Choose")
-    meeting_actions = [a for i in items for a in core_actions.actions_for_item(meeting.id, i.case_id)]
+        forms["action"].case_choices = choices(
+            [(str(i.case_id), i.case.reference) for i in items if i.case_id in visible], blank="Choose"
+        )
+    meeting_actions = [
+        a for i in items if i.case_id in visible for a in core_actions.actions_for_item(meeting.id, i.case_id)
+    ]
     return (
         render_template(
             "iom/panel.html",
             meeting=meeting,
             items=items,
+            visible=visible,
             nominations=nominations_by_case,
             forms=forms,
             manage=current_user.can("iom.meeting.manage"),
