@@ -79,7 +79,15 @@ def per_row_exists(query: sa.Select) -> sa.Exists:
 
 
 def can_edit_case(user: User, case: Case) -> bool:
-    return can_view_case(user, case) and user.can(f"{case.kind}.case.edit")
+    """View access plus the kind's edit capability, through a route other than a meeting:
+    a case open to the user's agency only because it is listed at a meeting it attends is
+    open for research, not for changing (as :func:`visible_case_clause` with
+    ``via_meetings=False`` leaves it out)."""
+    if not can_view_case(user, case) or not user.can(f"{case.kind}.case.edit"):
+        return False
+    if case.is_restricted or user.can(f"{case.kind}.case.view_all"):
+        return True  # a named member of a restricted case; or every case of the kind
+    return user.agency_id in case.agency_ids
 
 
 def ensure_can_view_case(user: User, case: Case) -> None:
