@@ -471,10 +471,11 @@ def _apply_step(step: str, sar, form, version, today) -> None:
         sar_services.approve(current_user, sar, version)
 
 
-@bp.route("/sars/<int:sar_id>/pack.zip")
+@bp.route("/sars/<int:sar_id>/pack.zip", methods=["POST"])
 @require("governance.sar.manage")
 def sar_release(sar_id: int):
-    """The approved pack (PDF and JSON in one ZIP); refused until the DPO has approved it."""
+    """The approved pack (PDF and JSON in one ZIP); refused until the DPO has approved it.
+    A POST with its CSRF token: the first download marks the request released."""
     sar = get_or_404(SubjectAccessRequest, sar_id)
     try:
         body = sar_services.release(current_user, sar)

@@ -34,6 +34,8 @@ def test_bad_input_is_never_a_500(app, factory):
         "/governance/retention/proposals/999999/approve": {"csrf_token": token},
         "/governance/retention/cases/999999/propose": {"csrf_token": token},
         "/governance/disclosures/999999": {"csrf_token": token, "reasons": "x"},
+        f"/governance/sars/{sar.id}/pack.zip": {"csrf_token": token},
+        "/governance/sars/999999/pack.zip": {"csrf_token": token},
     }
     for url, data in posts.items():
         resp = client.post(url, data=data)
@@ -45,7 +47,6 @@ def test_bad_input_is_never_a_500(app, factory):
         "/governance/disclosures?recipient_agency_id=99999999999",
         "/governance/sars?show=weird&page=-3",
         "/governance/sars/999999",
-        f"/governance/sars/{sar.id}/pack.zip",
     ]
     for url in gets:
         resp = client.get(url)

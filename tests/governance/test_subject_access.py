@@ -71,6 +71,11 @@ def _step(client, sar_id, step, data, prefix=None):
     return client.post(f"/governance/sars/{sar_id}/{step}", data=payload)
 
 
+def _release(client, sar_id):
+    """The DPO's "Download the pack" button: a POST with the session's CSRF token."""
+    return client.post(f"/governance/sars/{sar_id}/pack.zip", data={"csrf_token": page_token(client)})
+
+
 def _sar() -> SubjectAccessRequest:
     db.session.expire_all()
     return db.session.scalar(sa.select(SubjectAccessRequest).order_by(SubjectAccessRequest.id.desc()))
@@ -216,7 +221,7 @@ def test_exempt_record_approval_gate_and_release_zip(app, factory, marac):  # no
     _log(client, victim, identity_checked="", identity_evidence="")
     sar = _sar()
     # No release before approval.
-    resp = client.get(f"/governance/sars/{sar.id}/pack.zip")
+    resp = _release(client, sar.id)
     assert resp.status_code == 409 and resp.mimetype != "application/zip"
     # No approval before the identity check.
     resp = _step(client, sar.id, "approve", {"version_id": sar.version_id})
@@ -228,7 +233,7 @@ def test_exempt_record_approval_gate_and_release_zip(app, factory, marac):  # no
     assert resp.status_code == 302
     assert _step(client, sar.id, "approve", {"version_id": _sar().version_id}).status_code == 302
     assert _sar().status == "approved"
-    resp = client.get(f"/governance/sars/{sar.id}/pack.zip")
+    resp = _release(client, sar.id)
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(resp.data)) as z:
         names = sorted(z.namelist())
@@ -253,7 +258,7 @@ def test_a_pack_that_changed_after_approval_is_not_released(app, factory, marac)
     sar = _sar()
     assert _step(client, sar.id, "approve", {"version_id": sar.version_id}).status_code == 302
     make_referral(marac.idva, victim, summary="New information", incidents_12_months=3)
-    resp = client.get(f"/governance/sars/{sar.id}/pack.zip")
+    resp = _release(client, sar.id)
     assert resp.status_code == 409
     assert not audit_events("governance.sar.release")
 
@@ -275,13 +280,16 @@ def test_only_the_dpo_reaches_requests_and_packs(app, factory, marac):  # noqa: 
     for role in ("analyst", "idva", "marac_coordinator", "admin", "iom_manager"):
         other = signed_in(app, factory.user(role))
         for url in urls:
-            resp = other.get(url)
+            resp = other.post(url, data={"csrf_token": page_token(other)}) if url.endswith(".zip") else other.get(url)
             assert resp.status_code == 403, (role, url)
             assert secret not in resp.text and resp.data[:2] != b"PK"
         token = page_token(other)
         resp = other.post(f"/governance/sars/{sar.id}/approve", data={"approve-csrf_token": token})
         assert resp.status_code == 403
-    assert not audit_events("governance.sar.release")
+    assert _sar().status != "released" and not audit_events("governance.sar.release")
+    # Not even the DPO releases a pack by following a link (a GET): the button posts.
+    assert client.get(f"/governance/sars/{sar.id}/pack.zip").status_code == 405
+    assert _sar().status != "released" and not audit_events("governance.sar.release")
 
 
 def test_perpetrators_pack_withholds_the_victims_safety_plan_in_actions_and_minutes(app, factory, marac):  # noqa: F811
@@ -330,7 +338,7 @@ def test_perpetrators_pack_withholds_the_victims_safety_plan_in_actions_and_minu
     # Nor on the reviewer's screen as released text, nor in the released pack.
     resp = _step(client, partner_sar.id, "approve", {"version_id": partner_sar.version_id})
     assert resp.status_code == 302
-    released = client.get(f"/governance/sars/{partner_sar.id}/pack.zip")
+    released = _release(client, partner_sar.id)
     assert released.status_code == 200
     with zipfile.ZipFile(io.BytesIO(released.data)) as z:
         data = z.read(f"subject-access-{partner_sar.id}.json").decode()
