@@ -210,6 +210,9 @@ class _Pending:
     transaction: SessionTransaction | None
 
 
+DEFAULT_PURPOSE = "casework"
+
+
 def record(
     action: str,
     *,
@@ -231,13 +234,19 @@ def record(
     The returned event has no ``seq`` until then. It commits with the transaction
     or not at all: a rollback (of the transaction, or of the savepoint it was
     recorded in) discards it. ``details`` is for non-personal metadata only
-    (field names, counts, agency ids); it is part of the hashed payload.
+    (field names, counts, agency ids); it is part of the hashed payload. An event
+    naming people always has a purpose (:data:`DEFAULT_PURPOSE` if none is given).
     """
     session = session or db.session()
     if actor_user_id is None:
         actor_user_id, ctx_agency = _actor()
         actor_agency_id = actor_agency_id if actor_agency_id is not None else ctx_agency
     people = sorted({int(p) for p in person_ids})
+    if people and purpose is None:
+        # Whose data was seen is always recorded with why: work on a person's case is
+        # direct casework unless the caller names another purpose (a meeting, a subject
+        # access request, a duplicate check).
+        purpose = DEFAULT_PURPOSE
     at = utcnow()
     data = {
         "at": _format_at(at),

@@ -65,6 +65,7 @@ def test_person_events_are_recorded_with_ids(app, factory, client):
     created = _one(_actions_since(start), "people.person.create")
     assert (created.actor_user_id, created.actor_agency_id, created.object_id) == (user.id, user.agency_id, str(pid))
     assert created.data["person_ids"] == [pid]
+    assert created.purpose == "casework"  # no purpose named: an event about people still has one
 
     start = _head()
     assert client.get(f"/people/{pid}").status_code == 200
@@ -78,6 +79,7 @@ def test_person_events_are_recorded_with_ids(app, factory, client):
     assert resp.status_code == 200 and f"/people/{pid}" in resp.text
     search = _one(_actions_since(start), "people.person.search")
     assert search.data["person_ids"] == [pid]
+    assert search.purpose == "casework"
 
     start = _head()
     resp = post_form(client, "/people/", {"name": "Nobody", "dob": "1985-04-03"})
@@ -750,3 +752,16 @@ def test_concurrent_processes_never_fork_or_skip_the_chain(app, database_url, ke
         proc.join(timeout=180)
     assert [proc.exitcode for proc in procs] == [0, 0, 0, 0]
     _check_concurrent_chain(start, 4 * (50 + 25))
+
+
+def test_every_event_about_people_has_a_purpose(app, factory):
+    user = factory.user("idva")
+    person = factory.person(user)
+    audit.record("test.with_people", object_type="person", person_ids=[person.id], actor_user_id=user.id)
+    audit.record(
+        "test.named", object_type="person", person_ids=[person.id], purpose="subject_access", actor_user_id=user.id
+    )
+    audit.record("test.no_people", object_type="agency", actor_user_id=user.id)
+    db.session.commit()
+    purposes = {e.action: e.purpose for e in audit_events() if e.action.startswith("test.")}
+    assert purposes == {"test.with_people": "casework", "test.named": "subject_access", "test.no_people": None}
