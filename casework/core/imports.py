@@ -52,7 +52,7 @@ from .models.base import RowBoundMixin
 from .models.people import surname_dob_index
 from .permissions import AccessDenied
 from .services import ConflictError, FieldErrors, ServiceError
-from .types import EncryptedText, UTCDateTime, utcnow
+from .types import EncryptedText, UTCDateTime, is_unreadable, utcnow
 
 REFERENCE_COLUMN = "external_ref"
 FORMATS = ("csv", "xlsx")
@@ -293,6 +293,9 @@ class ImportRecord(RowBoundMixin, db.Model):
     """
 
     __tablename__ = "import_record"
+    # Recomputed by key rotation (core/keys.py) under the new index key, so a file imported
+    # before the rotation is still recognised after it.
+    __blind_indexes__ = {"ref_index": lambda r: _current_ref_index(r)}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
@@ -311,6 +314,15 @@ class ImportRecord(RowBoundMixin, db.Model):
 def reference_index(kind: str, ref: str, *, agency_id: int | None) -> bytes:
     """The blind index of one agency's reference: each agency's references are its own."""
     return crypto.blind_index("import.external_ref", kind, str(agency_id or 0), ref.strip())
+
+
+def _current_ref_index(record: ImportRecord) -> bytes:
+    """A record's index under the current index key; a reference wiped by a destruction
+    (or unreadable) keeps the index it has, which is all that is left of it."""
+    if is_unreadable(record.external_ref) or not (record.external_ref or "").strip():
+        return record.ref_index
+    agency_id = db.session.scalar(sa.select(ImportBatch.agency_id).where(ImportBatch.id == record.batch_id))
+    return reference_index(record.kind, record.external_ref, agency_id=agency_id)
 
 
 # --- results ---------------------------------------------------------------------------------

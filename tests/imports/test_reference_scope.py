@@ -4,6 +4,7 @@ reference are imported, never skipped, and nothing tells one agency what another
 from __future__ import annotations
 
 import io
+import json
 
 import sqlalchemy as sa
 
@@ -51,3 +52,30 @@ def test_the_same_reference_from_another_agency_is_imported_not_skipped(app, fac
     db.session.commit()
     assert (again.created, again.skipped) == (0, 2)
     assert _incidents() == 4
+
+
+def test_a_file_imported_before_an_index_key_change_is_still_recognised_after_rotation(app, factory):
+    from casework.core import crypto
+
+    officer = factory.user("asb_officer", agency=factory.agency("council_asb", code="ASBR", name="Council R"))
+    officer_id = officer.id
+    sheet = csv_file(HEADER, [row("R-1", 30, surname="Rotated"), row("R-2", 20, surname="Rotated")])
+    assert im.run_import(officer, "asb-incidents", sheet, "r.csv", dry_run=False).created == 2
+    db.session.commit()
+    before = {bytes(i) for i in db.session.scalars(sa.select(im.ImportRecord.ref_index))}
+
+    ring = crypto.add_key(crypto.keyring(), make_index=True)
+    app.config["KEYRING_JSON"] = json.dumps(ring.to_dict())
+    app.extensions.pop("casework.keyring", None)
+    db.session.expunge_all()
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+
+    after = {bytes(i) for i in db.session.scalars(sa.select(im.ImportRecord.ref_index))}
+    assert after and not after & before  # every reference re-indexed under the new key
+    from casework.core.models import User
+
+    again = im.run_import(db.session.get(User, officer_id), "asb-incidents", sheet, "r.csv", dry_run=False)
+    db.session.commit()
+    assert (again.created, again.skipped) == (0, 2)
+    assert _incidents() == 2
