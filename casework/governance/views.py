@@ -93,18 +93,23 @@ def audit_log():
     users, agencies = services.lookup_names(page.items if page else [])
     status = 200 if page is not None else 400
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return _audit_page(form, page, users, agencies, modules.purposes(), filters), status
+
+
+def _audit_page(form, page, users: dict, agencies: dict, purposes: dict, filters: dict) -> str:
+    """The audit log page: the filter form and, once it is valid, a page of events."""
     return render_template(
         "governance/audit.html",
         form=form,
         page=page,
         users=users,
         agencies=agencies,
-        purposes=modules.purposes(),
+        purposes=purposes,
         bases=LAWFUL_BASES,
         canonical_action=modules.canonical_audit_action,
         filters=filters,
         export_limit=current_app.config["GOVERNANCE_EXPORT_LIMIT"],
-    ), status
+    )
 
 
 @bp.route("/audit.csv")
@@ -113,18 +118,7 @@ def audit_export():
     """The filtered log as CSV; the export is itself an audited event."""
     form = _audit_filter_form()
     if not form.validate():
-        return render_template(
-            "governance/audit.html",
-            form=form,
-            page=None,
-            users={},
-            agencies={},
-            purposes={},
-            bases=LAWFUL_BASES,
-            canonical_action=modules.canonical_audit_action,
-            filters={},
-            export_limit=current_app.config["GOVERNANCE_EXPORT_LIMIT"],
-        ), 400
+        return _audit_page(form, None, {}, {}, {}, {}), 400
     flt = _filter_of(form)
     limit = current_app.config["GOVERNANCE_EXPORT_LIMIT"]
     rows = list(services.export_rows(flt, limit))
