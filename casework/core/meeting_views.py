@@ -247,8 +247,10 @@ class MeetingPages:
     """The list, page and forms of one module's meetings on the shared mechanism.
 
     The module declares what differs (its meeting and case kinds, endpoint, templates,
-    audit names, capability, chairs, wording and extra forms) and keeps its own views,
-    each declaring its capability and calling the method here.
+    chairs, wording and extra forms) and keeps its own views, each declaring its
+    capability and calling the method here. The page is audited as
+    ``<case kind>.meeting.view`` under the purpose the module registers for its meetings;
+    ``<case kind>.meeting.manage`` shows the organiser's forms.
     """
 
     kind: str  # the meeting kind
@@ -257,9 +259,6 @@ class MeetingPages:
     list_template: str
     page_template: str
     minutes_template: str
-    event: str  # audited when the page is shown
-    purpose: str
-    manage: str  # the capability that shows the organiser's forms
     chairs: Callable[[], Iterable[User]]
     record_action: RecordAction
     scheduled: str = "Meeting scheduled"
@@ -270,6 +269,19 @@ class MeetingPages:
     # What the page's template needs besides the core context, from the listed case ids.
     context: Callable[[list[int]], Mapping[str, Any]] | None = None
     minutes_context: Callable[[str], Mapping[str, Any]] = field(default=lambda back: {})
+
+    @property
+    def manage(self) -> str:
+        """The capability of the meetings' organisers (it shows their forms)."""
+        return f"{self.case_kind}.meeting.manage"
+
+    @property
+    def purpose(self) -> str:
+        """The audit purpose the module registers for its meetings."""
+        module = modules.for_meeting_kind(self.kind)
+        if module is None or module.meeting_purpose is None:
+            raise LookupError(f"no module registers a purpose for {self.kind!r} meetings")
+        return module.meeting_purpose
 
     def url(self, meeting: Meeting) -> str:
         return url_for(self.endpoint, meeting_id=meeting.id)
@@ -290,7 +302,7 @@ class MeetingPages:
             meeting,
             self.forms(meeting, **given),
             template=self.page_template,
-            event=self.event,
+            event=f"{self.case_kind}.meeting.view",
             purpose=self.purpose,
             manage=self.manage,
             status=status,

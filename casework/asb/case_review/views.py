@@ -248,7 +248,7 @@ def _step_view(step: _Step):
             render=lambda status: _page(review, status, **{step.name: form}),
         )
 
-    view.__name__ = f"review_{step.name}"
+    view.__name__ = view.__qualname__ = f"review_{step.name}"
     return require(step.capability)(view)
 
 
