@@ -88,6 +88,16 @@ def _choice(label: str, options, blank: str, missing: str | None = None) -> Sele
     )
 
 
+def _person_ref(description: str) -> StringField:
+    """The reference of the person a record is about (P000123), looked up by the view."""
+    return StringField(
+        "Person reference",
+        description=description,
+        validators=[InputRequired(message="Enter the person reference")],
+        filters=[blank_to_none],
+    )
+
+
 def _date(label: str, missing: str, *, past: bool = True) -> UKDateField:
     validators = [InputRequired(message=missing), NotBefore()]
     if past:
@@ -113,12 +123,7 @@ class AgreementForm(VersionedForm):
 
 
 class DisclosureForm(FlaskForm):
-    person_ref = StringField(
-        "Person reference",
-        description="As shown on the person's record, for example P000123",
-        validators=[InputRequired(message="Enter the person reference")],
-        filters=[blank_to_none],
-    )
+    person_ref = _person_ref("As shown on the person's record, for example P000123")
     requested_on = _date("Date of the request", "Enter the date of the request")
     recipient_agency_id = SelectField(
         "Requesting agency", coerce=optional_id, validators=[InputRequired(message="Select the requesting agency")]
@@ -185,12 +190,7 @@ class DisclosureListForm(FlaskForm):
 
 
 class SarForm(FlaskForm):
-    person_ref = StringField(
-        "Person reference",
-        description="The person the request is about, as shown on their record, for example P000123",
-        validators=[InputRequired(message="Enter the person reference")],
-        filters=[blank_to_none],
-    )
+    person_ref = _person_ref("The person the request is about, as shown on their record, for example P000123")
     received_on = _date("Date the request was received", "Enter the date the request was received")
     requester = StringField(
         "Requester",

@@ -251,11 +251,9 @@ def disclosures():
     ), (200 if page is not None else 400)
 
 
-@bp.route("/disclosures/new", methods=["GET", "POST"])
-@require("governance.disclosure.manage")
-def disclosure_new():
-    form = DisclosureForm()
-    _disclosure_choices(form)
+def _record_for_person(form, record, *, success: str, redirect_to, template: str):
+    """A new record about the person whose reference the form names: ``record(person)`` runs
+    in a savepoint; an unknown reference or a refusal is shown on the form again."""
     if form.validate_on_submit():
         person_id = person_id_from_reference(form.person_ref.data)
         person = db.session.get(Person, person_id) if person_id else None
@@ -264,14 +262,28 @@ def disclosure_new():
         else:
             try:
                 with db.session.begin_nested():
-                    d = sharing_services.record_disclosure(current_user, person, form.to_data())
+                    result = record(person)
             except ServiceError as exc:
                 attach_errors(form, exc)
             else:
-                flash("Disclosure recorded in the sharing register.", "success")
-                return redirect(url_for("governance.disclosure_view", disclosure_id=d.id))
+                flash(success, "success")
+                return redirect(redirect_to(result))
     status = 400 if form.errors else 200
-    return render_template("governance/disclosure_new.html", form=form), status
+    return render_template(template, form=form), status
+
+
+@bp.route("/disclosures/new", methods=["GET", "POST"])
+@require("governance.disclosure.manage")
+def disclosure_new():
+    form = DisclosureForm()
+    _disclosure_choices(form)
+    return _record_for_person(
+        form,
+        lambda person: sharing_services.record_disclosure(current_user, person, form.to_data()),
+        success="Disclosure recorded in the sharing register.",
+        redirect_to=lambda d: url_for("governance.disclosure_view", disclosure_id=d.id),
+        template="governance/disclosure_new.html",
+    )
 
 
 @bp.route("/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
@@ -333,24 +345,14 @@ def sars():
 @require("governance.sar.manage")
 def sar_new():
     form = SarForm()
-    if form.validate_on_submit():
-        person_id = person_id_from_reference(form.person_ref.data)
-        person = db.session.get(Person, person_id) if person_id else None
-        if person is None:
-            attach_error(form, "Enter the reference of a person on the system, for example P000123", "person_ref")
-        else:
-            data = {k: form[k].data for k in ("received_on", "requester", "route", "identity_checked")}
-            data["identity_evidence"] = form.identity_evidence.data
-            try:
-                with db.session.begin_nested():
-                    request_ = sar_services.log_request(current_user, person, data)
-            except ServiceError as exc:
-                attach_errors(form, exc)
-            else:
-                flash("Subject access request logged.", "success")
-                return redirect(url_for("governance.sar_view", sar_id=request_.id))
-    status = 400 if form.errors else 200
-    return render_template("governance/sar_new.html", form=form), status
+    fields = ("received_on", "requester", "route", "identity_checked", "identity_evidence")
+    return _record_for_person(
+        form,
+        lambda person: sar_services.log_request(current_user, person, {k: form[k].data for k in fields}),
+        success="Subject access request logged.",
+        redirect_to=lambda sar: url_for("governance.sar_view", sar_id=sar.id),
+        template="governance/sar_new.html",
+    )
 
 
 def _sar_forms(sar) -> dict:
