@@ -264,7 +264,7 @@ def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Acti
 
 @dataclass
 class MyActions:
-    """"My work"'s open actions: the soonest due, and how many of all of them are overdue."""
+    """ "My work"'s open actions: the soonest due, and how many of all of them are overdue."""
 
     items: list[Action]
     more: bool  # open actions beyond those listed

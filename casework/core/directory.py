@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
+from .forms import choices
 from .models import Agency, User, UserRole
 
 
@@ -31,3 +33,16 @@ def users_with_roles(
     if active_only:
         query = query.where(User.is_active.is_(True))
     return list(db.session.scalars(query))
+
+
+def agency_pairs(*, active_only: bool = True) -> list[tuple[int, str]]:
+    """(id, name) of the agencies, by name: the options of an agency select."""
+    query = sa.select(Agency.id, Agency.name).order_by(Agency.name)
+    if active_only:
+        query = query.where(Agency.is_active.is_(True))
+    return [(agency_id, name) for agency_id, name in db.session.execute(query)]
+
+
+def agency_choices(blank: str | None = None) -> list[SelectChoice]:
+    """The active agencies as select options, with a ``blank`` first option if given."""
+    return choices([(str(i), n) for i, n in agency_pairs()], blank=blank)

@@ -157,6 +157,13 @@ def tabular_response(
     return response
 
 
+def pdf_response(data: bytes, filename: str) -> Response:
+    """A PDF download named ``filename``."""
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
 def suppress_small(value: int | float | None, threshold: int, *, basis: int | None = None) -> int | float | str | None:
     """Small-number suppression for published figures: a count from 1 to ``threshold`` - 1
     becomes "<threshold" (ONS and NHS Digital disclosure control: counts of 1 to 4 are

@@ -77,6 +77,27 @@ def _text(label: str, missing: str | None = None, **kwargs) -> TextAreaField:
     return TextAreaField(label, validators=validators, filters=[blank_to_none], **kwargs)
 
 
+def _choice(label: str, options, blank: str, missing: str | None = None) -> SelectField:
+    """A required choice of one code from ``options``: ``blank`` is shown until one is chosen
+    and, unless ``missing`` says otherwise, is also the message when none is."""
+    return SelectField(
+        label,
+        choices=choices(options, blank=blank),
+        coerce=optional_code,
+        validators=[InputRequired(message=missing or blank)],
+    )
+
+
+def _person_ref(description: str) -> StringField:
+    """The reference of the person a record is about (P000123), looked up by the view."""
+    return StringField(
+        "Person reference",
+        description=description,
+        validators=[InputRequired(message="Enter the person reference")],
+        filters=[blank_to_none],
+    )
+
+
 def _date(label: str, missing: str, *, past: bool = True) -> UKDateField:
     validators = [InputRequired(message=missing), NotBefore()]
     if past:
@@ -93,12 +114,7 @@ class AgreementForm(VersionedForm):
     party_ids = MultiCheckboxField("Parties", coerce=int, validators=[Optional()])
     purpose = _text("Purpose of the sharing", "Enter the purpose of the sharing")
     data_items = _text("Data items shared", "Enter the data items the agreement covers")
-    lawful_basis = SelectField(
-        "Lawful basis",
-        choices=choices(LAWFUL_BASES, blank="Select the lawful basis"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the lawful basis")],
-    )
+    lawful_basis = _choice("Lawful basis", LAWFUL_BASES, "Select the lawful basis")
     review_on = _date("Review date", "Enter the review date", past=False)
     is_active = BooleanField("The agreement is in force", default=True)
 
@@ -107,12 +123,7 @@ class AgreementForm(VersionedForm):
 
 
 class DisclosureForm(FlaskForm):
-    person_ref = StringField(
-        "Person reference",
-        description="As shown on the person's record, for example P000123",
-        validators=[InputRequired(message="Enter the person reference")],
-        filters=[blank_to_none],
-    )
+    person_ref = _person_ref("As shown on the person's record, for example P000123")
     requested_on = _date("Date of the request", "Enter the date of the request")
     recipient_agency_id = SelectField(
         "Requesting agency", coerce=optional_id, validators=[InputRequired(message="Select the requesting agency")]
@@ -129,52 +140,27 @@ class DisclosureForm(FlaskForm):
     )
     data_items = _text("Data items requested", "Enter the data items requested")
     purpose = _text("Purpose", "Enter the purpose of the request")
-    lawful_basis = SelectField(
-        "Lawful basis",
-        choices=choices(LAWFUL_BASES, blank="Select the lawful basis"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the lawful basis")],
-    )
+    lawful_basis = _choice("Lawful basis", LAWFUL_BASES, "Select the lawful basis")
     necessity = _text(
         "Why sharing is necessary and proportionate",
         "Enter why sharing is necessary",
         description="The minimum disclosure required is the maximum permitted.",
     )
-    condition = SelectField(
+    condition = _choice(
         "Special-category or Part 3 condition",
-        choices=choices(CONDITIONS, blank="Select the condition"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the special-category or Part 3 condition")],
+        CONDITIONS,
+        "Select the condition",
+        "Select the special-category or Part 3 condition",
     )
-    legal_power = SelectField(
-        "Legal power",
-        choices=choices(LEGAL_POWERS, blank="Select the legal power"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the legal power")],
-    )
+    legal_power = _choice("Legal power", LEGAL_POWERS, "Select the legal power")
     legal_power_other = StringField(
         "Other legal power", validators=[Optional(), MaxLength(200)], filters=[blank_to_none]
     )
     agreement_id = SelectField("Data sharing agreement", coerce=optional_id, validators=[Optional()])
-    consent = SelectField(
-        "Consent",
-        choices=choices(CONSENT, blank="Select whether the person consented"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select whether the person consented")],
-    )
+    consent = _choice("Consent", CONSENT, "Select whether the person consented")
     without_consent_reason = _text("Reason for sharing without consent")
-    method = SelectField(
-        "Method of disclosure",
-        choices=choices(METHODS, blank="Select the method"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the method of disclosure")],
-    )
-    decision = SelectField(
-        "Decision",
-        choices=choices(DECISIONS, blank="Select the decision"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the decision")],
-    )
+    method = _choice("Method of disclosure", METHODS, "Select the method", "Select the method of disclosure")
+    decision = _choice("Decision", DECISIONS, "Select the decision")
     decided_on = _date("Date of the decision", "Enter the date of the decision")
     decision_maker = StringField(
         "Decision maker (name and role)",
@@ -204,12 +190,7 @@ class DisclosureListForm(FlaskForm):
 
 
 class SarForm(FlaskForm):
-    person_ref = StringField(
-        "Person reference",
-        description="The person the request is about, as shown on their record, for example P000123",
-        validators=[InputRequired(message="Enter the person reference")],
-        filters=[blank_to_none],
-    )
+    person_ref = _person_ref("The person the request is about, as shown on their record, for example P000123")
     received_on = _date("Date the request was received", "Enter the date the request was received")
     requester = StringField(
         "Requester",
@@ -217,12 +198,7 @@ class SarForm(FlaskForm):
         validators=[InputRequired(message="Enter who made the request"), MaxLength(200)],
         filters=[blank_to_none],
     )
-    route = SelectField(
-        "Made under",
-        choices=choices(SAR_ROUTES, blank="Select the law the request is made under"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the law the request is made under")],
-    )
+    route = _choice("Made under", SAR_ROUTES, "Select the law the request is made under")
     identity_checked = BooleanField("The requester's identity has been checked")
     identity_evidence = _text("How the identity was checked")
 
@@ -254,12 +230,7 @@ class ExemptionForm(FlaskForm):
     record_key = SelectField(
         "Record to withhold", coerce=optional_code, validators=[InputRequired(message="Select the record to withhold")]
     )
-    exemption = SelectField(
-        "Exemption",
-        choices=choices(EXEMPTIONS, blank="Select the exemption"),
-        coerce=optional_code,
-        validators=[InputRequired(message="Select the exemption relied on")],
-    )
+    exemption = _choice("Exemption", EXEMPTIONS, "Select the exemption", "Select the exemption relied on")
     reason = _text("Why it applies", "Enter why the exemption applies")
 
 

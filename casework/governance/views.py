@@ -93,18 +93,23 @@ def audit_log():
     users, agencies = services.lookup_names(page.items if page else [])
     status = 200 if page is not None else 400
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return _audit_page(form, page, users, agencies, modules.purposes(), filters), status
+
+
+def _audit_page(form, page, users: dict, agencies: dict, purposes: dict, filters: dict) -> str:
+    """The audit log page: the filter form and, once it is valid, a page of events."""
     return render_template(
         "governance/audit.html",
         form=form,
         page=page,
         users=users,
         agencies=agencies,
-        purposes=modules.purposes(),
+        purposes=purposes,
         bases=LAWFUL_BASES,
         canonical_action=modules.canonical_audit_action,
         filters=filters,
         export_limit=current_app.config["GOVERNANCE_EXPORT_LIMIT"],
-    ), status
+    )
 
 
 @bp.route("/audit.csv")
@@ -113,18 +118,7 @@ def audit_export():
     """The filtered log as CSV; the export is itself an audited event."""
     form = _audit_filter_form()
     if not form.validate():
-        return render_template(
-            "governance/audit.html",
-            form=form,
-            page=None,
-            users={},
-            agencies={},
-            purposes={},
-            bases=LAWFUL_BASES,
-            canonical_action=modules.canonical_audit_action,
-            filters={},
-            export_limit=current_app.config["GOVERNANCE_EXPORT_LIMIT"],
-        ), 400
+        return _audit_page(form, None, {}, {}, {}, {}), 400
     flt = _filter_of(form)
     limit = current_app.config["GOVERNANCE_EXPORT_LIMIT"]
     rows = list(services.export_rows(flt, limit))
@@ -257,11 +251,9 @@ def disclosures():
     ), (200 if page is not None else 400)
 
 
-@bp.route("/disclosures/new", methods=["GET", "POST"])
-@require("governance.disclosure.manage")
-def disclosure_new():
-    form = DisclosureForm()
-    _disclosure_choices(form)
+def _record_for_person(form, record, *, success: str, redirect_to, template: str):
+    """A new record about the person whose reference the form names: ``record(person)`` runs
+    in a savepoint; an unknown reference or a refusal is shown on the form again."""
     if form.validate_on_submit():
         person_id = person_id_from_reference(form.person_ref.data)
         person = db.session.get(Person, person_id) if person_id else None
@@ -270,14 +262,28 @@ def disclosure_new():
         else:
             try:
                 with db.session.begin_nested():
-                    d = sharing_services.record_disclosure(current_user, person, form.to_data())
+                    result = record(person)
             except ServiceError as exc:
                 attach_errors(form, exc)
             else:
-                flash("Disclosure recorded in the sharing register.", "success")
-                return redirect(url_for("governance.disclosure_view", disclosure_id=d.id))
+                flash(success, "success")
+                return redirect(redirect_to(result))
     status = 400 if form.errors else 200
-    return render_template("governance/disclosure_new.html", form=form), status
+    return render_template(template, form=form), status
+
+
+@bp.route("/disclosures/new", methods=["GET", "POST"])
+@require("governance.disclosure.manage")
+def disclosure_new():
+    form = DisclosureForm()
+    _disclosure_choices(form)
+    return _record_for_person(
+        form,
+        lambda person: sharing_services.record_disclosure(current_user, person, form.to_data()),
+        success="Disclosure recorded in the sharing register.",
+        redirect_to=lambda d: url_for("governance.disclosure_view", disclosure_id=d.id),
+        template="governance/disclosure_new.html",
+    )
 
 
 @bp.route("/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
@@ -339,24 +345,14 @@ def sars():
 @require("governance.sar.manage")
 def sar_new():
     form = SarForm()
-    if form.validate_on_submit():
-        person_id = person_id_from_reference(form.person_ref.data)
-        person = db.session.get(Person, person_id) if person_id else None
-        if person is None:
-            attach_error(form, "Enter the reference of a person on the system, for example P000123", "person_ref")
-        else:
-            data = {k: form[k].data for k in ("received_on", "requester", "route", "identity_checked")}
-            data["identity_evidence"] = form.identity_evidence.data
-            try:
-                with db.session.begin_nested():
-                    request_ = sar_services.log_request(current_user, person, data)
-            except ServiceError as exc:
-                attach_errors(form, exc)
-            else:
-                flash("Subject access request logged.", "success")
-                return redirect(url_for("governance.sar_view", sar_id=request_.id))
-    status = 400 if form.errors else 200
-    return render_template("governance/sar_new.html", form=form), status
+    fields = ("received_on", "requester", "route", "identity_checked", "identity_evidence")
+    return _record_for_person(
+        form,
+        lambda person: sar_services.log_request(current_user, person, {k: form[k].data for k in fields}),
+        success="Subject access request logged.",
+        redirect_to=lambda sar: url_for("governance.sar_view", sar_id=sar.id),
+        template="governance/sar_new.html",
+    )
 
 
 def _sar_forms(sar) -> dict:

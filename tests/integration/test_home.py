@@ -146,7 +146,7 @@ def test_empty_my_work(app, factory):
 
 
 def test_overdue_count_covers_actions_beyond_the_list(app, factory):
-    """"My work" lists the 50 soonest open actions; the overdue figure counts all of them."""
+    """ "My work" lists the 50 soonest open actions; the overdue figure counts all of them."""
     today = date.today()
     agency = factory.agency("idva_service")
     user = factory.user("idva", agency=agency)

@@ -7,18 +7,22 @@ user who may not see the case gets a 404 (audited) and learns nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
-from ...core import audit, cases
+from ...core import audit, cases, directory
 from ...core.access import require
 from ...core.exports import tabular_response
-from ...core.forms import choices, page_arg
-from ...core.models import Agency, User
+from ...core.forms import VersionedForm, choices, page_arg
+from ...core.models import User
 from ...core.periods import financial_year
 from ...core.views import submit
 from ...extensions import db
@@ -39,13 +43,6 @@ from .forms import (
 from .models import APPLICANT_KINDS, INVOLVEMENT, CaseReview
 
 KIND = "asb"
-
-
-def _agencies():
-    rows = db.session.execute(
-        sa.select(Agency.id, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.name)
-    ).all()
-    return rows
 
 
 def _asb_officers() -> list[User]:
@@ -114,28 +111,101 @@ def review_new(case_id: int):
     )
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One step of a review recorded from its page: the form, the service that records it
+    (given the review and the form's values) and what the page says afterwards."""
+
+    name: str  # the form's name on the page, the anchor returned to and the endpoint's suffix
+    form: type[FlaskForm]
+    prefix: str
+    service: str  # the function in ``services``
+    fields: tuple[str, ...]  # form fields passed to the service under the same name
+    success: str
+    values: Callable[[Any], dict[str, Any]] = lambda form: {}  # arguments that are not plain fields
+    path: str | None = None  # the address's last part, if not the name
+    capability: str = "asb.case.edit"
+
+    def arguments(self, form) -> dict[str, Any]:
+        out = {name: getattr(form, name).data for name in self.fields} | self.values(form)
+        if isinstance(form, VersionedForm):
+            out["version"] = form.submitted_version()
+        return out
+
+
+def _meeting_values(form) -> dict[str, Any]:
+    return {"starts_at": form.starts_at(), "agency_ids": form.agency_ids.data or []}
+
+
+_STEPS = (
+    _Step("acknowledge", AcknowledgeForm, "ack", "acknowledge", ("acknowledged_on",), "Acknowledgement recorded"),
+    _Step(
+        "threshold",
+        ThresholdForm,
+        "threshold",
+        "decide_threshold",
+        ("decision", "decided_on", "reasons"),
+        "Threshold decision recorded",
+    ),
+    _Step(
+        "meeting",
+        ReviewMeetingForm,
+        "meeting",
+        "schedule_meeting",
+        ("venue", "chair_user_id"),
+        "Review meeting scheduled",
+        _meeting_values,
+        capability="asb.meeting.manage",
+    ),
+    _Step(
+        "recommendation",
+        RecommendationForm,
+        "rec",
+        "add_recommendation",
+        ("description", "due_on"),
+        "Recommendation recorded as an action for the agency",
+        lambda form: {"agency_id": form.assigned_agency_id.data},
+        path="recommendations",
+    ),
+    _Step(
+        "outcome", OutcomeForm, "outcome", "record_outcome", ("outcome", "outcome_on", "summary"), "Outcome recorded"
+    ),
+    _Step("appeal", AppealForm, "appeal", "record_appeal", ("received_on", "grounds"), "Appeal recorded"),
+    _Step(
+        "appeal_decision",
+        AppealDecisionForm,
+        "appealdec",
+        "decide_appeal",
+        ("outcome", "decided_on", "notes"),
+        "Appeal decision recorded",
+        path="appeal-decision",
+    ),
+)
+
+
+def _set_choices(forms: dict) -> None:
+    """Options of the step forms that have selects (the meeting's and the recommendation's)."""
+    if "meeting" not in forms and "recommendation" not in forms:
+        return
+    agencies = directory.agency_pairs()
+    if "meeting" in forms:
+        forms["meeting"].agency_ids.choices = choices(agencies)
+        forms["meeting"].chair_user_id.choices = _chairs()
+    if "recommendation" in forms:
+        forms["recommendation"].assigned_agency_id.choices = choices(
+            [(str(a), n) for a, n in agencies], blank="Choose the agency"
+        )
+
+
 def _page(review: CaseReview, status: int = 200, **given):
     today = date.today()
-    forms = {
-        "acknowledge": given.get("acknowledge") or AcknowledgeForm(formdata=None, prefix="ack"),
-        "threshold": given.get("threshold") or ThresholdForm(formdata=None, prefix="threshold"),
-        "meeting": given.get("meeting") or ReviewMeetingForm(formdata=None, prefix="meeting"),
-        "recommendation": given.get("recommendation") or RecommendationForm(formdata=None, prefix="rec"),
-        "outcome": given.get("outcome") or OutcomeForm(formdata=None, prefix="outcome"),
-        "appeal": given.get("appeal") or AppealForm(formdata=None, prefix="appeal"),
-        "appeal_decision": given.get("appeal_decision") or AppealDecisionForm(formdata=None, prefix="appealdec"),
-    }
+    forms = {step.name: given.get(step.name) or step.form(formdata=None, prefix=step.prefix) for step in _STEPS}
     for name, form in forms.items():
         if hasattr(form, "version_id") and name not in given:
             form.version_id.data = str(review.version_id)
-    agencies = _agencies()
-    forms["meeting"].agency_ids.choices = choices(agencies)
-    forms["meeting"].chair_user_id.choices = _chairs()
+    _set_choices(forms)
     if "meeting" not in given:
         forms["meeting"].agency_ids.data = sorted(review.case.agency_ids)
-    forms["recommendation"].assigned_agency_id.choices = choices(
-        [(str(a), n) for a, n in agencies], blank="Choose the agency"
-    )
     result = services.check_threshold(review)
     incidents = {c.incident_id: c for c in result.complaints}
     return (
@@ -163,140 +233,23 @@ def review_view(review_id: int):
     return _page(review)
 
 
-def _step(review_id: int, name: str, form_class, prefix: str, action, success: str):
-    review = services.load_review(current_user, review_id, edit=True, log=False)
-    form = form_class(prefix=prefix)
-    if name == "meeting":
-        form.agency_ids.choices = choices(_agencies())
-        form.chair_user_id.choices = _chairs()
-    if name == "recommendation":
-        form.assigned_agency_id.choices = choices([(str(a), n) for a, n in _agencies()], blank="Choose the agency")
-    return submit(
-        form,
-        lambda: action(review, form),
-        success=success,
-        redirect_to=url_for("asb.case_review_view", review_id=review.id) + f"#{name}",
-        render=lambda status: _page(review, status, **{name: form}),
-    )
+def _step_view(step: _Step):
+    """The POST view that records ``step`` and shows the review again, at that step."""
 
+    def view(review_id: int):
+        review = services.load_review(current_user, review_id, edit=True, log=False)
+        form = step.form(prefix=step.prefix)
+        _set_choices({step.name: form})
+        return submit(
+            form,
+            lambda: getattr(services, step.service)(current_user, review, **step.arguments(form)),
+            success=step.success,
+            redirect_to=url_for("asb.case_review_view", review_id=review.id) + f"#{step.name}",
+            render=lambda status: _page(review, status, **{step.name: form}),
+        )
 
-@require("asb.case.edit")
-def review_acknowledge(review_id: int):
-    return _step(
-        review_id,
-        "acknowledge",
-        AcknowledgeForm,
-        "ack",
-        lambda r, f: services.acknowledge(
-            current_user, r, acknowledged_on=f.acknowledged_on.data, version=f.submitted_version()
-        ),
-        "Acknowledgement recorded",
-    )
-
-
-@require("asb.case.edit")
-def review_threshold(review_id: int):
-    return _step(
-        review_id,
-        "threshold",
-        ThresholdForm,
-        "threshold",
-        lambda r, f: services.decide_threshold(
-            current_user,
-            r,
-            decision=f.decision.data,
-            decided_on=f.decided_on.data,
-            reasons=f.reasons.data,
-            version=f.submitted_version(),
-        ),
-        "Threshold decision recorded",
-    )
-
-
-@require("asb.meeting.manage")
-def review_meeting(review_id: int):
-    return _step(
-        review_id,
-        "meeting",
-        ReviewMeetingForm,
-        "meeting",
-        lambda r, f: services.schedule_meeting(
-            current_user,
-            r,
-            starts_at=f.starts_at(),
-            venue=f.venue.data,
-            chair_user_id=f.chair_user_id.data,
-            agency_ids=f.agency_ids.data or [],
-            version=f.submitted_version(),
-        ),
-        "Review meeting scheduled",
-    )
-
-
-@require("asb.case.edit")
-def review_recommendation(review_id: int):
-    return _step(
-        review_id,
-        "recommendation",
-        RecommendationForm,
-        "rec",
-        lambda r, f: services.add_recommendation(
-            current_user, r, agency_id=f.assigned_agency_id.data, description=f.description.data, due_on=f.due_on.data
-        ),
-        "Recommendation recorded as an action for the agency",
-    )
-
-
-@require("asb.case.edit")
-def review_outcome(review_id: int):
-    return _step(
-        review_id,
-        "outcome",
-        OutcomeForm,
-        "outcome",
-        lambda r, f: services.record_outcome(
-            current_user,
-            r,
-            outcome=f.outcome.data,
-            outcome_on=f.outcome_on.data,
-            summary=f.summary.data,
-            version=f.submitted_version(),
-        ),
-        "Outcome recorded",
-    )
-
-
-@require("asb.case.edit")
-def review_appeal(review_id: int):
-    return _step(
-        review_id,
-        "appeal",
-        AppealForm,
-        "appeal",
-        lambda r, f: services.record_appeal(
-            current_user, r, received_on=f.received_on.data, grounds=f.grounds.data, version=f.submitted_version()
-        ),
-        "Appeal recorded",
-    )
-
-
-@require("asb.case.edit")
-def review_appeal_decision(review_id: int):
-    return _step(
-        review_id,
-        "appeal_decision",
-        AppealDecisionForm,
-        "appealdec",
-        lambda r, f: services.decide_appeal(
-            current_user,
-            r,
-            outcome=f.outcome.data,
-            decided_on=f.decided_on.data,
-            notes=f.notes.data,
-            version=f.submitted_version(),
-        ),
-        "Appeal decision recorded",
-    )
+    view.__name__ = view.__qualname__ = f"review_{step.name}"
+    return require(step.capability)(view)
 
 
 @require("asb.case.view")
@@ -373,16 +326,13 @@ bp.add_url_rule(
     "/cases/<int:case_id>/case-review-explained", "case_review_explained", review_explained, methods=["GET", "POST"]
 )
 bp.add_url_rule("/case-reviews/<int:review_id>", "case_review_view", review_view)
-for _path, _endpoint, _view in (
-    ("acknowledge", "case_review_acknowledge", review_acknowledge),
-    ("threshold", "case_review_threshold", review_threshold),
-    ("meeting", "case_review_meeting", review_meeting),
-    ("recommendations", "case_review_recommendation", review_recommendation),
-    ("outcome", "case_review_outcome", review_outcome),
-    ("appeal", "case_review_appeal", review_appeal),
-    ("appeal-decision", "case_review_appeal_decision", review_appeal_decision),
-):
-    bp.add_url_rule(f"/case-reviews/<int:review_id>/{_path}", _endpoint, _view, methods=["POST"])
+for _step in _STEPS:
+    bp.add_url_rule(
+        f"/case-reviews/<int:review_id>/{_step.path or _step.name}",
+        f"case_review_{_step.name}",
+        _step_view(_step),
+        methods=["POST"],
+    )
 
 
 @bp.app_template_global("case_review_block")

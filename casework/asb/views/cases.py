@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...core import actions as core_actions
-from ...core import audit, cases, exports
+from ...core import audit, cases, directory, exports
 from ...core.access import require
 from ...core.forms import choices
 from ...core.localtime import to_local
-from ...core.models import Agency, Plan
+from ...core.models import Plan
 from ...core.models.people import person_id_from_reference
 from ...core.policy import AccessDenied, can_see_contact_details
 from ...core.services import ServiceError, get_or_404
@@ -45,13 +44,6 @@ from ..models import (
     REPORTED_TO,
     RISK_BANDS,
 )
-
-
-def _agencies(blank: str):
-    rows = db.session.execute(
-        sa.select(Agency.id, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.name)
-    ).all()
-    return choices([(str(i), n) for i, n in rows], blank=blank)
 
 
 def _references(text: str | None, field: str) -> list[int]:
@@ -416,7 +408,7 @@ def _plan_of(asb, plan_id: int) -> Plan:
 @require("asb.case.edit")
 def intervention(case_id: int, plan_id: int):
     form = _form(InterventionForm)
-    form.owner_agency_id.choices = _agencies("No agency")
+    form.owner_agency_id.choices = directory.agency_choices("No agency")
 
     def action(asb):
         return support.add_intervention(
@@ -481,7 +473,7 @@ def perpetrator_action(case_id: int):
     form.person_id.choices = choices(
         [(str(i), f"{p.full_name} ({p.reference})") for i, p in people.items()], blank="Not named"
     )
-    form.agency_id.choices = _agencies("Select the agency")
+    form.agency_id.choices = directory.agency_choices("Select the agency")
     if request.method == "GET":
         form.agency_id.data = current_user.agency_id
         form.issued_on.data = date.today()

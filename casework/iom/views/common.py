@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ...core import directory
 from ...core.cases import person_ids_of_cases
 from ...core.forms import choices
-from ...core.models import Agency
 from ...extensions import db
 from .. import cohort, pathways
 from ..models import Strand
@@ -18,10 +18,7 @@ def _strands(blank: str | None = None):
 
 
 def _agencies(blank: str):
-    rows = db.session.execute(
-        sa.select(Agency.id, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.name)
-    ).all()
-    return choices([(str(i), n) for i, n in rows], blank=blank)
+    return directory.agency_choices(blank)
 
 
 def _officers(blank: str):
@@ -39,9 +36,3 @@ def _strand_labels():
 def _people_of(case_ids):
 
     return person_ids_of_cases(case_ids)
-
-
-def _agency_pairs():
-    return db.session.execute(
-        sa.select(Agency.id, Agency.name).where(Agency.is_active.is_(True)).order_by(Agency.name)
-    ).all()

@@ -3,87 +3,30 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
-from ...core import actions as core_actions
-from ...core import audit, cases, meeting_views, modules
-from ...core import meetings as core_meetings
+from ...core import audit
 from ...core.access import require
-from ...core.forms import choices
+from ...core.exports import pdf_response
 from ...core.localtime import to_local
-from ...core.models import AgendaItem
-from ...core.policy import can_open_meeting, can_view_case, load_meeting
-from ...core.services import get_or_404
-from ...core.views import act_and_redirect, submit
-from ...core.work_forms import ActionForm, AttendanceForm, MeetingForm, MinutesForm
+from ...core.meeting_views import MeetingPages
+from ...core.policy import load_meeting
+from ...core.views import act_and_redirect
 from ...extensions import db
 from .. import cohort, panel, panel_docs
 from ..models import Nomination
-from .common import _agencies, _agency_pairs, _people_of, _strand_labels
+from .common import _strand_labels
 
 # --- panel meetings ----------------------------------------------------------------------
 
 
-def _panel_forms(meeting=None, **given):
-
-    schedule_form = given.get("schedule") or MeetingForm(formdata=None, prefix="schedule")
-    schedule_form.chair_user_id.choices = choices(
-        [(str(u.id), u.display_name) for u in cohort.lead_officers() if u.can("iom.meeting.manage")], blank="Choose"
-    )
-    schedule_form.agency_ids.choices = [(a, n) for a, n in _agency_pairs()]
-    out = {"schedule": schedule_form}
-    if meeting is not None:
-        action_form = given.get("action") or ActionForm(formdata=None, prefix="action")
-        action_form.assigned_agency_id.choices = _agencies("Choose the agency")
-        out["action"] = action_form
-        attendance = given.get("attendance") or AttendanceForm(formdata=None, prefix="attendance")
-        _attendance_choices(attendance, meeting)
-        out["attendance"] = attendance
-    return out
+def _chairs():
+    return [u for u in cohort.lead_officers() if u.can("iom.meeting.manage")]
 
 
-@require("iom.case.view")
-def panel_list():
-
-    meetings = [m for m in core_meetings.upcoming_meetings(panel.MEETING_KIND) if can_open_meeting(current_user, m)]
-    return render_template("iom/panel_list.html", meetings=meetings, forms=_panel_forms())
-
-
-@require("iom.meeting.manage")
-def panel_new():
-    form = MeetingForm(prefix="schedule")
-    forms = _panel_forms(schedule=form)
-    return submit(
-        form,
-        lambda: core_meetings.schedule(
-            current_user,
-            kind=panel.MEETING_KIND,
-            starts_at=form.starts_at(),
-            venue=form.venue.data,
-            chair_user_id=form.chair_user_id.data,
-            agency_ids=form.agency_ids.data,
-        ),
-        success="Panel scheduled",
-        redirect_to=lambda m: url_for("iom.panel_view", meeting_id=m.id),
-        render=lambda status: (render_template("iom/panel_list.html", meetings=[], forms=forms), status),
-    )
-
-
-def _panel_page(meeting, status: int = 200, **given):
-
-    items = core_meetings.active_items(meeting)
-    # A restricted record on the agenda shows its reference only to those not named on it.
-    visible = {i.case_id for i in items if can_view_case(current_user, i.case)}
-    case_ids = sorted(visible)
-    audit.record(
-        "iom.meeting.view",
-        object_type="meeting",
-        object_id=meeting.id,
-        person_ids=_people_of(case_ids),
-        purpose="iom_panel",
-    )
-    nominations_by_case = (
+def _open_nominations(case_ids: list[int]) -> dict:
+    """The page's extra context: each listed case's open nomination, and the strand labels."""
+    nominations = (
         {
             n.case_id: n
             for n in db.session.scalars(
@@ -93,121 +36,80 @@ def _panel_page(meeting, status: int = 200, **given):
         if case_ids
         else {}
     )
-    forms = _panel_forms(meeting, **given)
-    if "action" in forms:
-        forms["action"].case_choices = choices(
-            [(str(i.case_id), i.case.reference) for i in items if i.case_id in visible], blank="Choose"
-        )
-    meeting_actions = [
-        a for i in items if i.case_id in visible for a in core_actions.actions_for_item(meeting.id, i.case_id)
-    ]
-    return (
-        render_template(
-            "iom/panel.html",
-            meeting=meeting,
-            items=items,
-            visible=visible,
-            nominations=nominations_by_case,
-            forms=forms,
-            manage=current_user.can("iom.meeting.manage"),
-            actions=meeting_actions,
-            strands=dict(_strand_labels()),
-        ),
-        status,
-    )
+    return {"nominations": nominations, "strands": dict(_strand_labels())}
+
+
+PAGES = MeetingPages(
+    kind=panel.MEETING_KIND,
+    case_kind="iom",
+    endpoint="iom.panel_view",
+    list_template="iom/panel_list.html",
+    page_template="iom/panel.html",
+    minutes_template="iom/minutes.html",
+    chairs=_chairs,
+    record_action=panel.record_action,
+    scheduled="Panel scheduled",
+    held="Panel marked as held",
+    action_blank="Choose the agency",
+    context=_open_nominations,
+)
+
+
+@require("iom.case.view")
+def panel_list():
+    return PAGES.list_page()
+
+
+@require("iom.meeting.manage")
+def panel_new():
+    return PAGES.schedule()
 
 
 @require("iom.case.view")
 def panel_view(meeting_id: int):
-    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND)
-    return _panel_page(meeting)
+    return PAGES.view(meeting_id)
 
 
 @require("iom.meeting.manage")
 def panel_build(meeting_id: int):
-
-    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
+    meeting = PAGES.managed(meeting_id)
     return act_and_redirect(
         lambda: panel.build_agenda(current_user, meeting),
         success="Agenda built: nominations to decide and offenders due for review are listed",
-        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
+        redirect_to=PAGES.url(meeting),
     )
 
 
 @require("iom.meeting.manage")
 def panel_action(meeting_id: int):
-
-    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
-    form = ActionForm(prefix="action")
-    _panel_forms(meeting, action=form)
-    return meeting_views.submit_action(
-        meeting,
-        form,
-        panel.record_action,
-        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
-        render=lambda status: _panel_page(meeting, status, action=form),
-    )
+    return PAGES.action(meeting_id)
 
 
 @require("iom.meeting.manage")
 def panel_attendance(meeting_id: int):
-
-    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
-    form = AttendanceForm(prefix="attendance")
-    _attendance_choices(form, meeting)
-    return meeting_views.submit_attendance(
-        meeting,
-        form,
-        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
-        render=lambda status: _panel_page(meeting, status, attendance=form),
-    )
-
-
-def _attendance_choices(form, meeting) -> None:
-    names = dict(_agency_pairs())
-    form.agency_id.choices = choices(
-        [(str(a), names.get(a, str(a))) for a in sorted(meeting.agency_ids)], blank="Other"
-    )
+    return PAGES.attendance(meeting_id)
 
 
 @require("iom.meeting.manage")
 def panel_held(meeting_id: int):
-
-    meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND, manage=True)
-    return act_and_redirect(
-        lambda: core_meetings.mark_held(current_user, meeting, request.form.get("version_id", type=int)),
-        success="Panel marked as held",
-        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
-    )
+    return PAGES.mark_held(meeting_id)
 
 
 @require("iom.meeting.manage")
 def panel_minutes(item_id: int):
-
-    item = get_or_404(AgendaItem, item_id)
-    meeting = load_meeting(current_user, item.meeting_id, kind=panel.MEETING_KIND, manage=True)
-    case = cases.load_case(current_user, item.case_id, kind="iom", log=False)
-
-    outcomes = modules.meeting_rules(meeting.kind).outcomes
-    if request.method == "GET":
-        form = MinutesForm(formdata=None, obj=item, version_id=item.version_id).set_outcomes(outcomes)
-        cases.record_view(case, "iom_panel")
-        return render_template("iom/minutes.html", form=form, item=item, meeting=meeting)
-    form = MinutesForm().set_outcomes(outcomes)
-    return submit(
-        form,
-        lambda: core_meetings.record_minutes(
-            current_user, item, minutes=form.minutes.data, outcome=form.outcome.data, version=form.submitted_version()
-        ),
-        success=f"Minutes recorded for {case.reference}",
-        redirect_to=url_for("iom.panel_view", meeting_id=meeting.id),
-        render=lambda status: (render_template("iom/minutes.html", form=form, item=item, meeting=meeting), status),
-    )
+    return PAGES.minutes(item_id)
 
 
-def _pdf(data: bytes, filename: str) -> Response:
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+def _record_download(event: str, meeting, papers, **extra) -> None:
+    """A panel paper downloaded: shared with the user's agency, naming the people in it."""
+    audit.record(
+        event,
+        object_type="meeting",
+        object_id=meeting.id,
+        person_ids=papers.person_ids,
+        purpose="iom_panel",
+        recipient_agency_id=current_user.agency_id,
+        **extra,
     )
 
 
@@ -216,15 +118,8 @@ def panel_agenda_pdf(meeting_id: int):
     meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND)
     papers = panel_docs.build(current_user, meeting)
     data = panel_docs.agenda_pdf(papers)
-    audit.record(
-        "iom.agenda.download",
-        object_type="meeting",
-        object_id=meeting.id,
-        person_ids=papers.person_ids,
-        purpose="iom_panel",
-        recipient_agency_id=current_user.agency_id,
-    )
-    return _pdf(data, f"iom-panel-agenda-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
+    _record_download("iom.agenda.download", meeting, papers)
+    return pdf_response(data, f"iom-panel-agenda-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
 
 
 @require("iom.case.view")
@@ -232,14 +127,8 @@ def panel_minutes_pdf(meeting_id: int, circulation: bool = False):
     meeting = load_meeting(current_user, meeting_id, kind=panel.MEETING_KIND)
     papers = panel_docs.build(current_user, meeting, initials_only=circulation)
     data = panel_docs.minutes_pdf(papers, circulation=circulation)
-    audit.record(
-        "iom.minutes.download",
-        object_type="meeting",
-        object_id=meeting.id,
-        person_ids=papers.person_ids,
-        purpose="iom_panel",
-        recipient_agency_id=current_user.agency_id,
-        details={"copy": "circulation" if circulation else "full"},
+    _record_download(
+        "iom.minutes.download", meeting, papers, details={"copy": "circulation" if circulation else "full"}
     )
     suffix = "-circulation" if circulation else ""
-    return _pdf(data, f"iom-panel-minutes-{to_local(meeting.starts_at):%Y-%m-%d}{suffix}.pdf")
+    return pdf_response(data, f"iom-panel-minutes-{to_local(meeting.starts_at):%Y-%m-%d}{suffix}.pdf")

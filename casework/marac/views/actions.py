@@ -7,19 +7,19 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...core import actions, audit, cases, exports
+from ...core import actions, audit, cases, directory, exports
 from ...core.access import require
 from ...core.forms import choices, page_arg
 from ...core.policy import visible_case_ids
 from ...core.views import submit
 from ...core.work_forms import ActionFilterForm, ActionUpdateForm
-from .. import NOT_DONE_REASONS, queries
+from .. import NOT_DONE_REASONS
 
 
 @require("marac.case.view")
 def action_list():
     form = ActionFilterForm(request.args)
-    form.agency_id.choices = choices([(a.id, a.name) for a in queries.active_agencies()], blank="Any")
+    form.agency_id.choices = directory.agency_choices("Any")
     form.meeting_id.choices = choices([], blank="Any")
     flt = actions.ActionFilter()
     if form.validate():

@@ -7,7 +7,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...core import audit, cases, exports, plans
+from ...core import audit, cases, directory, exports, plans
 from ...core import disclosure as core_disclosure
 from ...core.access import AccessDenied, can_act_on_person, require
 from ...core.forms import attach_error, attach_errors, choices, find_field, page_arg
@@ -249,9 +249,7 @@ def _case_page(case, referral, status: int = 200, **forms):
     defaults["allocate_form"].idva_user_id.choices = choices(
         [(u.id, u.display_name) for u in queries.idvas()], blank="Not allocated"
     )
-    defaults["item_form"].owner_agency_id.choices = choices(
-        [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
-    )
+    defaults["item_form"].owner_agency_id.choices = directory.agency_choices("Choose")
     return render_template(
         "marac/case.html",
         case=case,
@@ -443,7 +441,7 @@ def _plan_for(plan_id: int) -> Plan:
 def plan_item_add(plan_id: int):
     plan = _plan_for(plan_id)
     form = PlanItemForm()
-    form.owner_agency_id.choices = choices([(a.id, a.name) for a in queries.active_agencies()], blank="Choose")
+    form.owner_agency_id.choices = directory.agency_choices("Choose")
 
     def act(case, referral, form):
         plans.add_item(

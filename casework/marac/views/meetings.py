@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ...core import actions, audit, cases, meeting_views
+from ...core import actions, audit, cases, directory, meeting_views
 from ...core import meetings as core_meetings
 from ...core.access import require
+from ...core.exports import pdf_response
 from ...core.forms import choices, page_arg
 from ...core.localtime import to_local
 from ...core.models import AgendaItem, Meeting
@@ -38,10 +39,6 @@ from .. import agenda, meetings, queries
 from .. import notifications as marac_notifications
 from ..forms import ResearchForm
 from ..models import RISK_LEVELS, ResearchResponse
-
-
-def _agency_choices():
-    return choices([(a.id, a.name) for a in queries.active_agencies()])
 
 
 def _managed(meeting_id: int) -> Meeting:
@@ -79,21 +76,14 @@ def meeting_list():
 def meeting_new():
     form = MeetingForm()
     form.chair_user_id.choices = _chair_choices()
-    form.agency_ids.choices = _agency_choices()
+    form.agency_ids.choices = directory.agency_choices()
     if request.method == "GET":
         form.agency_ids.data = [a.id for a in queries.active_agencies()]
         form.chair_user_id.data = current_user.id
         return render_template("marac/meeting_form.html", form=form)
-    return submit(
+    return meeting_views.submit_schedule(
         form,
-        lambda: core_meetings.schedule(
-            current_user,
-            kind="marac",
-            starts_at=form.starts_at(),
-            venue=form.venue.data,
-            chair_user_id=form.chair_user_id.data,
-            agency_ids=form.agency_ids.data,
-        ),
+        kind="marac",
         success=lambda m: f"Meeting scheduled. Cut-off for referrals: {meetings.cutoff_date(m):%A %d %B %Y}.",
         redirect_to=lambda m: url_for("marac.meeting_view", meeting_id=m.id),
         render=lambda status: (render_template("marac/meeting_form.html", form=form), status),
@@ -121,7 +111,7 @@ def _meeting_page(meeting: Meeting, status: int = 200, **forms):
         [(lk.agency.id, lk.agency.name) for lk in meeting.agency_links], blank="Other"
     )
     dist_form = forms.get("dist_form") or DistributionForm(version_id=meeting.version_id)
-    dist_form.agency_ids.choices = _agency_choices()
+    dist_form.agency_ids.choices = directory.agency_choices()
     if dist_form.agency_ids.data is None:
         dist_form.agency_ids.data = sorted(meeting.agency_ids)
     doc = agenda.view_meeting(current_user, meeting)
@@ -153,7 +143,7 @@ def meeting_view(meeting_id: int):
 def meeting_distribution(meeting_id: int):
     meeting = _managed(meeting_id)
     form = DistributionForm()
-    form.agency_ids.choices = _agency_choices()
+    form.agency_ids.choices = directory.agency_choices()
     return submit(
         form,
         lambda: core_meetings.update_distribution(
@@ -256,19 +246,13 @@ def agenda_html(meeting_id: int):
     return render_template("marac/agenda.html", doc=doc, statement=agenda.CONFIDENTIALITY_STATEMENT)
 
 
-def _pdf(data: bytes, filename: str) -> Response:
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
-
-
 @require("marac.case.view")
 def agenda_pdf(meeting_id: int):
     meeting = load_meeting(current_user, meeting_id, kind="marac")
     doc = agenda.build(current_user, meeting)
     data = agenda.agenda_pdf(doc)
     agenda.record_share(current_user, doc, "marac.agenda.download")
-    return _pdf(data, f"marac-agenda-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
+    return pdf_response(data, f"marac-agenda-{to_local(meeting.starts_at):%Y-%m-%d}.pdf")
 
 
 @require("marac.agenda.generate")
@@ -296,7 +280,7 @@ def minutes_pdf(meeting_id: int, circulation: bool = False):
         details={"copy": "circulation" if circulation else "full"},
     )
     suffix = "-circulation" if circulation else ""
-    return _pdf(data, f"marac-minutes-{to_local(meeting.starts_at):%Y-%m-%d}{suffix}.pdf")
+    return pdf_response(data, f"marac-minutes-{to_local(meeting.starts_at):%Y-%m-%d}{suffix}.pdf")
 
 
 # --- research -----------------------------------------------------------------------------------
@@ -387,9 +371,7 @@ def _running_order_page(meeting: Meeting, position: int, status: int = 200, minu
     minutes_form = minutes_form or MinutesForm(formdata=None, obj=page.item, version_id=page.item.version_id)
     minutes_form.set_outcomes(meetings.OUTCOMES)
     action_form = action_form or ActionForm(formdata=None)
-    action_form.assigned_agency_id.choices = choices(
-        [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
-    )
+    action_form.assigned_agency_id.choices = directory.agency_choices("Choose")
     return render_template(
         "marac/running_order.html",
         page=page,
@@ -452,9 +434,7 @@ def _minutes_page(item: AgendaItem, status: int = 200, minutes_form=None, action
     minutes_form = minutes_form or MinutesForm(obj=item, version_id=item.version_id)
     minutes_form.set_outcomes(meetings.OUTCOMES)
     action_form = action_form or ActionForm()
-    action_form.assigned_agency_id.choices = choices(
-        [(a.id, a.name) for a in queries.active_agencies()], blank="Choose"
-    )
+    action_form.assigned_agency_id.choices = directory.agency_choices("Choose")
     item_actions = actions.actions_for_item(item.meeting_id, item.case_id)
     research = meetings.research_matrix(item.meeting).get(item.id, {})
     return render_template(
@@ -474,11 +454,9 @@ def minutes(item_id: int):
     if request.method == "GET":
         return _minutes_page(item)
     form = MinutesForm().set_outcomes(meetings.OUTCOMES)
-    return submit(
+    return meeting_views.submit_minutes(
+        item,
         form,
-        lambda: core_meetings.record_minutes(
-            current_user, item, minutes=form.minutes.data, outcome=form.outcome.data, version=form.submitted_version()
-        ),
         success="Minutes saved.",
         redirect_to=lambda _: _after_save(item, "minutes-section"),
         render=_render_for(item, minutes_form=form),
@@ -490,7 +468,7 @@ def action_add(item_id: int):
     item = _item(item_id, manage=True)
     case = cases.load_case(current_user, item.case_id, kind="marac", log=False)
     form = ActionForm()
-    form.assigned_agency_id.choices = choices([(a.id, a.name) for a in queries.active_agencies()], blank="Choose")
+    form.assigned_agency_id.choices = directory.agency_choices("Choose")
 
     return submit(
         form,
