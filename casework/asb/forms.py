@@ -23,6 +23,7 @@ from ..core.forms import (
     optional_code,
     optional_id,
 )
+from .incidents import DEFAULT_LIST_PERIOD, LIST_PERIODS
 from .models import (
     CATEGORIES,
     CONTACT_METHODS,
@@ -200,3 +201,14 @@ class CloseForm(FlaskForm):
         validators=[InputRequired(message="Enter why the case is closing"), MaxLength(1000)],
         filters=[blank_to_none],
     )
+
+
+class IncidentListFilterForm(FlaskForm):
+    """The incident list's filters: a link may carry them, so nothing in them names anyone."""
+
+    class Meta:
+        csrf = False
+
+    period = SelectField("Happened in", choices=choices(LIST_PERIODS), default=DEFAULT_LIST_PERIOD)
+    category = SelectField("Category", choices=choices(CATEGORIES, blank="Any"), coerce=optional_code)
+    hate = BooleanField("Hate-motivated incidents only")

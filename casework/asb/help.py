@@ -19,6 +19,8 @@ HELP = ModuleHelp(
                 "To log an incident, find the victim under People (add them if they are new) and choose Log an "
                 "ASB incident. Similar open cases (same victim, address or alleged perpetrator) are offered "
                 "first: add the incident to one of them or open a new case.",
+                "ASB, then Incidents, lists the incidents on the cases you can see, most recent first: filter "
+                "by period, category or hate motivation to see what is happening where.",
                 "When a victim reports for the second time within 6 months, explain the ASB Case Review to them "
                 "and record that you did (the case page prompts you).",
                 "Assess the victim's risk on the case page. High and medium risk victims need a support plan, "

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..core import audit, cases
 from ..core.localtime import NonexistentTime, to_utc
 from ..core.models import Case, CaseParticipant, Person, User
+from ..core.pagination import paginate
 from ..core.periods import local_date
 from ..core.policy import AccessDenied, can_act_on_person, ensure_can_view_case, visible_case_clause
 from ..core.services import FieldErrors, ServiceError, check_version
@@ -441,3 +442,58 @@ def incidents_of_victim(
 
 def occurred_local_date(incident: Incident) -> date:
     return local_date(incident.occurred_at)
+
+
+# --- the partnership's incident list ---------------------------------------------------------
+
+# How far back the incident list looks, in days ("" for every incident).
+LIST_PERIODS = {
+    "7": "Last 7 days",
+    "28": "Last 28 days",
+    "91": "Last 3 months",
+    "365": "Last 12 months",
+    "": "Any time",
+}
+DEFAULT_LIST_PERIOD = "28"
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    days: int | None = int(DEFAULT_LIST_PERIOD)
+    category: str | None = None
+    hate_only: bool = False
+
+
+def incidents_page(user: User, flt: IncidentFilter, page: int, *, today: date | None = None, per_page: int = 25):
+    """Incidents on the ASB cases the user may see, most recent first (removed ones left out),
+    one page at a time: the list an officer scans for what is happening where. The view of
+    each page is recorded with the victims it names."""
+    query = (
+        sa.select(Incident)
+        .join(Case, Case.id == Incident.case_id)
+        .where(Case.kind == KIND, Incident.deleted_at.is_(None), visible_case_clause(user))
+        .options(cases.without_access_links(contains_eager(Incident.case).load_only(Case.reference)))
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    )
+    if flt.days is not None:
+        query = query.where(Incident.occurred_on > (today or date.today()) - timedelta(days=flt.days))
+    if flt.category:
+        query = query.where(Incident.category == flt.category)
+    if flt.hate_only:
+        query = query.where(Incident.is_hate.is_(True))
+    result = paginate(query, page, per_page)
+    ids = [i.id for i in result.items]
+    victims = (
+        sorted(set(db.session.scalars(sa.select(IncidentVictim.person_id).where(IncidentVictim.incident_id.in_(ids)))))
+        if ids
+        else []
+    )
+    if ids:
+        audit.record(
+            "asb.incident.list",
+            object_type="case",
+            person_ids=victims,
+            purpose="casework",
+            details={"incidents": len(ids)},
+        )
+    return result

@@ -186,6 +186,8 @@ class Incident(RowBoundMixin, TimestampMixin, VersionedMixin, db.Model):
         sa.Index("ix_asb_incident_case_occurred", "case_id", "occurred_on"),
         sa.Index("ix_asb_incident_type_occurred", "type_code", "occurred_on"),
         sa.Index("ix_asb_incident_reported_on", "reported_on"),
+        # The incident list: most recent first across every case (stops at a page).
+        sa.Index("ix_asb_incident_occurred_at", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

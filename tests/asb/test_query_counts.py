@@ -29,7 +29,7 @@ def _repeat_victim_with_plan(team, factory, offset: int):
 def test_lists_and_case_page_do_not_grow(app, team, factory):
     first = _repeat_victim_with_plan(team, factory, 0)
     client = signed_in(app, team.officer)
-    urls = ["/asb/", "/asb/repeat-victims", "/asb/team", f"/asb/cases/{first.case_id}", "/"]
+    urls = ["/asb/", "/asb/incidents", "/asb/repeat-victims", "/asb/team", f"/asb/cases/{first.case_id}", "/"]
     few = {url: _statements_for(client, url) for url in urls}
     for n in range(1, 6):
         _repeat_victim_with_plan(team, factory, n)

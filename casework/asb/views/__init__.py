@@ -11,6 +11,7 @@ GP = ["GET", "POST"]
 
 bp.add_url_rule("/", "index", lists.index)
 bp.add_url_rule("/repeat-victims", "repeat_victims", lists.repeat_victims)
+bp.add_url_rule("/incidents", "incident_list", lists.incident_list)
 bp.add_url_rule("/team", "team", lists.team)
 bp.add_url_rule("/incidents/new/<int:person_id>", "incident_new", cases.incident_new, methods=GP)
 bp.add_url_rule("/incidents/<int:incident_id>/remove", "incident_delete", cases.incident_delete, methods=GP)

@@ -1,4 +1,4 @@
-"""ASB lists: open cases, repeat victims, and the team's overdue reviews and missed contacts."""
+"""ASB lists: open cases, incidents, repeat victims, and the team's overdue reviews and missed contacts."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from ...core.models import Case
 from ...core.pagination import paginate
 from ...core.policy import visible_case_clause
 from ...extensions import db
+from .. import incidents as incident_services
 from .. import repeats, support
-from ..models import RISK_BANDS, AsbCase
+from ..forms import IncidentListFilterForm
+from ..models import CATEGORIES, RISK_BANDS, AsbCase
 
 
 def _log_list(action: str, case_ids: list[int]) -> None:
@@ -108,3 +110,23 @@ def team():
     contacts = support.missed_contacts_page(current_user, 1, 50, today=today)
     _log_list("asb.team.list", [p.case_id for p in reviews.items] + [a.case_id for a in contacts.items])
     return render_template("asb/team.html", reviews=reviews, contacts=contacts, today=today, bands=RISK_BANDS)
+
+
+@require("asb.case.view")
+def incident_list():
+    """Incidents on the cases the user may see, most recent first, by period, category and
+    hate motivation. The filters are offered as choices: anything else is a bad request."""
+    form = IncidentListFilterForm(request.args)
+    if not form.validate():
+        abort(400)
+    period = form.period.data
+    flt = incident_services.IncidentFilter(
+        days=int(period) if period else None, category=form.category.data, hate_only=bool(form.hate.data)
+    )
+    page = incident_services.incidents_page(current_user, flt, page_arg())
+    args = {"period": period}
+    if flt.category:
+        args["category"] = flt.category
+    if flt.hate_only:
+        args["hate"] = "y"
+    return render_template("asb/incidents.html", form=form, page=page, args=args, categories=CATEGORIES, flt=flt)
