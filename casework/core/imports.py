@@ -294,8 +294,9 @@ class ImportRecord(RowBoundMixin, db.Model):
 
     __tablename__ = "import_record"
     # Recomputed by key rotation (core/keys.py) under the new index key, so a file imported
-    # before the rotation is still recognised after it.
-    __blind_indexes__ = {"ref_index": lambda r: _current_ref_index(r)}
+    # before the rotation is still recognised after it. Not a ``__blind_indexes__`` entry
+    # (those run at every flush): it needs the batch's agency, and the import sets it itself.
+    __rotation_indexes__ = {"ref_index": lambda r: _current_ref_index(r)}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)

@@ -2,7 +2,8 @@
 
 Rotation walks each table with encrypted columns in primary-key batches,
 re-encrypts values written under an older key, in the older unpadded format
-or bound to no row, recomputes blind indexes (and people's search tokens), and
+or bound to no row, recomputes blind indexes (and people's search tokens, and the
+indexes a model lists in ``__rotation_indexes__``), and
 commits per batch. Each value
 carries its key id, format and row uid, so a run that stops part-way resumes by
 simply running again. Values that cannot be read are left as they are and
@@ -103,7 +104,8 @@ def rotate(session: Session, batch_size: int = 500, progress: Callable[[str], No
                         report.values_unreadable += 1
                         continue
                     values[name] = bind_value(value, obj.row_uid)  # re-encrypted on write
-                for column, compute in getattr(model, "__blind_indexes__", {}).items():
+                indexes = {**getattr(model, "__blind_indexes__", {}), **getattr(model, "__rotation_indexes__", {})}
+                for column, compute in indexes.items():
                     index = compute(obj)
                     if getattr(obj, column) != index:
                         values[column] = index
