@@ -273,11 +273,6 @@ def record(
     return event
 
 
-# Rows per multi-row INSERT into audit_person: two parameters a row, well inside SQLite's
-# and PostgreSQL's limits on parameters in one statement.
-_PEOPLE_PER_INSERT = 400
-
-
 def _write_pending(session: Session) -> None:
     """Chain and insert the queued events: the last work of the transaction before COMMIT.
 
@@ -308,10 +303,8 @@ def _write_pending(session: Session) -> None:
             seq += 1
         # Core inserts: one statement per table, no unit of work, while the lock is held.
         session.execute(sa.insert(AuditEvent.__table__), events)
-        # The people as multi-row INSERTs (one statement, not one execution a row, while
-        # the lock is held): a list that shows many cases names many people.
-        for start in range(0, len(people), _PEOPLE_PER_INSERT):
-            session.execute(sa.insert(AuditPerson.__table__).values(people[start : start + _PEOPLE_PER_INSERT]))
+        if people:
+            session.execute(sa.insert(AuditPerson.__table__), people)
         session.info[CHAINED_AT_INFO_KEY] = time.perf_counter()
 
 
