@@ -220,9 +220,10 @@ class Report:
     periods given (the period chosen and the one before it, which never overlap), so a
     report can work out both in one pass: counts only, never a person. The hub needs
     ``reports.view`` as well as ``capability``: a module grants both to each role it gives
-    the report to (core grants ``reports.view`` to analysts). Users holding
-    ``exact_capability`` see exact figures on screen; everyone else, and every download,
-    sees small counts suppressed.
+    the report to (core grants ``reports.view`` to analysts). Who sees exact figures is
+    one rule for every report, in ``core/reporting.py`` (``sees_exact``): those who see
+    every case of the module's kind; everyone else sees small counts suppressed, on screen
+    and in downloads alike.
     """
 
     key: str
@@ -230,7 +231,6 @@ class Report:
     summary: str
     capability: str
     build: Callable[[list[Any]], list[list[Any]]]
-    exact_capability: str | None = None
     definitions: tuple[str, ...] = ()
     # Period kinds offered (``core/periods.py``); the first is the default.
     period_kinds: tuple[str, ...] = ("calendar_quarter", "financial_year", "calendar_year", "custom")

@@ -200,11 +200,28 @@ def custom(start: date, end: date) -> Period:
     return Period(start, end, f"{_long_date(start)} to {_long_date(end)}", CUSTOM)
 
 
+def is_whole_months(start: date, end: date) -> bool:
+    """Whether ``start`` to ``end`` is a run of whole calendar months (from a 1st to a month's last day)."""
+    return start.day == 1 and end == _month_end(end.year, end.month)
+
+
+def _months_before(period: Period) -> Period:
+    """As many whole months as ``period`` covers, ending the day before it starts."""
+    months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+    first = period.start.year * 12 + period.start.month - 1 - months
+    if first // 12 < MIN_YEAR:
+        raise PeriodError("There is no earlier period")
+    start = date(first // 12, first % 12 + 1, 1)
+    end = period.start - timedelta(days=1)
+    return Period(start, end, f"{_long_date(start)} to {_long_date(end)}", CUSTOM)
+
+
 def previous(period: Period) -> Period:
     """The period of the same kind immediately before ``period``.
 
-    Quarter on quarter for quarters, year on year for years. A custom period
-    gives the same number of days ending the day before it starts.
+    Quarter on quarter for quarters, year on year for years. A custom period of
+    whole months gives as many whole months before it (February 2025 gives January
+    2025); any other custom period the same number of days ending the day before it starts.
     """
     try:
         if period.kind == CALENDAR_QUARTER:
@@ -217,6 +234,8 @@ def previous(period: Period) -> Period:
             return financial_year(period.start.year - 1)
         if period.kind == CALENDAR_YEAR:
             return calendar_year(period.start.year - 1)
+        if is_whole_months(period.start, period.end):
+            return _months_before(period)
         end = period.end - timedelta(days=period.days)
         start = period.start - timedelta(days=period.days)
     except OverflowError:

@@ -72,9 +72,14 @@ class PeriodForm(FlaskForm):
     start = UKDateField("Start date", validators=[Optional()], description="For custom dates only")
     end = UKDateField("End date", validators=[Optional()], description="For custom dates only")
 
-    def __init__(self, formdata=None, *, kinds: Iterable[str] = DEFAULT_KINDS, **kwargs):
+    def __init__(self, formdata=None, *, kinds: Iterable[str] = DEFAULT_KINDS, whole_months: bool = False, **kwargs):
         super().__init__(formdata, **kwargs)
         self.kinds = tuple(kinds)
+        # Custom dates as whole months only (``reporting.whole_months_only``).
+        self.whole_months = whole_months
+        if whole_months:
+            self.start.description = "For custom dates only: the first day of a month, for example 1 January 2025"
+            self.end.description = "For custom dates only: the last day of a month, for example 31 March 2025"
         unknown = set(self.kinds) - set(DEFAULT_KINDS)
         if unknown:
             raise ValueError(f"the period form does not offer {sorted(unknown)}")
@@ -85,7 +90,12 @@ class PeriodForm(FlaskForm):
 
     @classmethod
     def from_args(
-        cls, args: Mapping[str, str], *, kinds: Iterable[str] = DEFAULT_KINDS, today: date | None = None
+        cls,
+        args: Mapping[str, str],
+        *,
+        kinds: Iterable[str] = DEFAULT_KINDS,
+        today: date | None = None,
+        whole_months: bool = False,
     ) -> PeriodForm:
         """The form for a query string; with no period in it, the current period of the first kind."""
         kinds = tuple(kinds)
@@ -96,7 +106,7 @@ class PeriodForm(FlaskForm):
         elif not data.get("kind"):
             dates_only = (data.get("start") or data.get("end")) and not data.get("year")
             data["kind"] = periods.CUSTOM if dates_only and periods.CUSTOM in kinds else kinds[0]
-        return cls(data, kinds=kinds)
+        return cls(data, kinds=kinds, whole_months=whole_months)
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
@@ -145,6 +155,12 @@ class PeriodForm(FlaskForm):
             periods.custom(self.start.data, self.end.data)
         except periods.PeriodError as exc:
             self.end.errors = [str(exc)]
+            return
+        if self.whole_months:
+            if self.start.data.day != 1:
+                self.start.errors = ["Start date must be the first day of a month, for example 1 January 2025"]
+            if not periods.is_whole_months(self.end.data.replace(day=1), self.end.data):
+                self.end.errors = ["End date must be the last day of a month, for example 31 March 2025"]
 
     def _build(self) -> periods.Period:
         kind = self.kind.data

@@ -3,21 +3,46 @@
 A module's report (``modules.Report``) builds a list of :class:`Figure` for a period;
 everything else is done here, the same way for every report:
 
+* **who sees exact figures** (:func:`sees_exact`, the one rule): a user holding the
+  ``<case kind>.case.view_all`` capability of the report's module sees exact figures, on
+  screen and in every download. They already see every case the figures count (a MARAC
+  coordinator, who must send SafeLives the exact return; an IOM manager), so an exact count
+  tells them nothing new. Everyone else (an analyst, who sees aggregates only; an ASB
+  officer, who sees only their agency's cases) sees the figures with disclosure control,
+  on screen and in every download alike. A user who sees exact figures can also ask for
+  the figures as published (``figures=published``), exactly what everyone else sees, to
+  share outside the partnership.
 * **comparison**: each figure beside the same figure for the period before
   (quarter on quarter, year on year: ``periods.previous``). The **percentage change**
   is worked out from the two counts, (this − before) / before × 100 to one decimal;
   it is undefined when the earlier count is 0 (shown as "no earlier figure"), and it
   is given for counts only (a rate or a percentage is compared by its own values).
-* **disclosure control**: counts from 1 to ``SMALL_NUMBER_THRESHOLD`` − 1 become
-  "<5" (``exports.suppress_small``) in every download and, for users without the
-  report's exact capability, on screen. A figure derived from a suppressed count is
-  suppressed with it, and so is the change between two periods when either side is.
-  A total of a group of counts (``total_of``) is shown as "5 or more" when a count
-  in its group is suppressed, so the suppressed count cannot be worked out as the
-  total less the others.
+* **disclosure control** (:func:`protect`), for each period separately:
+
+  - a count from 1 to ``SMALL_NUMBER_THRESHOLD`` − 1 becomes "<5"
+    (``exports.suppress_small``); so does a figure whose ``basis`` (the count of people
+    it rests on) is one;
+  - a total (``total_of``) with a hidden figure among its parts is shown as "5 or more"
+    when it is a count (it is at least the threshold, or it would be "<5" itself), else
+    "withheld": the total less the other parts would give the hidden one away. A total
+    broken down two ways (IOM offenders by category and by strand) keeps the first
+    breakdown with a hidden part and withholds the others whole, since the other
+    breakdown would add up to the total again;
+  - a figure worked out from others (``derived_from``: a percentage, a rate, a
+    difference) is "withheld" when any of them is hidden, since it could be worked back;
+  - these rules repeat until nothing more is hidden (a total hidden makes the
+    percentage of it hidden, and so on);
+  - the change between two periods is given only when both values are shown as numbers.
+
+  So no published figure, nor any sum, difference or ratio of them, gives away a count
+  that is suppressed. Modules declare what each figure is made of; core names no module.
+* **periods**: whoever sees figures with disclosure control (on screen, in a download,
+  or as published) may choose custom dates only as whole months (from the 1st of a month to
+  the last day of a month), so two overlapping custom periods cannot be differenced
+  to isolate a few days. Quarters and years are whole months already.
 * **chart**: the figures marked ``chart`` as horizontal bars, this period beside the
   period before, drawn on the server as SVG (no script, no inline style: the page's
-  Content Security Policy allows neither). A suppressed figure is drawn as no bar.
+  Content Security Policy allows neither). A hidden figure is drawn as no bar.
 """
 
 from __future__ import annotations
@@ -34,6 +59,21 @@ UNIT_NAMES = {"count": "count", "percent": "percent", "rate": "per 10,000", "num
 
 Value = int | float | Decimal | str | None
 
+# What a reader without exact figures sees in place of a figure that could give a
+# suppressed count away (GOV.UK statistics: say that a figure is withheld, not why in code).
+WITHHELD = "withheld"
+
+
+def exact_capability(case_kind: str) -> str:
+    """The capability that shows a module's report figures exactly: seeing every case of its kind."""
+    return f"{case_kind}.case.view_all"
+
+
+def sees_exact(user, case_kind: str) -> bool:
+    """Whether ``user`` sees exact figures in the reports of the module of ``case_kind``
+    (the rule in the module docstring), on screen and in downloads alike."""
+    return bool(user.can(exact_capability(case_kind)))
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -42,8 +82,17 @@ class Figure:
     ``unit``: count, percent, rate (per 10,000) or number (a derived quantity such as
     a weighted baseline). ``basis`` is the count of people a derived figure rests on, so
     it is suppressed when that count is small. ``group`` names the table the figure is
-    shown in ("" for the main one); ``chart`` puts it on the bar chart. ``total_of`` names
-    the groups (or the labels of figures) whose counts this figure adds up.
+    shown in ("" for the main one); ``chart`` puts it on the bar chart.
+
+    What the figure is made of, for disclosure control (:func:`protect`):
+
+    * ``total_of``: the breakdowns this figure is the total of, each a group name (every
+      figure of the group) or a tuple of figures' full labels ("group: label"). List two
+      breakdowns only when they cut across each other (by category and by strand); a
+      coarser breakdown nested in a finer one is declared by its own subtotals
+      (police referrals are the total of the police agencies).
+    * ``derived_from``: group names or full labels of the figures this one is worked out
+      from (the counts of a percentage or a rate, the two sides of a difference).
     """
 
     label: str
@@ -52,7 +101,8 @@ class Figure:
     basis: int | None = None
     group: str = ""
     chart: bool = False
-    total_of: tuple[str, ...] = ()
+    total_of: tuple[str | tuple[str, ...], ...] = ()
+    derived_from: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -97,43 +147,81 @@ class Row:
 
 
 def compare(figures: Sequence[Figure], earlier: Sequence[Figure] | None, threshold: int | None) -> list[Row]:
-    """Each figure with its earlier value and the percentage change (counts only), both
-    computed from the values as disclosed, so a suppressed count never yields a change."""
-    before = {f.key: f for f in earlier} if earlier is not None else {}
+    """Each figure with its earlier value and the percentage change (counts only), each
+    period disclosed by :func:`protect`, the change computed from the values as disclosed,
+    so a hidden figure never yields a change."""
+    now = protect(figures, threshold)
+    then = protect(earlier, threshold) if earlier is not None else {}
     rows = []
     for figure in figures:
-        old = before.get(figure.key)
-        value = disclose(figure, threshold)
-        old_value = disclose(old, threshold) if old is not None else (0 if earlier is not None else None)
-        if old is None and earlier is not None and figure.unit != "count":
+        compared = figure.key in then
+        if compared:
+            old_value = then[figure.key]
+        elif earlier is not None and figure.unit == "count":
+            old_value = 0  # a count the period before does not have at all was 0 then
+        else:
             old_value = None
+        value = now[figure.key]
         change = percent_change(value, old_value) if figure.unit == "count" else None
-        rows.append(Row(figure, value, old_value, change, old is not None))
-    return _protect_totals(rows, threshold)
+        rows.append(Row(figure, value, old_value, change, compared))
+    return rows
 
 
-def _protect_totals(rows: list[Row], threshold: int | None) -> list[Row]:
-    """A total with a suppressed count among its parts becomes "5 or more" (it is at least
-    the threshold, or it would be suppressed itself), in each period separately: the total
-    less the other counts would give the suppressed one away."""
+def protect(figures: Sequence[Figure], threshold: int | None) -> dict[tuple[str, str], Value]:
+    """Each figure of one period as it may be shown (see the module docstring): exact when
+    ``threshold`` is None; else small counts suppressed, and every total and derived figure
+    that could give a suppressed count away hidden too, repeated until nothing changes."""
+    shown = {f.key: disclose(f, threshold) for f in figures}
     if threshold is None:
-        return rows
-    hidden_now = {k for r in rows if isinstance(r.value, str) for k in (r.figure.group, r.figure.label)}
-    hidden_before = {k for r in rows if isinstance(r.before, str) for k in (r.figure.group, r.figure.label)}
-    out = []
-    for r in rows:
-        parts = set(r.figure.total_of)
-        now, before = bool(parts & hidden_now), bool(parts & hidden_before)
-        if now or before:
-            r = Row(
-                r.figure,
-                f"{threshold} or more" if now and _number(r.value) else r.value,
-                f"{threshold} or more" if before and _number(r.before) else r.before,
-                None,
-                r.compared,
-            )
-        out.append(r)
-    return out
+        return shown
+    in_group: dict[str, list[tuple[str, str]]] = {}
+    by_label: dict[str, tuple[str, str]] = {}
+    for f in figures:
+        if f.group:
+            in_group.setdefault(f.group, []).append(f.key)
+        by_label[f.full_label] = f.key
+
+    def members(ref: str | tuple[str, ...]) -> list[tuple[str, str]]:
+        names = (ref,) if isinstance(ref, str) else ref
+        out = []
+        for name in names:
+            if name in in_group:
+                out += in_group[name]
+            elif name in by_label:
+                out.append(by_label[name])
+        return out
+
+    def hidden(key: tuple[str, str]) -> bool:
+        return isinstance(shown[key], str)
+
+    def hide(figure: Figure) -> bool:
+        if hidden(figure.key):
+            return False
+        value = shown[figure.key]
+        counted = figure.unit == "count" and figure.basis is None and _number(value) and value >= threshold
+        shown[figure.key] = f"{threshold} or more" if counted else WITHHELD
+        return True
+
+    small = {f.key for f in figures if hidden(f.key)}
+    changed = True
+    while changed:
+        changed = False
+        for f in figures:
+            if f.total_of and f.key not in small:
+                breakdowns = [members(b) for b in f.total_of]
+                with_hidden = [b for b in breakdowns if any(hidden(k) for k in b)]
+                if with_hidden:
+                    changed |= hide(f)
+                    kept = with_hidden[0]
+                    for b in breakdowns:
+                        if b is not kept:
+                            for key in b:
+                                if not hidden(key):
+                                    shown[key] = WITHHELD
+                                    changed = True
+            if f.derived_from and any(hidden(k) for ref in f.derived_from for k in members(ref)):
+                changed |= hide(f)
+    return shown
 
 
 def groups(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:

@@ -135,7 +135,6 @@ MODULE = modules.register(
                 summary="Baseline, actual, difference and % impact by category and strand; cohort size; pathway needs.",
                 capability="iom.measure.view",
                 build=_report_figures,
-                exact_capability="iom.case.view_all",
                 definitions=REPORT_DEFINITIONS,
             ),
         ),

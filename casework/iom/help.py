@@ -45,6 +45,9 @@ HELP = ModuleHelp(
                 "offence categories with gravity and unit costs, and the optional women's pathways.",
                 "Use the reoffending measure for a quarter, a financial year or any dates; the CSV has every "
                 "offender you can see.",
+                "The IOM report under Reports shows you exact figures, on screen and in downloads, because you "
+                "see every IOM case. Before sharing figures outside the partnership, choose Show the figures as "
+                "published: small numbers are then suppressed.",
             ),
         ),
         "iom_partner": RoleHelp(

@@ -44,22 +44,44 @@ def _by(offenders: Iterable[measure.OffenderMeasure], attr: str) -> dict[str, li
     return out
 
 
+COHORT = "Offenders on the cohort"
+BASELINE = "Baseline convictions (12 months before joining, pro rata)"
+ACTUAL = "Actual convictions while on the cohort"
+DIFFERENCE = "Difference (baseline − actual)"
+# The cohort's figures are the totals of each breakdown (by category, and by strand).
+BREAKDOWNS = (CATEGORY_GROUP, STRAND_GROUP)
+
+
 def report_figures(period: Period) -> list[Figure]:
-    """Cohort totals, then by category, by strand and pathway needs (see the module docstring)."""
+    """Cohort totals, then by category, by strand and pathway needs (see the module docstring).
+
+    What each figure is made of, so that none gives a suppressed count away
+    (``core/reporting.py``): the cohort's offenders, baseline, actual and difference are
+    the totals of the figures by category and, separately, by strand; the % impact is
+    worked out from the baseline and the difference; a pathway's percentage from the
+    cohort size."""
     result = measure.measure(period)
     size = result.cohort_size
     out = [
-        Figure("Offenders on the cohort", size, chart=True),
+        Figure(COHORT, size, chart=True, total_of=BREAKDOWNS),
         Figure("Months on the cohort", measure.two_places(result.months), "number", basis=size),
+        Figure(BASELINE, measure.two_places(result.baseline), "number", basis=size, total_of=BREAKDOWNS),
+        Figure(ACTUAL, result.actual, basis=size, total_of=BREAKDOWNS),
         Figure(
-            "Baseline convictions (12 months before joining, pro rata)",
-            measure.two_places(result.baseline),
+            DIFFERENCE,
+            measure.two_places(result.difference),
             "number",
             basis=size,
+            total_of=BREAKDOWNS,
+            derived_from=(BASELINE, ACTUAL),
         ),
-        Figure("Actual convictions while on the cohort", result.actual, basis=size),
-        Figure("Difference (baseline − actual)", measure.two_places(result.difference), "number", basis=size),
-        Figure("% impact (a positive figure is a reduction)", result.impact, "percent", basis=size),
+        Figure(
+            "% impact (a positive figure is a reduction)",
+            result.impact,
+            "percent",
+            basis=size,
+            derived_from=(BASELINE, DIFFERENCE),
+        ),
     ]
     by_category = _by(result.offenders, "category")
     for code, label in CATEGORIES.items():
@@ -69,7 +91,16 @@ def report_figures(period: Period) -> list[Figure]:
         out += _group_figures(STRAND_GROUP, label, by_strand.get(code, []))
     for pathway, count, share in result.pathway_need:
         out.append(Figure(f"{pathway.label}: offenders", count, group=PATHWAY_GROUP, chart=True))
-        out.append(Figure(f"{pathway.label}: % of the cohort", share, "percent", basis=count, group=PATHWAY_GROUP))
+        out.append(
+            Figure(
+                f"{pathway.label}: % of the cohort",
+                share,
+                "percent",
+                basis=count,
+                group=PATHWAY_GROUP,
+                derived_from=(COHORT,),
+            )
+        )
     return out
 
 

@@ -221,7 +221,6 @@ MODULE = modules.register(
                 "meeting as the SafeLives national dataset asks; outstanding actions by agency.",
                 capability="marac.reports.view",
                 build=_report_figures,
-                exact_capability="marac.case.view_all",
                 definitions=REPORT_DEFINITIONS,
             ),
         ),

@@ -20,6 +20,9 @@ HELP = ModuleHelp(
                 "During the meeting use Run the meeting: one screen per case, with research, outstanding actions, "
                 "minutes and actions.",
                 "After the meeting, mark it as held: only then do its hearings count in the quarterly return.",
+                "For the SafeLives return open Reports, then MARAC: Quarterly return. You see the exact figures, "
+                "on screen and in downloads, because you see every MARAC case. Before sharing figures outside "
+                "the partnership, choose Show the figures as published: small numbers are then suppressed.",
             ),
         ),
         "idva": RoleHelp(

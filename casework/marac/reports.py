@@ -67,6 +67,7 @@ class QuarterlyReturn:
     police_referrals: int = 0
     partner_referrals: int = 0
     by_agency: Counter = field(default_factory=Counter)
+    police_agencies: set = field(default_factory=set)  # names in ``by_agency`` of kind police
     minoritised: int = 0
     lgbt: int = 0
     disabled: int = 0
@@ -181,6 +182,7 @@ def quarterly_returns(wanted: Sequence[Period]) -> list[QuarterlyReturn]:
             out.by_agency[name] += count
             if kind == "police":
                 out.police_referrals += count
+                out.police_agencies.add(name)
             else:
                 out.partner_referrals += count
         out.children = (
@@ -288,14 +290,39 @@ def report_figures(period: Period) -> list[Figure]:
     return figures_for([period])[0]
 
 
+CASES = "Cases discussed (repeats included)"
+REPEATS = "Repeat cases"
+POLICE = "Referrals from police"
+PARTNERS = "Referrals from partner agencies"
+
+
 def figures_for(wanted: Sequence[Period]) -> list[list[Figure]]:
     """The quarterly return as figures for the reports hub, for each period: the return's own
     measures (one computation for all the periods, :func:`quarterly_returns`), cases by
-    referring agency, and outstanding and overdue actions by agency."""
+    referring agency, and outstanding and overdue actions by agency.
+
+    What each figure is made of, so that none gives a suppressed count away
+    (``core/reporting.py``): cases discussed are the total of the cases by referring
+    agency; police referrals the total of the police agencies' and partner referrals of
+    the others'; the repeat rate is worked out from repeat cases and cases discussed, and
+    the rate per 10,000 women from cases discussed."""
     out = []
     for data in quarterly_returns(wanted):
-        figures = [Figure(m.label, m.value, m.unit, m.basis, chart=m.label in CHARTED) for m in data.measures()]
-        figures += [Figure(name, count, group=AGENCY_GROUP) for name, count in sorted(data.by_agency.items())]
+        agencies = sorted(data.by_agency.items())
+        police = tuple(f"{AGENCY_GROUP}: {name}" for name, _ in agencies if name in data.police_agencies)
+        partners = tuple(f"{AGENCY_GROUP}: {name}" for name, _ in agencies if name not in data.police_agencies)
+        made_of = {
+            CASES: {"total_of": (AGENCY_GROUP,)},
+            POLICE: {"total_of": (police,)},
+            PARTNERS: {"total_of": (partners,)},
+            "Repeat cases (% of cases discussed)": {"derived_from": (REPEATS, CASES)},
+            "Cases per 10,000 women aged 16+ (annualised)": {"derived_from": (CASES,)},
+        }
+        figures = [
+            Figure(m.label, m.value, m.unit, m.basis, chart=m.label in CHARTED, **made_of.get(m.label, {}))
+            for m in data.measures()
+        ]
+        figures += [Figure(name, count, group=AGENCY_GROUP) for name, count in agencies]
         for name, count, late in outstanding_actions(data.period):
             figures.append(Figure(f"{name}: outstanding", count, group=ACTIONS_GROUP))
             figures.append(Figure(f"{name}: overdue", late, group=ACTIONS_GROUP))

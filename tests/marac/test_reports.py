@@ -108,9 +108,10 @@ def test_report_page_is_aggregate_and_audited(app, factory, marac):
     values = {row[2]: row[3] for row in rows[1:]}
     # Exports are for publication: a count of 1 to 4 is suppressed; 0 discloses nobody.
     assert values["Cases discussed (repeats included)"] == "<5"
-    assert values["Repeat cases"] == "0" and values["Repeat cases (% of cases discussed)"] == "0.0"
-    # One value a cell: every figure is a number, "<5", or empty when it cannot be worked out.
-    assert all(row[3] in ("", "<5") or float(row[3]) >= 0 for row in rows[1:])
+    # The repeat rate is a percentage of the suppressed count: withheld with it.
+    assert values["Repeat cases"] == "0" and values["Repeat cases (% of cases discussed)"] == "withheld"
+    # One value a cell: every figure is a number, "<5", "withheld", or empty when it cannot be worked out.
+    assert all(row[3] in ("", "<5", "withheld") or float(row[3]) >= 0 for row in rows[1:])
     # The analyst's screen is suppressed too.
     assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td>' in resp.text
     assert "Zorrow" not in csv_resp.text.title()
@@ -223,7 +224,7 @@ def test_report_form_errors_are_shown_not_raised(app, factory):
     assert ok.status_code == 200 and "1 January 2025 to 31 January 2025" in ok.text
 
 
-def test_coordinators_see_exact_small_numbers_on_screen_but_not_in_downloads(app, factory, marac):
+def test_coordinators_see_exact_small_numbers_on_screen_and_in_downloads(app, factory, marac):
     meeting = schedule(marac.coordinator, days_ahead=1, agencies=[marac.police])
     _hear(marac, meeting, factory.person(marac.idva))
     _hold(marac, meeting)
@@ -234,6 +235,11 @@ def test_coordinators_see_exact_small_numbers_on_screen_but_not_in_downloads(app
     page = client.get(f"/reports/marac/quarterly?{query}")
     assert '<th scope="row">Cases discussed (repeats included)</th><td>1</td>' in page.text
     rows = list(csv.reader(io.StringIO(client.get(f"/reports/marac/quarterly?{query}&format=csv").text)))
+    assert {row[2]: row[3] for row in rows[1:]}["Cases discussed (repeats included)"] == "1"
+    # The figures as published, to share outside the partnership, are suppressed.
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"/reports/marac/quarterly?{query}&figures=published&format=csv").text))
+    )
     assert {row[2]: row[3] for row in rows[1:]}["Cases discussed (repeats included)"] == "<5"
 
 

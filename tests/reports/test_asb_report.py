@@ -201,3 +201,27 @@ def test_total_does_not_give_away_a_suppressed_category(app, factory, team):  # 
     assert page.status_code == 200
     assert '<th scope="row">Incidents</th><td>5 or more</td><td>7</td><td>–</td>' in page.text
     assert '<th scope="row">Incidents</th><td>7</td>' not in page.text
+
+
+def test_small_counts_and_their_changes_stay_hidden_for_every_asb_reader(app, factory, team, world):  # noqa: F811
+    """No ASB role sees every ASB case, so the officer sees what the analyst sees, on screen and
+    in the download: repeat callers, victims by risk level and overdue reviews from 1 to 4 are
+    "<5", and no change between the quarters rests on one."""
+    seen = []
+    for user in (factory.user("analyst"), team.officer):
+        client = app.test_client()
+        login(client, user)
+        rows = list(csv.reader(io.StringIO(client.get(URL + "&format=csv").text)))
+        by = {row[2]: row[3:] for row in rows[1:]}
+        assert by["Repeat callers"][0] == "<5" and by["Repeat callers"][4] == ""
+        assert [by[f"Victims by risk level: {b}"][0] for b in ("Standard", "Medium", "High", "Not assessed")] == [
+            "0", "<5", "<5", "<5",
+        ]  # fmt: skip
+        overdue = by["Support plan reviews overdue (at the end of the period)"]
+        assert overdue[0] == "<5" and overdue[3] == "0" and overdue[4] == ""
+        assert all(v[0] in ("0", "<5", "5 or more") for v in by.values())
+        page = client.get(URL)
+        assert '<th scope="row">High</th><td>&lt;5</td>' in page.text
+        assert "Why some figures are not shown" in page.text
+        seen.append(by)
+    assert seen[0] == seen[1]

@@ -114,29 +114,44 @@ def test_page_year_on_year_with_chart(app, years):
     assert 'role="img"' in page.text and "Cases discussed (repeats included)" in page.text.split("<svg", 1)[1]
 
 
-def test_downloads_suppress_small_counts_and_carry_the_comparison(app, years):
+def test_downloads_show_what_the_page_shows_and_carry_the_comparison(app, years):
+    """The coordinator sees every MARAC case: the download is exact, as the page is (the
+    SafeLives return needs the exact figures). The figures as published suppress small
+    counts, on the page and in the download alike."""
     client = app.test_client()
     login(client, years.coordinator)
     resp = client.get(Y2025 + "&format=csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
-    assert 'filename="marac-quarterly-2025.csv"' in resp.headers["Content-Disposition"]
+    assert 'filename="marac-quarterly-2025-exact.csv"' in resp.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
     assert rows[0] == [
         "Period start", "Period end", "Measure", "Value", "Unit", "Period before", "Value in the period before",
         "Change (%)",
     ]  # fmt: skip
     by = {row[2]: row for row in rows[1:]}
-    # Exports are for publication: 1 to 4 become "<5", and no change rests on a suppressed count.
+    assert by["Cases discussed (repeats included)"][3:] == ["3", "count", "2024", "1", "200.0"]
+    assert by["Repeat cases (% of cases discussed)"][3] == "66.7"
+    assert by["Referrals from police"][3:] == ["0", "count", "2024", "1", "-100.0"]
+    published = client.get(Y2025 + "&figures=published&format=csv")
+    assert 'filename="marac-quarterly-2025.csv"' in published.headers["Content-Disposition"]
+    by = {row[2]: row for row in csv.reader(io.StringIO(published.get_data().decode("utf-8-sig")))}
+    # As published: 1 to 4 become "<5", and no change rests on a suppressed count.
     assert by["Cases discussed (repeats included)"][3:] == ["<5", "count", "2024", "<5", ""]
     assert by["Repeat cases (% of cases discussed)"][3] == "<5"
     assert by["Referrals from police"][3:] == ["0", "count", "2024", "<5", ""]
-    xlsx = client.get(Y2025 + "&format=xlsx")
+    page = client.get(Y2025 + "&figures=published")
+    assert '<th scope="row">Cases discussed (repeats included)</th><td>&lt;5</td><td>&lt;5</td><td>–</td>' in page.text
+    assert 'name="figures" value="published"' in page.text and "Show the exact figures" in page.text
+    xlsx = client.get(Y2025 + "&figures=published&format=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     cells = {row[2]: row[3:] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert cells["Meetings held"][0] == "<5" and cells["Referrals from police"][0] == 0
-    assert [e.data["details"]["format"] for e in audit_events("marac.report.export")] == ["csv", "xlsx"]
-    assert all(e.data["object_id"] == "marac_quarterly" and not e.data["person_ids"]
-               for e in audit_events("marac.report.export"))  # fmt: skip
+    exact = openpyxl.load_workbook(io.BytesIO(client.get(Y2025 + "&format=xlsx").data)).active
+    assert {row[2]: row[3] for row in exact.iter_rows(min_row=2, values_only=True)}["Meetings held"] == 2
+    exports = audit_events("marac.report.export")
+    assert [e.data["details"]["format"] for e in exports] == ["csv", "csv", "xlsx", "xlsx"]
+    assert [e.data["details"]["figures"] for e in exports] == ["exact", "published", "published", "exact"]
+    assert all(e.data["object_id"] == "marac_quarterly" and not e.data["person_ids"] for e in exports)
 
 
 def test_empty_periods_show_zeros_and_no_data(app, factory, marac):  # noqa: F811

@@ -118,10 +118,12 @@ def measure_view():
 
 def _shown_count():
     """Counts of people as shown: exact for those who see every IOM case, small numbers suppressed
-    for everyone else (an analyst's aggregate view), as the other published figures are."""
+    for everyone else (an analyst's aggregate view), by the reports' rule (``reporting.sees_exact``)."""
     from flask import current_app
 
-    if current_user.can("iom.case.view_all"):
+    from ...core.reporting import sees_exact
+
+    if sees_exact(current_user, "iom"):
         return lambda n, basis=None: n
     threshold = current_app.config["SMALL_NUMBER_THRESHOLD"]
     return lambda n, basis=None: suppress_small(n, threshold, basis=basis)
