@@ -52,7 +52,8 @@ def test_filters_period_category_and_hate(app, factory, team):
     victim = factory.person(team.officer)
     a, b, c = marker("NUISANCE40"), marker("PERSONAL5"), marker("HATE3")
     _, asb = log(team.officer, victim, today - timedelta(days=40), location=a)
-    log(team.officer, victim, today - timedelta(days=5), asb=asb, location=b, category="personal", type_code="harassment")
+    personal = {"category": "personal", "type_code": "harassment"}
+    log(team.officer, victim, today - timedelta(days=5), asb=asb, location=b, **personal)
     log(
         team.officer, victim, today - timedelta(days=3), asb=asb, location=c,
         is_hate=True, hate_characteristic="race",
