@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..core import audit, cases, crypto, modules
 from ..core.exports import capped
-from ..core.models import Agency, Case, Person, User, UserRole
+from ..core.models import Agency, Case, CaseParticipant, Person, User, UserRole
 from ..core.pagination import Page, paginate
 from ..core.policy import visible_case_clause
 from ..core.services import FieldErrors, ServiceError, check_version
@@ -414,6 +414,24 @@ def releases_due(user: User, today: date, days: int = 28, limit: int = 20) -> li
 ElsewhereLink = cases.ElsewhereLink
 
 
+@prepared
+def _in_another_case_query() -> sa.Select:
+    return (
+        sa.select(CaseParticipant.id)
+        .where(
+            CaseParticipant.person_id == sa.bindparam("person_id"),
+            CaseParticipant.case_id != sa.bindparam("case_id"),
+        )
+        .limit(1)
+    )
+
+
 def known_elsewhere(user: User, offender: Offender) -> list[ElsewhereLink]:
-    """The other cases this person is in that the user may open (``core/cases.known_elsewhere``)."""
+    """The other cases this person is in that the user may open (``core/cases.known_elsewhere``).
+
+    Most offenders are in no other case: a look at the person's case links by index answers
+    that before the access-checked search is built."""
+    params = {"person_id": offender.person_id, "case_id": offender.case_id}
+    if db.session.scalar(_in_another_case_query(), params) is None:
+        return []
     return cases.known_elsewhere(user, [offender.person_id], offender.case_id)

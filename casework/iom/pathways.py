@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..core import audit, cases, plans
 from ..core.models import Agency, Plan, PlanItem, User
@@ -73,7 +73,8 @@ def _needs_query() -> sa.Select:
     return (
         sa.select(PathwayNeed)
         .where(PathwayNeed.case_id == sa.bindparam("case_id"))
-        .options(joinedload(PathwayNeed.owner_agency))
+        # The rows show the pathway from the pathway list, not from the need.
+        .options(joinedload(PathwayNeed.owner_agency), lazyload(PathwayNeed.pathway))
     )
 
 

@@ -113,3 +113,15 @@ def test_offender_page_is_flat_in_contacts_offences_pathways_and_spells(app, tea
     body = client.get(url).text
     assert body.count("Step ") == 7 and "Lead 2024" in body and "Doer 6" in body and "Owner 6" in body
     assert _statements_for(client, url) == few
+
+
+def test_offender_page_known_elsewhere_costs_one_statement_more(app, team, factory):
+    person, offender = on_cohort(team, factory, date(2025, 1, 1))
+    both = factory.user("iom_manager", "marac_coordinator", agency=team.probation)
+    client = signed_in(app, both)
+    url = f"/iom/cases/{offender.case_id}"
+    alone = _statements_for(client, url)
+    for _ in range(3):
+        factory.case(both, kind="marac", people=[(person, "perpetrator")])
+    assert client.get(url).text.count("/marac/cases/") == 3
+    assert _statements_for(client, url) == alone + 1
