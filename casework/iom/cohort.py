@@ -157,7 +157,7 @@ def cohort_query(user: User, flt: CohortFilter) -> sa.Select:
             contains_eager(Offender.case).lazyload(Case.member_links),
             # Only what the list shows is read and decrypted (the row uid checks the binding).
             joinedload(Offender.person).load_only(Person.given_names, Person.surname, Person.row_uid),
-            joinedload(Offender.lead_user).load_only(User.display_name).lazyload(User.role_rows),
+            joinedload(Offender.lead_user).load_only(User.display_name, User.row_uid).lazyload(User.role_rows),
             joinedload(Offender.lead_user).lazyload(User.agency),
         )
     )

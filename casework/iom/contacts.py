@@ -65,7 +65,7 @@ def _contacts_query() -> sa.Select:
         .where(Contact.case_id == sa.bindparam("case_id"))
         .options(
             # The log shows the officer's name only (with the contact's own agency).
-            joinedload(Contact.officer).load_only(User.display_name).lazyload(User.role_rows),
+            joinedload(Contact.officer).load_only(User.display_name, User.row_uid).lazyload(User.role_rows),
             joinedload(Contact.officer).lazyload(User.agency),
             joinedload(Contact.agency),
         )

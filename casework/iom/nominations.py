@@ -77,7 +77,7 @@ def _spells_query() -> sa.Select:
         .where(Spell.case_id == sa.bindparam("case_id"))
         .options(
             # The page shows the lead officer's name only (with the spell's own agency).
-            joinedload(Spell.lead_user).load_only(User.display_name).lazyload(User.role_rows),
+            joinedload(Spell.lead_user).load_only(User.display_name, User.row_uid).lazyload(User.role_rows),
             joinedload(Spell.lead_user).lazyload(User.agency),
             joinedload(Spell.lead_agency),
         )

@@ -216,3 +216,29 @@ def test_offender_page_shows_what_it_worked_out(app, team, factory, readopted):
     assert f"<dd>{score.total} <span" in body
     assert "Spell on the cohort began (flex)" in body and "Deselected" in body
     assert "Desistance" in body
+
+
+def test_users_read_for_their_names_keep_their_row_binding(team, factory):
+    """Spells, contacts and the cohort list read a user's name only; anything read from that user
+    later in the same session is still checked against (and readable through) its row uid."""
+    from casework.core.models import User
+    from casework.iom import contacts
+
+    _, o = on_cohort(team, factory, date(2025, 1, 1))
+    contacts.log_contact(
+        team.officer, o, contact_on=date(2025, 2, 1), contact_type="phone", outcome="engaged", notes=None
+    )
+    db.session.commit()
+    secret, officer_id, manager_id = team.officer.totp_secret, team.officer.id, team.manager.id
+    assert secret
+    readers = (
+        lambda: nominations.spells(o)[0].lead_user,
+        lambda: contacts.contacts_for(o)[0].officer,
+        lambda: cohort.cohort_page(db.session.get(User, manager_id), cohort.CohortFilter(), 1).items[0].lead_user,
+    )
+    for read in readers:
+        db.session.expunge_all()
+        o = db.session.merge(o)
+        user = read()
+        assert user.id == officer_id and "totp_secret" not in sa.inspect(user).dict  # the name only
+        assert user.totp_secret == secret and db.session.get(User, officer_id) is user
