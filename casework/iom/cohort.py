@@ -153,8 +153,7 @@ def cohort_query(user: User, flt: CohortFilter) -> sa.Select:
         .where(Case.kind == KIND, visible_case_clause(user))
         .options(
             # Access is decided in SQL (``visible_case_clause``): the case's links are not read.
-            contains_eager(Offender.case).lazyload(Case.agency_links),
-            contains_eager(Offender.case).lazyload(Case.member_links),
+            cases.without_access_links(contains_eager(Offender.case)),
             # Only what the list shows is read and decrypted (the row uid checks the binding).
             joinedload(Offender.person).load_only(Person.given_names, Person.surname, Person.row_uid),
             joinedload(Offender.lead_user).load_only(User.display_name, User.row_uid).lazyload(User.role_rows),
