@@ -16,8 +16,8 @@ client, it times:
 
 The two volumes are timed alternately, call by call, so load from other work on the
 machine falls on both alike. Prints the medians, the full volume's p95 and the ratio full / tenth (targets: pages under
-15 ms median and flat, ratio at most 1.3; the measure for a year under 1 s). Nothing is
-asserted.
+15 ms median and flat, ratio at most 1.3; the measure for a year under 1 s), and the SQL
+statements one call runs at full volume. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -203,8 +203,25 @@ def seed(n_people: int, n_offences: int) -> dict:
     return {"manager_id": manager.id, "case_id": target_case}
 
 
-def build(tmp: str, n_people: int, n_offences: int) -> dict[str, Callable[[], object]]:
-    """A seeded database and, by name, the calls to time against it (each in its own app context)."""
+def statements(app, call: Callable[[], object]) -> int:
+    """How many SQL statements one call runs (a request counts its sign-in check and audit row)."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def build(tmp: str, n_people: int, n_offences: int) -> tuple[object, dict[str, Callable[[], object]]]:
+    """A seeded database: the app and, by name, the calls to time against it (each in its own app context)."""
     app = make_app(Path(tmp) / f"bench-{n_people}.db")
     app.test_client_class = IsolatedClient
     migrate(app)
@@ -237,7 +254,7 @@ def build(tmp: str, n_people: int, n_offences: int) -> dict[str, Callable[[], ob
 
         return in_app(call)
 
-    return {
+    return app, {
         "cohort list page": get("/iom/"),
         "offender page with timeline": get(f"/iom/cases/{world['case_id']}"),
         "measure page, quarter": get(f"/iom/measure?start={quarter.start}&end={quarter.end}"),
@@ -253,11 +270,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="casework-bench-iom-") as tmp:
-        small = build(tmp, max(args.people // 10, 10), max(args.offences // 10, 10))
-        large = build(tmp, args.people, args.offences)
+        _, small = build(tmp, max(args.people // 10, 10), max(args.offences // 10, 10))
+        app, large = build(tmp, args.people, args.offences)
         samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in large}
         for name in large:
             small[name](), large[name]()  # warm up
+        counts = {name: statements(app, call) for name, call in large.items()}
         # The two volumes alternate, call by call, so a busy machine slows both alike.
         for round_ in range(args.repeat):
             for name in large:
@@ -265,13 +283,13 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # the slow measures a third as often
                 samples[name][0].extend(timed(small[name], 1))
                 samples[name][1].extend(timed(large[name], 1))
-    head = f"{'measure':32} {'tenth median':>13} {'full median':>12} {'full p95':>9} {'ratio':>6}"
+    head = f"{'measure':32} {'tenth median':>13} {'full median':>12} {'full p95':>9} {'ratio':>6} {'SQL':>4}"
     print(head)
     print("-" * len(head))
     for name, (low, high) in samples.items():
         s_med = summary(low, 1e3)[0]
         l_med, l_p95, _ = summary(high, 1e3)
-        print(f"{name:32} {s_med:10.2f} ms {l_med:9.2f} ms {l_p95:6.1f} ms {l_med / s_med:6.2f}")
+        print(f"{name:32} {s_med:10.2f} ms {l_med:9.2f} ms {l_p95:6.1f} ms {l_med / s_med:6.2f} {counts[name]:4d}")
     return 0
 
 

@@ -16,20 +16,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..core import audit, cases
+from ..core import audit, cases, crypto, modules
 from ..core.exports import capped
-from ..core.models import Case, Person, User
+from ..core.models import Agency, Case, CaseParticipant, Person, User, UserRole
 from ..core.pagination import Page, paginate
 from ..core.policy import visible_case_clause
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
-from .common import KIND, editable, past_date, required_text
+from .common import KIND, editable, past_date, prepared, required_text
 from .models import (
     NEED_LEVELS,
     SUPERVISION_STATUSES,
     Contact,
     Nomination,
-    Offence,
     Offender,
     Pathway,
     PathwayChange,
@@ -39,10 +38,17 @@ from .models import (
     TierChange,
     TierLabel,
 )
+from .offending import OffenceRow, offences_for
+
+
+@prepared
+def _tiers_query() -> sa.Select:
+    return sa.select(TierLabel.code, TierLabel.label).order_by(TierLabel.sort_order)
 
 
 def tiers() -> dict[str, str]:
-    return {t.code: t.label for t in db.session.scalars(sa.select(TierLabel).order_by(TierLabel.sort_order))}
+    """Tier code to label, in the partnership's order."""
+    return dict(db.session.execute(_tiers_query()).all())
 
 
 def set_tier(user: User, offender: Offender, *, tier: str | None, reason: str | None, on: date | None, version) -> None:
@@ -146,10 +152,12 @@ def cohort_query(user: User, flt: CohortFilter) -> sa.Select:
         .join(Case, Case.id == Offender.case_id)
         .where(Case.kind == KIND, visible_case_clause(user))
         .options(
-            contains_eager(Offender.case),
+            # Access is decided in SQL (``visible_case_clause``): the case's links are not read.
+            cases.without_access_links(contains_eager(Offender.case)),
             # Only what the list shows is read and decrypted (the row uid checks the binding).
             joinedload(Offender.person).load_only(Person.given_names, Person.surname, Person.row_uid),
-            joinedload(Offender.lead_user).load_only(User.display_name),
+            joinedload(Offender.lead_user).load_only(User.display_name, User.row_uid).lazyload(User.role_rows),
+            joinedload(Offender.lead_user).lazyload(User.agency),
         )
     )
     if flt.state == "on_cohort":
@@ -241,6 +249,27 @@ def lead_officers() -> list[User]:
     ]
 
 
+def lead_officer_names() -> list[tuple[int, str, str]]:
+    """(id, name, agency name) of each user ``lead_officers`` gives, in the same order, in one
+    statement: active users of active agencies holding a role that may edit IOM cases."""
+    roles = sorted(role for role, caps in modules.capabilities().items() if "iom.case.edit" in caps)
+    return [(uid, name, agency) for uid, name, agency in db.session.execute(_lead_officers_query(), {"roles": roles})]
+
+
+@prepared
+def _lead_officers_query() -> sa.Select:
+    return (
+        sa.select(User.id, User.display_name, Agency.name)
+        .join(Agency, Agency.id == User.agency_id)
+        .where(
+            User.is_active.is_(True),
+            Agency.is_active.is_(True),
+            sa.exists().where(UserRole.user_id == User.id, UserRole.role.in_(sa.bindparam("roles", expanding=True))),
+        )
+        .order_by(User.display_name)
+    )
+
+
 # --- the offender page -------------------------------------------------------------------
 
 
@@ -258,8 +287,9 @@ def timeline(
     nominations: list[Nomination] | None = None,
     spells: list[Spell] | None = None,
     contacts: list[Contact] | None = None,
-    offences: list[Offence] | None = None,
+    offences: list[OffenceRow] | None = None,
     tier_labels: dict[str, str] | None = None,
+    pathway_labels: dict[str, str] | None = None,
 ) -> list[TimelineEntry]:
     """Nominations, spells, tier, supervision and pathway changes, contacts and offences, newest first.
 
@@ -279,34 +309,86 @@ def timeline(
         if s.end_on:
             entries.append(TimelineEntry(s.end_on, "Cohort", "Deselected"))
     tier_labels = tier_labels if tier_labels is not None else tiers()
-    for t in db.session.scalars(sa.select(TierChange).where(TierChange.case_id == case_id)):
-        entries.append(TimelineEntry(t.changed_on, "Tier", f"Tier {tier_labels.get(t.tier, t.tier)}: {t.reason}"))
-    for c in db.session.scalars(sa.select(SupervisionChange).where(SupervisionChange.case_id == case_id)):
-        text = SUPERVISION_STATUSES[c.status]
-        if c.expected_release_on:
-            text += f", expected release {c.expected_release_on:%-d %b %Y}"
-        entries.append(TimelineEntry(c.from_on, "Supervision", text))
-    pathway_labels = dict(db.session.execute(sa.select(Pathway.code, Pathway.label)).all())
-    for p in db.session.scalars(sa.select(PathwayChange).where(PathwayChange.case_id == case_id)):
-        label = pathway_labels.get(p.pathway_code, p.pathway_code)
-        entries.append(TimelineEntry(p.changed_on, "Pathway", f"{label}: need {NEED_LEVELS[p.need].lower()}"))
+    if pathway_labels is None:
+        pathway_labels = dict(db.session.execute(sa.select(Pathway.code, Pathway.label)).all())
+    entries.extend(_history_entries(case_id, tier_labels, pathway_labels))
     if contacts is None:
         contacts = list(db.session.scalars(sa.select(Contact).where(Contact.case_id == case_id)))
     for c in contacts:
         entries.append(TimelineEntry(c.contact_on, "Contact", c.contact_type.replace("_", " ").capitalize()))
     if offences is None:
-        offences = list(
-            db.session.scalars(
-                sa.select(Offence)
-                .where(Offence.person_id == offender.person_id)
-                .order_by(Offence.offence_on.desc())
-                .limit(limit)
-            )
-        )
+        offences = offences_for(offender, limit, with_notes=False)
     for o in offences:
         entries.append(TimelineEntry(o.offence_on, "Offending", f"{o.kind.capitalize()}: {o.category.label}"))
     entries.sort(key=lambda e: e.on, reverse=True)
     return entries[:limit]
+
+
+_TIER, _SUPERVISION, _PATHWAY = 0, 1, 2
+
+
+@prepared
+def _history_query() -> sa.CompoundSelect:
+    """Tier, supervision and pathway changes of case ``case_id``, in that order and each in the
+    order recorded: (source, id, date, code, need, expected release, tier reason, row uid)."""
+    case_id = sa.bindparam("case_id")
+    no_text, no_blob = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.LargeBinary)
+    no_date = sa.cast(sa.null(), sa.Date)
+    return sa.union_all(
+        sa.select(
+            sa.literal_column(str(_TIER), sa.Integer).label("source"),
+            TierChange.id.label("id"),
+            TierChange.changed_on.label("changed_on"),
+            sa.cast(TierChange.tier, sa.String).label("code"),
+            no_text.label("level"),
+            no_date.label("release"),
+            sa.type_coerce(TierChange.reason, sa.LargeBinary).label("reason"),
+            TierChange.row_uid.label("row_uid"),
+        ).where(TierChange.case_id == case_id),
+        sa.select(
+            sa.literal_column(str(_SUPERVISION), sa.Integer),
+            SupervisionChange.id,
+            SupervisionChange.from_on,
+            sa.cast(SupervisionChange.status, sa.String),
+            no_text,
+            SupervisionChange.expected_release_on,
+            no_blob,
+            no_text,
+        ).where(SupervisionChange.case_id == case_id),
+        sa.select(
+            sa.literal_column(str(_PATHWAY), sa.Integer),
+            PathwayChange.id,
+            PathwayChange.changed_on,
+            sa.cast(PathwayChange.pathway_code, sa.String),
+            sa.cast(PathwayChange.need, sa.String),
+            no_date,
+            no_blob,
+            no_text,
+        ).where(PathwayChange.case_id == case_id),
+    ).order_by(sa.literal_column("source"), sa.literal_column("id"))
+
+
+def _history_entries(case_id: int, tier_labels: dict[str, str], pathway_labels: dict[str, str]) -> list[TimelineEntry]:
+    """Tier, supervision and pathway changes, in that order and each in the order recorded, read
+    in one statement. A tier change's reason is decrypted here and, as an ORM load would,
+    reads as unreadable if it is bound to another row."""
+    reason_type = TierChange.__table__.c.reason.type
+    rows = db.session.execute(_history_query(), {"case_id": case_id})
+    ring = crypto.keyring()
+    out = []
+    for source, _, on, code, level, release, reason, row_uid in rows:
+        if source == _TIER:
+            text = f"Tier {tier_labels.get(code, code)}: {reason_type.read_raw(reason, row_uid, ring)}"
+            out.append(TimelineEntry(on, "Tier", text))
+        elif source == _SUPERVISION:
+            text = SUPERVISION_STATUSES[code]
+            if release:
+                text += f", expected release {release:%-d %b %Y}"
+            out.append(TimelineEntry(on, "Supervision", text))
+        else:
+            label = pathway_labels.get(code, code)
+            out.append(TimelineEntry(on, "Pathway", f"{label}: need {NEED_LEVELS[level].lower()}"))
+    return out
 
 
 def releases_due(user: User, today: date, days: int = 28, limit: int = 20) -> list[Offender]:
@@ -331,6 +413,24 @@ def releases_due(user: User, today: date, days: int = 28, limit: int = 20) -> li
 ElsewhereLink = cases.ElsewhereLink
 
 
+@prepared
+def _in_another_case_query() -> sa.Select:
+    return (
+        sa.select(CaseParticipant.id)
+        .where(
+            CaseParticipant.person_id == sa.bindparam("person_id"),
+            CaseParticipant.case_id != sa.bindparam("case_id"),
+        )
+        .limit(1)
+    )
+
+
 def known_elsewhere(user: User, offender: Offender) -> list[ElsewhereLink]:
-    """The other cases this person is in that the user may open (``core/cases.known_elsewhere``)."""
+    """The other cases this person is in that the user may open (``core/cases.known_elsewhere``).
+
+    Most offenders are in no other case: a look at the person's case links by index answers
+    that before the access-checked search is built."""
+    params = {"person_id": offender.person_id, "case_id": offender.case_id}
+    if db.session.scalar(_in_another_case_query(), params) is None:
+        return []
     return cases.known_elsewhere(user, [offender.person_id], offender.case_id)

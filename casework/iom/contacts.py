@@ -15,7 +15,7 @@ from ..core import audit
 from ..core.models import User
 from ..core.services import FieldErrors, ServiceError
 from ..extensions import db
-from .common import editable, past_date
+from .common import editable, past_date, prepared
 from .models import CONTACT_OUTCOMES, CONTACT_TYPES, Contact, Offender
 
 
@@ -58,13 +58,22 @@ def log_contact(
     return contact
 
 
-def contacts_for(offender: Offender, limit: int = 100) -> list[Contact]:
-    return list(
-        db.session.scalars(
-            sa.select(Contact)
-            .where(Contact.case_id == offender.case_id)
-            .options(joinedload(Contact.officer).lazyload(User.role_rows), joinedload(Contact.agency))
-            .order_by(Contact.contact_on.desc(), Contact.id.desc())
-            .limit(limit)
+@prepared
+def _contacts_query() -> sa.Select:
+    return (
+        sa.select(Contact)
+        .where(Contact.case_id == sa.bindparam("case_id"))
+        .options(
+            # The log shows the officer's name only (with the contact's own agency).
+            joinedload(Contact.officer).load_only(User.display_name, User.row_uid).lazyload(User.role_rows),
+            joinedload(Contact.officer).lazyload(User.agency),
+            joinedload(Contact.agency),
         )
+        .order_by(Contact.contact_on.desc(), Contact.id.desc())
+        .limit(sa.bindparam("limit"))
     )
+
+
+def contacts_for(offender: Offender, limit: int = 100) -> list[Contact]:
+    """The latest contacts, newest first, with the officer's name and the agency."""
+    return list(db.session.scalars(_contacts_query(), {"case_id": offender.case_id, "limit": limit}))

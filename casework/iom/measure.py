@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -42,6 +44,9 @@ from ..core.periods import Period
 from ..extensions import db
 from .common import years_before
 from .models import CATEGORIES, Offence, OffenceCategory, Offender, Pathway, PathwayNeed, Spell, Strand
+
+if TYPE_CHECKING:
+    from .offending import OffenceRow
 
 COUNTS = {"conviction": "Convictions", "arrest": "Arrests"}
 
@@ -171,15 +176,7 @@ def measure(
         result.pathway_need = _pathway_need([], 0) if with_pathways else []
         return result
 
-    costs: dict[int, Fraction] = {}
-    flagged: set[int] = set()
-    for cat_id, unit_cost, neighbourhood in db.session.execute(
-        sa.select(OffenceCategory.id, OffenceCategory.unit_cost, OffenceCategory.neighbourhood)
-    ):
-        costs[cat_id] = Fraction(str(unit_cost or 0))
-        if neighbourhood:
-            flagged.add(cat_id)
-
+    costs, flagged = _category_costs()
     # Every counted offence of these people from the earliest baseline window to the period's end.
     earliest = min(years_before(s.start_on) for s in spells)
     person_ids = sorted({s.person_id for s in spells})
@@ -196,7 +193,34 @@ def measure(
             if neighbourhood_only and category_id not in flagged:
                 continue
             offences[person_id].append((offence_on, category_id))
+    _count(result, spells, offences, costs)
+    if with_pathways:
+        result.pathway_need = _pathway_need([o.case_id for o in result.offenders], len(result.offenders))
+    return result
 
+
+def _category_costs() -> tuple[dict[int, Fraction], set[int]]:
+    """Each offence category's unit cost, and the categories flagged as neighbourhood crime."""
+    costs: dict[int, Fraction] = {}
+    flagged: set[int] = set()
+    for cat_id, unit_cost, neighbourhood in db.session.execute(
+        sa.select(OffenceCategory.id, OffenceCategory.unit_cost, OffenceCategory.neighbourhood)
+    ):
+        costs[cat_id] = Fraction(str(unit_cost or 0))
+        if neighbourhood:
+            flagged.add(cat_id)
+    return costs, flagged
+
+
+def _count(
+    result: Measure,
+    spells: Sequence[Any],
+    offences: dict[int, list[tuple[date, int]]],
+    costs: dict[int, Fraction],
+) -> None:
+    """Fill ``result`` from the spells overlapping its period (ordered by start, then id) and each
+    person's counted offences as (date, category id): the arithmetic of the module doc."""
+    period = result.period
     per_case: dict[int, OffenderMeasure] = {}
     for s in spells:
         row = per_case.get(s.case_id)
@@ -223,9 +247,6 @@ def measure(
     result.offenders = sorted(per_case.values(), key=lambda o: o.case_id)
     result.by_category = dict(Counter(o.category for o in result.offenders))
     result.by_strand = dict(Counter(o.strand for o in result.offenders))
-    if with_pathways:
-        result.pathway_need = _pathway_need(list(per_case), len(per_case))
-    return result
 
 
 def _pathway_need(case_ids: list[int], size: int) -> list[tuple[Pathway, int, Decimal | None]]:
@@ -253,10 +274,61 @@ def category_labels() -> dict[str, str]:
     return dict(CATEGORIES)
 
 
-def offender_measure(offender: Offender, period: Period, **kwargs) -> OffenderMeasure | None:
-    """The measure for one offender (None if they were not on the cohort in the period)."""
-    result = measure(period, case_ids=[offender.case_id], with_pathways=False, **kwargs)
-    return result.offenders[0] if result.offenders else None
+def offender_measure(
+    offender: Offender,
+    period: Period,
+    *,
+    count: str = "conviction",
+    neighbourhood_only: bool = False,
+    strand: str | None = None,
+    category: str | None = None,
+    spells: Sequence[Spell] | None = None,
+    offences: Sequence[OffenceRow] | None = None,
+) -> OffenderMeasure | None:
+    """The measure for one offender (None if they were not on the cohort in the period).
+
+    A page that has already read every spell of the offender's case and every offence of the
+    person (``offending.offences_for``) passes them in, and the measure is worked out from
+    them without reading anything again; the arithmetic is the cohort measure's."""
+    if spells is None or offences is None or any(s.person_id != offender.person_id for s in spells):
+        result = measure(
+            period,
+            count=count,
+            neighbourhood_only=neighbourhood_only,
+            strand=strand,
+            category=category,
+            case_ids=[offender.case_id],
+            with_pathways=False,
+        )
+        return result.offenders[0] if result.offenders else None
+    if count not in COUNTS:
+        raise ValueError(f"unknown count {count!r}")
+    overlapping = sorted(
+        (
+            s
+            for s in spells
+            if s.case_id == offender.case_id
+            and s.start_on <= period.end
+            and (s.end_on is None or s.end_on >= period.start)
+            and (not strand or s.strand == strand)
+            and (not category or s.category == category)
+        ),
+        key=lambda s: (s.start_on, s.id),
+    )
+    if not overlapping:
+        return None
+    earliest = min(years_before(s.start_on) for s in overlapping)
+    counted = [
+        o
+        for o in offences
+        if o.kind == count
+        and earliest <= o.offence_on <= period.end
+        and (o.category.neighbourhood or not neighbourhood_only)
+    ]
+    costs = {o.category_id: Fraction(str(o.category.unit_cost or 0)) for o in counted}
+    result = Measure(period, count, neighbourhood_only, strand, category, [])
+    _count(result, overlapping, {offender.person_id: [(o.offence_on, o.category_id) for o in counted]}, costs)
+    return result.offenders[0]
 
 
 def visible_rows(user, offenders: list[OffenderMeasure], limit: int | None = None) -> list[OffenderMeasure]:

@@ -29,7 +29,7 @@ from ..core.policy import AccessDenied, can_act_on_person
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
 from . import notifications
-from .common import KIND, editable, past_date, required_text
+from .common import KIND, editable, past_date, prepared, required_text
 from .models import (
     CATEGORIES,
     DESELECTION_REASONS,
@@ -70,16 +70,39 @@ def current_spell(offender: Offender) -> Spell | None:
     )
 
 
+@prepared
+def _spells_query() -> sa.Select:
+    return (
+        sa.select(Spell)
+        .where(Spell.case_id == sa.bindparam("case_id"))
+        .options(
+            # The page shows the lead officer's name only (with the spell's own agency).
+            joinedload(Spell.lead_user).load_only(User.display_name, User.row_uid).lazyload(User.role_rows),
+            joinedload(Spell.lead_user).lazyload(User.agency),
+            joinedload(Spell.lead_agency),
+        )
+        .order_by(Spell.start_on)
+    )
+
+
 def spells(offender: Offender) -> list[Spell]:
     """Every spell with its lead officer and agency, in one query however many there are."""
-    return list(
-        db.session.scalars(
-            sa.select(Spell)
-            .where(Spell.case_id == offender.case_id)
-            .options(joinedload(Spell.lead_user).lazyload(User.role_rows), joinedload(Spell.lead_agency))
-            .order_by(Spell.start_on)
-        )
+    return list(db.session.scalars(_spells_query(), {"case_id": offender.case_id}))
+
+
+@prepared
+def _nominations_query() -> sa.Select:
+    return (
+        sa.select(Nomination)
+        .where(Nomination.case_id == sa.bindparam("case_id"))
+        .options(joinedload(Nomination.nominating_agency))
+        .order_by(Nomination.id.desc())
     )
+
+
+def nominations_of(offender: Offender) -> list[Nomination]:
+    """Every nomination on the record, newest first, each with the nominating agency."""
+    return list(db.session.scalars(_nominations_query(), {"case_id": offender.case_id}))
 
 
 def _restore_pathway_plan(offender: Offender) -> None:
@@ -97,7 +120,12 @@ def _restore_pathway_plan(offender: Offender) -> None:
         plan.is_active = True
 
 
-def last_deselection_reason(offender: Offender) -> str | None:
+def last_deselection_reason(offender: Offender, spells: list[Spell] | None = None) -> str | None:
+    """The reason the latest ended spell ended; ``spells``: every spell of the case, when the
+    caller has them already."""
+    if spells is not None:
+        ended = [s for s in spells if s.case_id == offender.case_id and s.end_on is not None]
+        return max(ended, key=lambda s: (s.end_on, s.id)).deselection_reason if ended else None
     return db.session.scalar(
         sa.select(Spell.deselection_reason)
         .where(Spell.case_id == offender.case_id, Spell.end_on.is_not(None))

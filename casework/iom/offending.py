@@ -18,18 +18,20 @@ panel sees why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
-from ..core import audit
+from ..core import audit, crypto
 from ..core.models import User
 from ..core.services import ServiceError
 from ..extensions import db
-from .common import editable, months_before, past_date
-from .models import OFFENCE_KINDS, Nomination, Offence, OffenceCategory, Offender, ScoreFactor
+from .common import editable, months_before, past_date, prepared
+from .models import OFFENCE_KINDS, Nomination, Offence, OffenceCategory, Offender, ScoreBand, ScoreFactor
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def whole_months_between(earlier: date, later: date) -> int:
     return max(months, 0)
 
 
-def _points(factor: ScoreFactor, value: int | None) -> int:
+def _points(factor: ScoreFactor | Factor, value: int | None) -> int:
     if value is None:
         return 0
     for band in factor.bands:
@@ -77,14 +79,66 @@ def _points(factor: ScoreFactor, value: int | None) -> int:
     return 0
 
 
-def selection_score(person_id: int, on: date) -> SelectionScore:
-    """The recency-frequency-gravity score of a person's convictions up to ``on`` (see module doc)."""
-    factors = {f.code: f for f in db.session.scalars(sa.select(ScoreFactor))}
-    convictions = db.session.execute(
-        sa.select(Offence.offence_on, OffenceCategory.gravity)
-        .join(OffenceCategory, OffenceCategory.id == Offence.category_id)
-        .where(Offence.person_id == person_id, Offence.kind == "conviction", Offence.offence_on <= on)
-    ).all()
+@dataclass(frozen=True, slots=True)
+class Band:
+    low: int
+    high: int | None
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """A factor of the matrix as scoring reads it, with its bands lowest first."""
+
+    code: str
+    weight: int
+    lookback_months: int
+    bands: tuple[Band, ...]
+
+
+@prepared
+def _factors_query() -> sa.Select:
+    return (
+        sa.select(
+            ScoreFactor.code,
+            ScoreFactor.weight,
+            ScoreFactor.lookback_months,
+            ScoreBand.low,
+            ScoreBand.high,
+            ScoreBand.points,
+        )
+        .outerjoin(ScoreBand, ScoreBand.factor_code == ScoreFactor.code)
+        .order_by(ScoreFactor.code, ScoreBand.low)
+    )
+
+
+def score_factors() -> list[Factor]:
+    """The matrix's factors, each with its bands (lowest first), in one statement."""
+    rows: dict[str, tuple[int, int, list[Band]]] = {}
+    for code, weight, lookback, low, high, points in db.session.execute(_factors_query()):
+        _, _, bands = rows.setdefault(code, (weight, lookback, []))
+        if low is not None:
+            bands.append(Band(low, high, points))
+    return [Factor(code, weight, lookback, tuple(bands)) for code, (weight, lookback, bands) in rows.items()]
+
+
+def selection_score(person_id: int, on: date, *, offences: Sequence[OffenceRow] | None = None) -> SelectionScore:
+    """The recency-frequency-gravity score of a person's convictions up to ``on`` (see module doc).
+
+    ``offences``: every offence on the person's record (``offences_for``), when the caller has
+    them already (the offender page); otherwise the convictions are read."""
+    factors = {f.code: f for f in score_factors()}
+    convictions: Sequence[tuple[date, int]]
+    if offences is None:
+        convictions = db.session.execute(
+            sa.select(Offence.offence_on, OffenceCategory.gravity)
+            .join(OffenceCategory, OffenceCategory.id == Offence.category_id)
+            .where(Offence.person_id == person_id, Offence.kind == "conviction", Offence.offence_on <= on)
+        ).all()
+    else:
+        convictions = [
+            (o.offence_on, o.category.gravity) for o in offences if o.kind == "conviction" and o.offence_on <= on
+        ]
     out = []
     for code in ("recency", "frequency", "gravity"):
         factor = factors.get(code)
@@ -158,12 +212,85 @@ def record_offence(user: User, offender: Offender, data: dict[str, Any]) -> Offe
     return offence
 
 
-def offences_for(offender: Offender, limit: int = 500) -> list[Offence]:
-    return list(
-        db.session.scalars(
-            sa.select(Offence)
-            .where(Offence.person_id == offender.person_id)
-            .order_by(Offence.offence_on.desc(), Offence.id.desc())
-            .limit(limit)
+# The offender page lists at most this many offences, newest first.
+OFFENCES_SHOWN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRow:
+    """What a listed offence shows and counts of its category."""
+
+    id: int
+    label: str
+    gravity: int
+    neighbourhood: bool
+    unit_cost: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OffenceRow:
+    """One offence on the record as the offender page lists it (read-only)."""
+
+    id: int
+    kind: str
+    offence_on: date
+    category_id: int
+    category: CategoryRow
+    outcome: str | None
+    source_ref: str | None
+    notes: str | None  # None when read without notes
+
+
+@prepared
+def _offences_query(with_notes: bool) -> sa.Select:
+    offence, category = Offence.__table__, OffenceCategory.__table__
+    raw = [offence.c.outcome, offence.c.source_ref] + ([offence.c.notes] if with_notes else [])
+    return (
+        sa.select(
+            offence.c.id,
+            offence.c.kind,
+            offence.c.offence_on,
+            offence.c.category_id,
+            category.c.label,
+            category.c.gravity,
+            category.c.neighbourhood,
+            category.c.unit_cost,
+            offence.c.row_uid,
+            *(sa.type_coerce(c, sa.LargeBinary) for c in raw),
         )
+        .join(category, category.c.id == offence.c.category_id)
+        .where(offence.c.person_id == sa.bindparam("person_id"))
+        .order_by(offence.c.offence_on.desc(), offence.c.id.desc())
+        .limit(sa.bindparam("limit"))
     )
+
+
+def offences_for(offender: Offender, limit: int = OFFENCES_SHOWN, *, with_notes: bool = True) -> list[OffenceRow]:
+    """The person's offences, newest first, at most ``limit``, each with its category, in one
+    statement. Read as plain rows, not ORM objects (a prolific offender's record is long):
+    the encrypted fields are decrypted here and, as an ORM load would, a value bound to
+    another row reads as unreadable. Notes are decrypted only ``with_notes``."""
+    rows = db.session.execute(_offences_query(with_notes), {"person_id": offender.person_id, "limit": limit})
+    columns = Offence.__table__.c
+    outcome_type, source_type, notes_type = columns.outcome.type, columns.source_ref.type, columns.notes.type
+    ring = crypto.keyring()
+    categories: dict[int, CategoryRow] = {}
+    out = []
+    for row in rows:
+        offence_id, kind, offence_on, category_id, label, gravity, neighbourhood, unit_cost, row_uid = row[:9]
+        cat = categories.get(category_id)
+        if cat is None:
+            cat = categories[category_id] = CategoryRow(category_id, label, gravity, neighbourhood, unit_cost)
+        out.append(
+            OffenceRow(
+                offence_id,
+                kind,
+                offence_on,
+                category_id,
+                cat,
+                outcome_type.read_raw(row[9], row_uid, ring),
+                source_type.read_raw(row[10], row_uid, ring),
+                notes_type.read_raw(row[11], row_uid, ring) if with_notes else None,
+            )
+        )
+    return out

@@ -29,6 +29,7 @@ from ..core.models import Action, AgendaItem, Meeting, User
 from ..core.pdf import Document
 from ..core.policy import can_view_case
 from ..extensions import db
+from .common import prepared
 from .models import CATEGORIES, SUPERVISION_STATUSES, Nomination, Offender, Pathway, PathwayNeed, Strand, TierLabel
 
 CONFIDENTIALITY_STATEMENT = (
@@ -287,16 +288,25 @@ class PanelOutcome:
     actions: list[Action]
 
 
+@prepared
+def _listings_query() -> sa.Select:
+    return (
+        sa.select(AgendaItem, Meeting)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.case_id == sa.bindparam("case_id"),
+            AgendaItem.removed_reason.is_(None),
+            Meeting.kind == sa.bindparam("kind"),
+        )
+        .order_by(Meeting.starts_at.desc())
+    )
+
+
 def outcomes_for(offender: Offender) -> list[PanelOutcome]:
     """Every IOM panel the offender was listed at, newest first, with the outcome, the decision
     recorded there and the actions agreed (three queries, whatever the history's length)."""
     kind = modules.for_case_kind("iom").meeting_kind
-    items = db.session.execute(
-        sa.select(AgendaItem, Meeting)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.case_id == offender.case_id, AgendaItem.removed_reason.is_(None), Meeting.kind == kind)
-        .order_by(Meeting.starts_at.desc())
-    ).all()
+    items = db.session.execute(_listings_query(), {"case_id": offender.case_id, "kind": kind}).all()
     if not items:
         return []
     meeting_ids = [m.id for _, m in items]

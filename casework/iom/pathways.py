@@ -18,20 +18,36 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..core import audit, cases, plans
 from ..core.models import Agency, Plan, PlanItem, User
 from ..core.services import FieldErrors, ServiceError, check_version
 from ..extensions import db
-from .common import editable
+from .common import editable, prepared
 from .models import NEED_LEVELS, RAG, Offender, Pathway, PathwayChange, PathwayNeed
 
 SENSITIVE = "iom.pathway.sensitive"
 
 
+@prepared
+def _enabled_query() -> sa.Select:
+    return sa.select(Pathway).where(Pathway.is_enabled.is_(True)).order_by(Pathway.sort_order)
+
+
 def enabled_pathways() -> list[Pathway]:
-    return list(db.session.scalars(sa.select(Pathway).where(Pathway.is_enabled.is_(True)).order_by(Pathway.sort_order)))
+    return list(db.session.scalars(_enabled_query()))
+
+
+@prepared
+def _all_query() -> sa.Select:
+    return sa.select(Pathway).order_by(Pathway.sort_order)
+
+
+def all_pathways() -> list[Pathway]:
+    """Every pathway, enabled or not, in the partnership's order (a page that needs both the
+    labels of old history and the enabled list reads them once)."""
+    return list(db.session.scalars(_all_query()))
 
 
 def may_see_details(user: User, pathway: Pathway) -> bool:
@@ -52,26 +68,40 @@ def pathway_plan(offender: Offender) -> Plan | None:
     )
 
 
-def overview(user: User, offender: Offender) -> list[PathwayRow]:
-    """Every enabled pathway with its current need and interventions, details withheld by role."""
-    needs = {
-        n.pathway_code: n
-        for n in db.session.scalars(
-            sa.select(PathwayNeed)
-            .where(PathwayNeed.case_id == offender.case_id)
-            .options(joinedload(PathwayNeed.owner_agency))
-        )
-    }
-    plan = db.session.scalar(
-        sa.select(Plan)
-        .where(Plan.case_id == offender.case_id, Plan.kind == "pathway", Plan.is_active.is_(True))
-        .options(selectinload(Plan.items).joinedload(PlanItem.owner_agency))
+@prepared
+def _needs_query() -> sa.Select:
+    return (
+        sa.select(PathwayNeed)
+        .where(PathwayNeed.case_id == sa.bindparam("case_id"))
+        # The rows show the pathway from the pathway list, not from the need.
+        .options(joinedload(PathwayNeed.owner_agency), lazyload(PathwayNeed.pathway))
     )
+
+
+@prepared
+def _plan_query() -> sa.Select:
+    """The active pathway plan with its items and their agencies, in one statement."""
+    return (
+        sa.select(Plan)
+        .where(Plan.case_id == sa.bindparam("case_id"), Plan.kind == "pathway", Plan.is_active.is_(True))
+        .options(joinedload(Plan.items).joinedload(PlanItem.owner_agency))
+    )
+
+
+def overview(user: User, offender: Offender, *, pathways: list[Pathway] | None = None) -> list[PathwayRow]:
+    """Every enabled pathway with its current need and interventions, details withheld by role.
+
+    ``pathways``: every pathway (``all_pathways``) when the page has read them already."""
+    params = {"case_id": offender.case_id}
+    needs = {n.pathway_code: n for n in db.session.scalars(_needs_query(), params)}
+    active = db.session.scalars(_plan_query(), params).unique().all()
+    plan = active[0] if active else None
     items: dict[str, list[PlanItem]] = {}
     for item in plan.items if plan else []:
         items.setdefault(item.area, []).append(item)
+    enabled = enabled_pathways() if pathways is None else [p for p in pathways if p.is_enabled]
     rows = []
-    for pathway in enabled_pathways():
+    for pathway in enabled:
         visible = may_see_details(user, pathway)
         rows.append(
             PathwayRow(pathway, needs.get(pathway.code), visible, items.get(pathway.code, []) if visible else [])

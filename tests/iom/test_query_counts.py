@@ -9,6 +9,14 @@ from tests.integration.test_query_counts import _statements_for
 
 from .conftest import offence, on_cohort
 
+# Every statement of a request, sign-in check and audit row included. The list: 6 of its own
+# (strands, tiers, lead officers, pathways, the page of offenders; nothing per row). The
+# offender page: 14 of its own (the offender with the case, nominations, spells, offences,
+# contacts, tiers, pathways, tier/supervision/pathway history, needs, the pathway plan, panel
+# listings, strands, the scoring matrix); the measure and the score need nothing more.
+LIST_STATEMENTS = 12
+PAGE_STATEMENTS = 22
+
 
 def test_cohort_list_and_offender_page_do_not_grow(app, team, factory):
     _, first = on_cohort(team, factory, date(2025, 1, 1))
@@ -16,6 +24,8 @@ def test_cohort_list_and_offender_page_do_not_grow(app, team, factory):
     client = signed_in(app, team.manager)
     few_list = _statements_for(client, "/iom/")
     few_page = _statements_for(client, f"/iom/cases/{first.case_id}")
+    assert few_list <= LIST_STATEMENTS
+    assert few_page <= PAGE_STATEMENTS
     for n in range(8):
         _, other = on_cohort(team, factory, date(2025, 1, 1 + n))
         offence(team, other, date(2025, 3, 1))
@@ -83,6 +93,7 @@ def test_offender_page_is_flat_in_contacts_offences_pathways_and_spells(app, tea
     client = signed_in(app, team.manager)
     url = f"/iom/cases/{offender.case_id}"
     few = _statements_for(client, url)
+    assert few <= PAGE_STATEMENTS  # with a pathway plan and its items too
     _grow(team, factory, offender, 1, 6)
     # Two more spells, each led by an officer of another agency.
     for year in (2023, 2024):
@@ -102,3 +113,15 @@ def test_offender_page_is_flat_in_contacts_offences_pathways_and_spells(app, tea
     body = client.get(url).text
     assert body.count("Step ") == 7 and "Lead 2024" in body and "Doer 6" in body and "Owner 6" in body
     assert _statements_for(client, url) == few
+
+
+def test_offender_page_known_elsewhere_costs_one_statement_more(app, team, factory):
+    person, offender = on_cohort(team, factory, date(2025, 1, 1))
+    both = factory.user("iom_manager", "marac_coordinator", agency=team.probation)
+    client = signed_in(app, both)
+    url = f"/iom/cases/{offender.case_id}"
+    alone = _statements_for(client, url)
+    for _ in range(3):
+        factory.case(both, kind="marac", people=[(person, "perpetrator")])
+    assert client.get(url).text.count("/marac/cases/") == 3
+    assert _statements_for(client, url) == alone + 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -15,7 +14,6 @@ from ...core.periods import quarter_containing
 from ...core.policy import load_meeting
 from ...core.services import ServiceError
 from ...core.views import confirmation_page, confirmed, submit
-from ...extensions import db
 from ...people.services import load_person
 from .. import cohort, contacts, measure, nominations, offending, panel, panel_docs, pathways
 from ..common import load_offender
@@ -32,8 +30,8 @@ from ..forms import (
     SupervisionForm,
     TierForm,
 )
-from ..models import CATEGORIES, DESELECTION_REASONS, Nomination
-from .common import _agencies, _officers, _pathway_choices, _people_of, _strand_labels, _strands
+from ..models import CATEGORIES, DESELECTION_REASONS
+from .common import _agencies, _officers, _pathway_choices, _people_of, _strand_labels, _strand_rows, _strands
 
 # --- cohort ----------------------------------------------------------------------------------
 
@@ -41,9 +39,10 @@ from .common import _agencies, _officers, _pathway_choices, _people_of, _strand_
 @require("iom.case.view")
 def index():
     form = CohortFilterForm(request.args)
+    strand_rows, tier_labels = _strand_rows(), cohort.tiers()
     form.state.choices = choices(cohort.STATES)
-    form.strand.choices = _strands("Any")
-    form.tier.choices = choices(cohort.tiers(), blank="Any")
+    form.strand.choices = _strands("Any", strand_rows)
+    form.tier.choices = choices(tier_labels, blank="Any")
     form.lead_user_id.choices = _officers("Anyone")
     form.pathway.choices = choices([(p.code, p.label) for p in pathways.enabled_pathways()], blank="Any pathway")
     valid = form.validate()
@@ -61,20 +60,20 @@ def index():
     except ValueError:
         abort(400)
     if fmt:
-        return _cohort_download(flt, fmt, args)
+        return _cohort_download(flt, fmt, args, dict(strand_rows), tier_labels)
     page = cohort.cohort_page(current_user, flt, page_arg())
     return render_template(
         "iom/cohort.html",
         form=form,
         page=page,
         args=args,
-        tiers=cohort.tiers(),
-        strands=dict(_strand_labels()),
+        tiers=tier_labels,
+        strands=dict(strand_rows),
         categories=CATEGORIES,
     )
 
 
-def _cohort_download(flt: cohort.CohortFilter, fmt: str, args: dict):
+def _cohort_download(flt: cohort.CohortFilter, fmt: str, args: dict, strands: dict, tier_labels: dict):
     """The cohort list as filtered, as CSV or XLSX, with the list's columns; audited."""
     try:
         items = cohort.cohort_export(current_user, flt, exports.row_limit())
@@ -87,7 +86,6 @@ def _cohort_download(flt: cohort.CohortFilter, fmt: str, args: dict):
         person_ids=[o.person_id for o in items],
         details={"format": fmt, "rows": len(items), "state": flt.state},
     )
-    strands, tier_labels = dict(_strand_labels()), cohort.tiers()
     return exports.tabular_response(
         cohort.EXPORT_HEADERS,
         [cohort.export_row(o, strands, CATEGORIES, tier_labels) for o in items],
@@ -254,15 +252,15 @@ def _page(offender):
     user = current_user
     today = date.today()
     period = quarter_containing(today)
-    all_nominations = list(
-        db.session.scalars(
-            sa.select(Nomination).where(Nomination.case_id == offender.case_id).order_by(Nomination.id.desc())
-        )
-    )
+    all_nominations = nominations.nominations_of(offender)
     spells = nominations.spells(offender)
-    offence_list = offending.offences_for(offender)
+    show_notes = user.can("iom.offending.notes")
+    offence_list = offending.offences_for(offender, with_notes=show_notes)
+    # The whole record when the list is not cut short: the score and the measure use it as read.
+    record = offence_list if len(offence_list) < offending.OFFENCES_SHOWN else None
     contact_list = contacts.contacts_for(offender)
     tier_labels = cohort.tiers()
+    all_pathways = pathways.all_pathways()
     open_nomination = next((n for n in all_nominations if n.status == "open"), None)
     return (
         render_template(
@@ -281,23 +279,24 @@ def _page(offender):
                 contacts=contact_list,
                 offences=offence_list,
                 tier_labels=tier_labels,
+                pathway_labels={p.code: p.label for p in all_pathways},
             ),
-            pathway_rows=pathways.overview(user, offender),
+            pathway_rows=pathways.overview(user, offender, pathways=all_pathways),
             contacts=contact_list,
             offences=offence_list,
-            show_notes=user.can("iom.offending.notes"),
+            show_notes=show_notes,
             elsewhere=cohort.known_elsewhere(user, offender),
             panel_outcomes=panel_docs.outcomes_for(offender),
             tiers=tier_labels,
             strands=dict(_strand_labels()),
             categories=CATEGORIES,
             period=period,
-            quarter_measure=measure.offender_measure(offender, period),
-            score=offending.selection_score(offender.person_id, today),
+            quarter_measure=measure.offender_measure(offender, period, spells=spells, offences=record),
+            score=offending.selection_score(offender.person_id, today, offences=record),
             today=today,
             may_renominate=not offender.case.is_open
             and user.can("iom.nominate")
-            and nominations.last_deselection_reason(offender) != "deceased",
+            and nominations.last_deselection_reason(offender, spells) != "deceased",
         ),
         200,
     )

@@ -9,12 +9,22 @@ from ...core.cases import person_ids_of_cases
 from ...core.forms import choices
 from ...extensions import db
 from .. import cohort, pathways
+from ..common import prepared
 from ..models import Strand
 
 
-def _strands(blank: str | None = None):
-    rows = db.session.execute(sa.select(Strand.code, Strand.label).order_by(Strand.sort_order)).all()
-    return choices([(c, lb) for c, lb in rows], blank=blank)
+@prepared
+def _strands_query() -> sa.Select:
+    return sa.select(Strand.code, Strand.label).order_by(Strand.sort_order)
+
+
+def _strand_rows() -> list[tuple[str, str]]:
+    """(code, label) of every strand in the partnership's order."""
+    return [(c, lb) for c, lb in db.session.execute(_strands_query())]
+
+
+def _strands(blank: str | None = None, rows: list[tuple[str, str]] | None = None):
+    return choices(_strand_rows() if rows is None else rows, blank=blank)
 
 
 def _agencies(blank: str):
@@ -22,7 +32,7 @@ def _agencies(blank: str):
 
 
 def _officers(blank: str):
-    return choices([(str(u.id), f"{u.display_name} ({u.agency.name})") for u in cohort.lead_officers()], blank=blank)
+    return choices([(str(i), f"{name} ({agency})") for i, name, agency in cohort.lead_officer_names()], blank=blank)
 
 
 def _pathway_choices(user):
@@ -30,7 +40,7 @@ def _pathway_choices(user):
 
 
 def _strand_labels():
-    return db.session.execute(sa.select(Strand.code, Strand.label)).all()
+    return _strand_rows()
 
 
 def _people_of(case_ids):
