@@ -262,6 +262,11 @@ def outstanding_actions(meeting: Meeting, user: User | None = None) -> list[Acti
     return list(db.session.scalars(query))
 
 
+# "My work" counts overdue actions up to this many ("more than 99 overdue"): enough to say
+# how far behind someone is, and each counted row is checked for visibility.
+OVERDUE_CAP = 99
+
+
 @dataclass
 class MyActions:
     """ "My work"'s open actions: the soonest due, and how many of all of them are overdue."""
@@ -305,7 +310,8 @@ def my_actions(user: User, today: date, limit: int = 50) -> MyActions:
     overdue, capped = capped_count(
         sa.select(Action.id)
         .join(Case, Case.id == Action.case_id)
-        .where(Action.status == "open", Action.due_on < today, mine, scope)
+        .where(Action.status == "open", Action.due_on < today, mine, scope),
+        OVERDUE_CAP,
     )
     return MyActions(items, True, overdue, capped)
 

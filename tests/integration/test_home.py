@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from casework.core import actions as core_actions
 from casework.core.models import Action, Meeting, MeetingAgency, Plan
 from casework.core.types import utcnow
 from casework.extensions import db
@@ -145,7 +146,7 @@ def test_empty_my_work(app, factory):
     assert "No upcoming meetings." in resp.text
 
 
-def test_overdue_count_covers_actions_beyond_the_list(app, factory):
+def test_overdue_count_covers_actions_beyond_the_list(app, factory, monkeypatch):
     """ "My work" lists the 50 soonest open actions; the overdue figure counts all of them."""
     today = date.today()
     agency = factory.agency("idva_service")
@@ -169,9 +170,15 @@ def test_overdue_count_covers_actions_beyond_the_list(app, factory):
     assert (result.overdue_count, result.overdue_capped) == (52, False)
 
     actions = _section(signed_in(app, user).get("/").text, "actions-h")
-    assert "52 overdue" in actions
+    assert "52 overdue" in actions and "more than" not in actions
     assert "The 50 due soonest are listed" in actions
     assert "ACTION-49" in actions and "ACTION-50" not in actions
+
+    # Past the cap the figure says "more than".
+    monkeypatch.setattr(core_actions, "OVERDUE_CAP", 51)
+    result = home.my_work(user, today)
+    assert (result.overdue_count, result.overdue_capped) == (51, True)
+    assert "more than 51 overdue" in _section(signed_in(app, user).get("/").text, "actions-h")
 
 
 def test_overdue_count_when_every_open_action_is_listed(app, work):
