@@ -277,7 +277,7 @@ class MyActions:
     overdue_capped: bool
 
 
-def my_actions(user: User, today: date, limit: int = 50) -> MyActions:
+def my_actions(user: User, today: date, limit: int = 25) -> MyActions:
     """Open actions for "My work": assigned to the user, or to their agency with nobody named."""
     kinds = [k for k in modules.case_kinds() if user.can(f"{k}.case.view")]
     if not kinds:

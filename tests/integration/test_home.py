@@ -152,7 +152,7 @@ def test_overdue_count_covers_actions_beyond_the_list(app, factory, monkeypatch)
     agency = factory.agency("idva_service")
     user = factory.user("idva", agency=agency)
     case = factory.case(user)
-    for i in range(53):  # 52 overdue (the last three past the list), then one due later
+    for i in range(53):  # 52 overdue (27 of them past the list), then one due later
         db.session.add(
             Action(
                 case_id=case.id,
@@ -166,13 +166,13 @@ def test_overdue_count_covers_actions_beyond_the_list(app, factory, monkeypatch)
     db.session.commit()
 
     result = home.my_work(user, today)
-    assert len(result.actions) == 50 and result.more_actions
+    assert len(result.actions) == 25 and result.more_actions
     assert (result.overdue_count, result.overdue_capped) == (52, False)
 
     actions = _section(signed_in(app, user).get("/").text, "actions-h")
     assert "52 overdue" in actions and "more than" not in actions
-    assert "The 50 due soonest are listed" in actions
-    assert "ACTION-49" in actions and "ACTION-50" not in actions
+    assert "The 25 due soonest are listed" in actions
+    assert "ACTION-24" in actions and "ACTION-25" not in actions
 
     # Past the cap the figure says "more than".
     monkeypatch.setattr(core_actions, "OVERDUE_CAP", 51)
